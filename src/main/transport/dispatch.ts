@@ -1,0 +1,63 @@
+// One way into the app for every transport: find the channel, parse its input with the contract's
+// schema, check the admin session, run the handler, and turn every failure into a typed error.
+import type { z } from 'zod';
+import { contract, type ChannelName, type OutputOf, type ParsedInputOf } from '../../shared/contract';
+import { AppError, isAppError, type Result } from '../../shared/errors';
+import type { AdminSession } from '../domain/admin-session';
+
+export interface CallContext {
+  /** The admin session of this window or browser connection. */
+  session: AdminSession;
+  /** How the caller is known in the audit log. */
+  actor: 'admin' | 'kiosk';
+}
+
+export type Handler<C extends ChannelName> = (
+  input: ParsedInputOf<C>,
+  ctx: CallContext,
+) => OutputOf<C> | Promise<OutputOf<C>>;
+
+export type Handlers = { [C in ChannelName]: Handler<C> };
+
+export interface Logger {
+  error(message: string, error?: unknown): void;
+}
+
+export function isChannelName(name: unknown): name is ChannelName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(contract, name);
+}
+
+/** A zod error as one sentence a person can act on: the first problem, with where it is. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'The request is not valid.';
+  const text = issue.message.replace(/\.$/, '');
+  return issue.path.length > 0 ? `${text} (${issue.path.join('.')}).` : `${text}.`;
+}
+
+export function createDispatcher(handlers: Handlers, logger: Logger) {
+  return async function dispatch(channel: unknown, rawInput: unknown, ctx: CallContext): Promise<Result<unknown>> {
+    try {
+      if (!isChannelName(channel)) {
+        throw new AppError('UNKNOWN_CHANNEL', `There is no channel called "${String(channel).slice(0, 80)}".`);
+      }
+      const spec = contract[channel];
+      const parsed = spec.input.safeParse(rawInput);
+      if (!parsed.success) throw new AppError('INVALID_INPUT', describeZodError(parsed.error));
+      if (spec.access === 'admin') ctx.session.require();
+      ctx.session.touch();
+      const handler = handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
+      const value = await handler(parsed.data, ctx);
+      return { ok: true, value };
+    } catch (e) {
+      if (isAppError(e)) return { ok: false, error: e.toData() };
+      logger.error(`channel ${String(channel)} failed`, e);
+      return {
+        ok: false,
+        error: { code: 'INTERNAL', message: 'Something went wrong inside Presence. Try again; if it keeps happening, restart the app.' },
+      };
+    }
+  };
+}
+
+export type Dispatch = ReturnType<typeof createDispatcher>;

@@ -1,0 +1,201 @@
+// The one place where every channel between the UI and the main process is declared:
+// its name, the zod schema of its input, the type of its output, and who may call it.
+// Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
+import { z } from 'zod';
+import type { EngineStatus } from './face';
+import { settingsPatchSchema, type Settings } from './settings';
+import type {
+  AdminStatus,
+  AppInfo,
+  AttendanceEvent,
+  AttendanceReport,
+  CalibrationResult,
+  EnrollCommitResult,
+  EnrollShotResult,
+  ExportFile,
+  ImportPhotoResult,
+  KioskFrameResult,
+  Person,
+} from './types';
+import type { Result } from './errors';
+
+/**
+ * public: reachable from the kiosk screen without an admin session (reads nothing personal
+ * beyond the greeting of the person in front of the camera);
+ * admin: changes data or reveals personal data, refused until the admin PIN unlocks the session.
+ */
+export type Access = 'public' | 'admin';
+
+export interface Channel<I extends z.ZodType, O> {
+  input: I;
+  access: Access;
+  /** Phantom: carries the output type, never read at run time. */
+  output?: O;
+}
+
+function channel<O>() {
+  return <I extends z.ZodType>(input: I, access: Access): Channel<I, O> => ({ input, access });
+}
+
+const noInput = z.union([z.undefined(), z.object({}).strict()]);
+
+const id = z.uuid({ message: 'Expected a record id (UUID).' });
+const day = z.iso.date({ message: 'Expected a date as YYYY-MM-DD.' });
+const pin = z.string().regex(/^\d{4,12}$/, { message: 'A PIN is 4 to 12 digits.' });
+
+export const MAX_FRAME_SIDE = 4096;
+export const MAX_IMAGE_BYTES = 30 * 1024 * 1024;
+
+/** A camera frame: RGBA bytes whose length must match the stated size. */
+export const frameSchema = z
+  .object({
+    width: z.number().int().min(16).max(MAX_FRAME_SIDE),
+    height: z.number().int().min(16).max(MAX_FRAME_SIDE),
+    rgba: z.instanceof(Uint8Array, { message: 'Expected frame pixels as a Uint8Array.' }),
+  })
+  .strict()
+  .refine((f) => f.rgba.length === f.width * f.height * 4, {
+    message: 'Frame pixels do not match its width and height (expected width x height x 4 RGBA bytes).',
+    path: ['rgba'],
+  });
+
+/** A photo file chosen by the administrator, sent as its raw bytes. */
+export const photoSchema = z
+  .object({
+    name: z.string().min(1).max(260),
+    bytes: z
+      .instanceof(Uint8Array, { message: 'Expected the file contents as a Uint8Array.' })
+      .refine((b) => b.length > 0, { message: 'The file is empty.' })
+      .refine((b) => b.length <= MAX_IMAGE_BYTES, {
+        message: `The file is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB: choose a smaller photo.`,
+      }),
+  })
+  .strict();
+
+const personFields = {
+  name: z.string().trim().min(1, { message: 'A name is required.' }).max(120),
+  externalId: z.string().trim().min(1).max(64).nullable(),
+  notes: z.string().max(2000).nullable(),
+};
+
+const dateRange = z
+  .object({ from: day, to: day, personId: id.optional() })
+  .strict()
+  .refine((r) => r.from <= r.to, { message: 'The start date must not be after the end date.', path: ['from'] });
+
+export const contract = {
+  'app.info': channel<AppInfo>()(noInput, 'public'),
+
+  'settings.get': channel<Settings>()(noInput, 'public'),
+  'settings.set': channel<Settings>()(settingsPatchSchema, 'admin'),
+
+  'admin.status': channel<AdminStatus>()(noInput, 'public'),
+  'admin.unlock': channel<AdminStatus>()(z.object({ pin }).strict(), 'public'),
+  'admin.lock': channel<AdminStatus>()(noInput, 'public'),
+  /** First run: no current PIN needed. Later: needs the unlocked session and the current PIN. */
+  'admin.setPin': channel<AdminStatus>()(z.object({ currentPin: pin.optional(), newPin: pin }).strict(), 'public'),
+
+  'people.list': channel<Person[]>()(
+    z.union([z.undefined(), z.object({ query: z.string().max(120).optional() }).strict()]),
+    'admin',
+  ),
+  'people.get': channel<Person>()(z.object({ id }).strict(), 'admin'),
+  'people.create': channel<Person>()(
+    z
+      .object({ name: personFields.name, externalId: personFields.externalId.optional(), notes: personFields.notes.optional() })
+      .strict(),
+    'admin',
+  ),
+  'people.update': channel<Person>()(
+    z
+      .object({
+        id,
+        name: personFields.name.optional(),
+        externalId: personFields.externalId.optional(),
+        notes: personFields.notes.optional(),
+      })
+      .strict(),
+    'admin',
+  ),
+  'people.delete': channel<{ id: string; deleted: true }>()(z.object({ id }).strict(), 'admin'),
+  /** JPEG of the enrolled face crop, or null. Biometric: admin only. */
+  'people.thumbnail': channel<Uint8Array | null>()(z.object({ id }).strict(), 'admin'),
+
+  'attendance.list': channel<AttendanceEvent[]>()(dateRange, 'admin'),
+  'attendance.report': channel<AttendanceReport>()(dateRange, 'admin'),
+  'attendance.export': channel<ExportFile>()(
+    z
+      .object({ from: day, to: day, personId: id.optional(), format: z.enum(['csv', 'xlsx']) })
+      .strict()
+      .refine((r) => r.from <= r.to, { message: 'The start date must not be after the end date.', path: ['from'] }),
+    'admin',
+  ),
+
+  'engine.status': channel<EngineStatus>()(noInput, 'public'),
+  'engine.calibrate': channel<CalibrationResult>()(
+    z.union([z.undefined(), z.object({ targetFar: z.number().min(1e-6).max(0.1).optional() }).strict()]),
+    'admin',
+  ),
+
+  /** One camera frame at the check-in station; the newest frame wins, nothing queues. */
+  'kiosk.frame': channel<KioskFrameResult>()(z.object({ frame: frameSchema }).strict(), 'public'),
+  /** Forget the current recognition run (the kiosk screen was left or reset). */
+  'kiosk.reset': channel<{ reset: true }>()(noInput, 'public'),
+
+  /** Checks one camera shot during guided enrollment and keeps it in the session when it is good. */
+  'enroll.capture': channel<EnrollShotResult>()(
+    z.object({ frame: frameSchema, personId: id.optional() }).strict(),
+    'admin',
+  ),
+  /** Stores kept shots as templates of the person, with their consent. */
+  'enroll.commit': channel<EnrollCommitResult>()(
+    z
+      .object({
+        personId: id,
+        shotIds: z.array(z.uuid()).min(1, { message: 'Capture at least one good shot first.' }).max(20),
+        consent: z.object({ given: z.literal(true, { message: 'Consent is required before enrolling a face.' }), by: z.string().trim().min(1).max(120) }).strict(),
+      })
+      .strict(),
+    'admin',
+  ),
+  /** Drops the shots of an abandoned enrollment. */
+  'enroll.discard': channel<{ discarded: number }>()(z.object({ shotIds: z.array(z.uuid()).max(50) }).strict(), 'admin'),
+  /** Adds photos from files to a person (the alternative to the camera). */
+  'enroll.importPhotos': channel<ImportPhotoResult[]>()(
+    z
+      .object({
+        personId: id,
+        photos: z.array(photoSchema).min(1).max(50),
+        consent: z.object({ given: z.literal(true, { message: 'Consent is required before enrolling a face.' }), by: z.string().trim().min(1).max(120) }).strict(),
+      })
+      .strict(),
+    'admin',
+  ),
+} as const;
+
+export type Contract = typeof contract;
+export type ChannelName = keyof Contract;
+export type InputOf<C extends ChannelName> = z.input<Contract[C]['input']>;
+export type ParsedInputOf<C extends ChannelName> = z.output<Contract[C]['input']>;
+export type OutputOf<C extends ChannelName> = Exclude<Contract[C]['output'], undefined>;
+
+export const CHANNELS = Object.keys(contract) as ChannelName[];
+
+type Namespace<C extends string> = C extends `${infer N}.${string}` ? N : never;
+type Method<C extends string, N extends string> = C extends `${N}.${infer M}` ? M : never;
+
+/** Input may be omitted when the channel accepts undefined. */
+type Call<C extends ChannelName> =
+  undefined extends InputOf<C>
+    ? (input?: InputOf<C>) => Promise<Result<OutputOf<C>>>
+    : (input: InputOf<C>) => Promise<Result<OutputOf<C>>>;
+
+/** window.presence and the web client: `api.people.create({ name })`. */
+export type PresenceApi = {
+  [N in Namespace<ChannelName>]: { [M in Method<ChannelName, N>]: Call<Extract<`${N}.${M}`, ChannelName>> };
+};
+
+export function splitChannel(name: ChannelName): [string, string] {
+  const dot = name.indexOf('.');
+  return [name.slice(0, dot), name.slice(dot + 1)];
+}

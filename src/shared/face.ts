@@ -1,0 +1,106 @@
+// Plain data that the face engine produces and the rest of the app consumes.
+// Shared by main, CLI and renderer: no node:*, no electron, no TF.js here.
+
+/** Camera frame as the renderer grabs it from a canvas: tightly packed RGBA, row-major. */
+export interface RgbaFrame {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export type Point = [x: number, y: number];
+
+/** Why a face is not good enough for enrollment or a confident match. Stable: the UI translates them. */
+export type QualityReason =
+  | 'too_small' // face narrower than the minimum pixel width: come closer
+  | 'too_dark'
+  | 'too_bright'
+  | 'low_contrast'
+  | 'blurred' // variance of the Laplacian below threshold: hold still
+  | 'turned' // |yaw| too large: look at the camera
+  | 'tilted' // |pitch| or |roll| too large
+  | 'at_edge'; // face box cut by the frame border
+
+export interface FaceQuality {
+  /** Width of the face box in source pixels. */
+  faceSizePx: number;
+  /** Variance of the Laplacian of the aligned grey face. */
+  sharpness: number;
+  /** Mean luminance of the aligned face, 0..255. */
+  brightness: number;
+  /** Standard deviation of luminance of the aligned face, 0..255. */
+  contrast: number;
+  /** Degrees, estimated from landmarks; positive = person turns to their left. */
+  yaw: number;
+  pitch: number;
+  roll: number;
+  ok: boolean;
+  reasons: QualityReason[];
+}
+
+export interface StageTimings {
+  decodeMs?: number;
+  detectMs?: number;
+  landmarksMs?: number;
+  alignMs?: number;
+  qualityMs?: number;
+  livenessMs?: number;
+  embedMs?: number;
+  totalMs: number;
+}
+
+/** One face as the UI may see it: never carries the embedding. */
+export interface FaceSummary {
+  box: Box;
+  score: number;
+  /** At least five points: right eye, left eye, nose tip, right mouth corner, left mouth corner (image coordinates). */
+  landmarks: Point[];
+  quality: FaceQuality;
+  /** Passive liveness, 0..1 (1 = live person); null when the liveness model did not run. */
+  liveness: number | null;
+}
+
+/** One face as the main process sees it. */
+export interface FaceAnalysis extends FaceSummary {
+  /** L2-normalised embedding of the current encoder. */
+  embedding: Float32Array;
+  /** JPEG of the aligned face crop, only when asked for (enrollment thumbnails). */
+  thumbnailJpeg?: Uint8Array;
+}
+
+export interface AnalyzeResult {
+  /** Size of the image that the coordinates refer to (after EXIF rotation and downscaling). */
+  width: number;
+  height: number;
+  faces: FaceAnalysis[];
+  timings: StageTimings;
+}
+
+export type EngineBackend = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface EngineModelInfo {
+  id: string;
+  file: string;
+  role: 'detector' | 'landmarks' | 'encoder' | 'liveness';
+  loadMs: number;
+}
+
+export interface EngineStatus {
+  state: 'starting' | 'ready' | 'failed' | 'stopped';
+  backend: EngineBackend | null;
+  /** Identifies the embedding space; templates from another encoder are not comparable. */
+  encoderId: string | null;
+  embeddingSize: number | null;
+  models: EngineModelInfo[];
+  loadMs: number | null;
+  queueDepth: number;
+  restarts: number;
+  error: { code: string; message: string } | null;
+}

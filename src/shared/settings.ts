@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+export const LOCALES = ['en', 'zh-CN'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+const kioskFields = {
+  /** Seconds a greeting stays on screen before the kiosk returns to idle. */
+  greetingSeconds: z.number().min(1).max(30),
+  sound: z.boolean(),
+  /** Show the camera mirrored, as people expect from a mirror. */
+  mirror: z.boolean(),
+};
+
+// Fields carry no zod defaults on purpose: a patch must never be filled with defaults.
+const fields = {
+  /** deviceId from MediaDevices.enumerateDevices(); null = the system's default camera. */
+  cameraId: z.string().max(512).nullable(),
+  /**
+   * Maximum embedding distance (Euclidean, unit vectors) for a match. null = use the calibrated
+   * value for the current encoder (engine.calibrate), or the encoder's default before any calibration.
+   */
+  threshold: z.number().min(0.05).max(2).nullable(),
+  /** The best other identity must be at least this much farther away, or the face stays unknown. */
+  margin: z.number().min(0).max(1),
+  /** False-accept rate that calibration aims for when it chooses the threshold. */
+  targetFar: z.number().min(1e-6).max(0.1),
+  /** A person recognised again within this time is greeted but not recorded again. */
+  cooldownMinutes: z.number().int().min(0).max(24 * 60),
+  attendanceMode: z.enum(['alternate', 'check_in_only']),
+  /** Record attendance only when passive liveness says a live person is in front of the camera. */
+  livenessRequired: z.boolean(),
+  /** Name of this check-in station, stored with each event. */
+  stationName: z.string().trim().min(1).max(80),
+  kiosk: z.object(kioskFields).strict(),
+  locale: z.enum(LOCALES),
+  /** IANA time zone that decides which local day an event belongs to; null = the system's. */
+  timeZone: z.string().max(64).nullable(),
+};
+
+export const settingsSchema = z.object(fields).strict();
+export type Settings = z.output<typeof settingsSchema>;
+
+/** What settings.set accepts: any subset; nested kiosk options may be partial too. */
+export const settingsPatchSchema = z
+  .object({ ...fields, kiosk: z.object(kioskFields).partial().strict() })
+  .partial()
+  .strict();
+export type SettingsPatch = z.output<typeof settingsPatchSchema>;
+
+export const DEFAULT_SETTINGS: Settings = Object.freeze({
+  cameraId: null,
+  threshold: null,
+  margin: 0.05,
+  targetFar: 0.001,
+  cooldownMinutes: 2,
+  attendanceMode: 'alternate',
+  livenessRequired: false,
+  stationName: 'Station 1',
+  kiosk: Object.freeze({ greetingSeconds: 4, sound: true, mirror: true }),
+  locale: 'en',
+  timeZone: null,
+}) as Settings;
+
+/** Applies a validated patch; nested kiosk options merge rather than replace. */
+export function applySettingsPatch(base: Settings, patch: SettingsPatch): Settings {
+  const { kiosk, ...rest } = patch;
+  const defined = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  return { ...base, ...defined, kiosk: { ...base.kiosk, ...kiosk } };
+}
+
+/**
+ * Reads whatever a database holds (possibly written by another version): each valid stored value
+ * wins over the default, an invalid or unknown one is ignored rather than failing the whole app.
+ */
+export function settingsFromStored(stored: Record<string, unknown>): Settings {
+  let out: Settings = { ...DEFAULT_SETTINGS, kiosk: { ...DEFAULT_SETTINGS.kiosk } };
+  for (const [key, value] of Object.entries(stored)) {
+    const parsed = settingsPatchSchema.safeParse({ [key]: value });
+    if (parsed.success) out = applySettingsPatch(out, parsed.data);
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+// Plain data that crosses the contract. Shared by main, CLI and renderer.
+import type { Box, EngineStatus, FaceQuality, Point, QualityReason } from './face';
+
+export interface Person {
+  id: string;
+  name: string;
+  externalId: string | null;
+  notes: string | null;
+  consentAt: string | null;
+  consentBy: string | null;
+  templateCount: number;
+  hasThumbnail: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type AttendanceKind = 'in' | 'out';
+
+export interface AttendanceEvent {
+  id: string;
+  personId: string;
+  personName: string;
+  kind: AttendanceKind;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** YYYY-MM-DD at the station. */
+  localDay: string;
+  station: string;
+  distance: number | null;
+  liveness: number | null;
+}
+
+/** One person on one day, for the attendance screen and exports. */
+export interface AttendanceDayRow {
+  personId: string;
+  name: string;
+  localDay: string;
+  firstIn: string | null;
+  lastOut: string | null;
+  /** Minutes between paired in/out events; an open "in" counts until now only for today. */
+  minutes: number;
+  events: number;
+  present: boolean;
+}
+
+export interface AttendanceReport {
+  from: string;
+  to: string;
+  rows: AttendanceDayRow[];
+  /** Distinct people present per day, for the chart. */
+  daily: Array<{ localDay: string; present: number }>;
+}
+
+export interface ExportFile {
+  filename: string;
+  mime: string;
+  bytes: Uint8Array;
+}
+
+export interface AdminStatus {
+  hasPin: boolean;
+  unlocked: boolean;
+  /** ms left of a lock-out after repeated wrong PINs; 0 when none. */
+  retryAfterMs: number;
+  /** The admin session ends by itself after this many ms without use. */
+  idleTimeoutMs: number;
+}
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  dataPath: string;
+  databasePath: string;
+  transport: 'electron' | 'http';
+  platform: string;
+  engine: Pick<EngineStatus, 'state' | 'backend' | 'encoderId'>;
+}
+
+/** Live guidance for a face in front of the camera; keys translated by the renderer. */
+export type Guidance = QualityReason | 'no_face' | 'multiple_faces' | 'hold_still' | 'not_live';
+
+export interface FaceOverlay {
+  box: Box;
+  landmarks: Point[];
+  quality: FaceQuality;
+  liveness: number | null;
+}
+
+/** What the kiosk shows after one frame. Never carries another person's data. */
+export type KioskState = 'idle' | 'pending' | 'recognised' | 'unknown' | 'guidance';
+
+export interface KioskGreeting {
+  name: string;
+  kind: AttendanceKind;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** false when the recognition fell inside the cooldown and nothing new was written. */
+  recorded: boolean;
+}
+
+export interface KioskFrameResult {
+  state: KioskState;
+  /** Size of the frame that boxes refer to. */
+  width: number;
+  height: number;
+  face: FaceOverlay | null;
+  guidance: Guidance[];
+  greeting: KioskGreeting | null;
+  ms: number;
+}
+
+export type EnrollPose = 'front' | 'left' | 'right' | 'up' | 'down';
+
+export interface EnrollShotResult {
+  /** Present only when the shot was kept: pass it to enroll.commit. */
+  shotId: string | null;
+  accepted: boolean;
+  guidance: Guidance[];
+  face: FaceOverlay | null;
+  width: number;
+  height: number;
+  /** The pose the face shows, judged from the landmarks. */
+  pose: EnrollPose | null;
+  /** The face is already enrolled as someone else. */
+  duplicateOf: { personId: string; name: string; distance: number } | null;
+}
+
+export interface EnrollCommitResult {
+  person: Person;
+  added: number;
+}
+
+export interface ImportPhotoResult {
+  name: string;
+  ok: boolean;
+  error: { code: string; message: string } | null;
+  duplicateOf: { personId: string; name: string; distance: number } | null;
+}
+
+export interface CalibrationPoint {
+  threshold: number;
+  far: number;
+  frr: number;
+}
+
+export interface CalibrationResult {
+  curve: CalibrationPoint[];
+  alpha: number;
+  targetFar: number;
+  genuinePairs: number;
+  impostorPairs: number;
+  eer: number | null;
+  source: 'enrolled' | 'evaluation' | 'default';
+  note: string;
+}
