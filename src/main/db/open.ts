@@ -1,0 +1,56 @@
+// Opens (and creates) the SQLite file with the pragmas Presence relies on, then migrates it.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { AppError } from '../../shared/errors';
+import { assertNotNewer, latestSchemaVersion, migrate, schemaVersion } from './migrate';
+
+export interface OpenDatabaseOptions {
+  /** Open without writing: no folder creation, no migration (an outdated file is refused). */
+  readonly?: boolean;
+  /** How long a writer waits for another connection's lock before SQLITE_BUSY. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+const IN_MEMORY = ':memory:';
+
+export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database.Database {
+  const readonly = opts.readonly ?? false;
+  if (file !== IN_MEMORY) {
+    if (readonly && !fs.existsSync(file)) {
+      throw new AppError('NOT_FOUND', `There is no database at ${file}. Check the --db path, or run Presence once without read-only mode to create it.`);
+    }
+    if (!readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  }
+
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly, fileMustExist: readonly });
+  } catch (e) {
+    throw new AppError('INTERNAL', `The database ${file} could not be opened: ${(e as Error).message}. Check that the path is a Presence database and that you may read and write it.`);
+  }
+
+  try {
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
+    db.pragma('foreign_keys = ON');
+    if (!readonly) {
+      // WAL lets the kiosk read while the admin writes; NORMAL sync is durable enough with WAL
+      // (a power cut can lose the last commit, never corrupt the file).
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      migrate(db);
+    } else {
+      assertNotNewer(db);
+      const current = schemaVersion(db);
+      if (current < latestSchemaVersion()) {
+        throw new AppError('CONFLICT', `The database ${file} uses an older schema (${current}) and cannot be upgraded in read-only mode. Open it once normally so Presence can upgrade it.`);
+      }
+    }
+  } catch (e) {
+    db.close();
+    if (e instanceof AppError) throw e;
+    throw new AppError('INTERNAL', `The database ${file} could not be prepared: ${(e as Error).message}. Check that the file is a Presence database and not damaged.`);
+  }
+  return db;
+}

@@ -1,0 +1,273 @@
+// People: the identities templates and attendance belong to. Deleting is a tombstone (kept for later
+// sync and for attendance history) that drops everything biometric; purge removes the row entirely.
+
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { AppError } from '../../shared/errors';
+import { thumbnailAad, type TemplateCipher } from '../security/template-cipher';
+import type { AuditRepo } from './audit-repo';
+import { isoNow, systemClock, type Clock } from './clock';
+import type { Actor, PersonRow } from './types';
+import { actor as checkActor, EXTERNAL_ID_MAX, isoTime, NAME_MAX, NOTES_MAX, optionalText, requiredText } from './validate';
+
+export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+
+export interface PersonCreateInput {
+  name: string;
+  externalId?: string | null;
+  notes?: string | null;
+}
+
+/** Omitted fields stay as they are; null clears externalId or notes. */
+export interface PersonUpdateInput {
+  name?: string;
+  externalId?: string | null;
+  notes?: string | null;
+}
+
+export interface PersonListOptions {
+  /** Case-insensitive substring of the name or external id. */
+  query?: string;
+  includeDeleted?: boolean;
+}
+
+export interface ConsentInput {
+  /** When consent was given (ISO time). */
+  at: string;
+  /** Who recorded it, e.g. the operator's name. */
+  by: string;
+}
+
+interface PersonDbRow {
+  id: string;
+  name: string;
+  external_id: string | null;
+  notes: string | null;
+  consent_at: string | null;
+  consent_by: string | null;
+  has_thumbnail: number;
+  template_count: number;
+  created_at: string;
+  updated_at: string;
+  deleted_at: string | null;
+}
+
+const PERSON_COLUMNS = `
+  p.id, p.name, p.external_id, p.notes, p.consent_at, p.consent_by,
+  (p.thumbnail IS NOT NULL) AS has_thumbnail,
+  (SELECT count(*) FROM face_templates t WHERE t.person_id = p.id) AS template_count,
+  p.created_at, p.updated_at, p.deleted_at`;
+
+function toPerson(r: PersonDbRow): PersonRow {
+  return {
+    id: r.id,
+    name: r.name,
+    externalId: r.external_id,
+    notes: r.notes,
+    consentAt: r.consent_at,
+    consentBy: r.consent_by,
+    hasThumbnail: r.has_thumbnail === 1,
+    templateCount: r.template_count,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    deletedAt: r.deleted_at,
+  };
+}
+
+/** LIKE pattern for a literal substring: % and _ typed by the user are not wildcards. */
+function likePattern(query: string): string {
+  return `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function notFound(id: string): AppError {
+  return new AppError('NOT_FOUND', `No person with id ${id} exists (they may have been deleted). Refresh the list and try again.`, { id });
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && (e as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
+}
+
+export class PeopleRepo {
+  readonly #db: Database.Database;
+  readonly #cipher: TemplateCipher;
+  readonly #audit: AuditRepo;
+  readonly #clock: Clock;
+
+  readonly #list: Database.Statement<{ includeDeleted: number; pattern: string | null }, PersonDbRow>;
+  readonly #get: Database.Statement<[string], PersonDbRow>;
+  readonly #getAny: Database.Statement<[string], PersonDbRow>;
+  readonly #externalIdOwner: Database.Statement<[string, string], { id: string; name: string }>;
+  readonly #insert: Database.Statement<[string, string, string | null, string | null, string, string]>;
+  readonly #update: Database.Statement<[string, string | null, string | null, string, string]>;
+  readonly #setConsent: Database.Statement<[string, string, string, string]>;
+  readonly #setThumbnail: Database.Statement<[Buffer | null, string, string]>;
+  readonly #getThumbnail: Database.Statement<[string], { thumbnail: Buffer | null }>;
+  readonly #tombstone: Database.Statement<[string, string, string]>;
+  readonly #deleteTemplates: Database.Statement<[string]>;
+  readonly #purge: Database.Statement<[string]>;
+
+  constructor(db: Database.Database, cipher: TemplateCipher, audit: AuditRepo, clock: Clock = systemClock) {
+    this.#db = db;
+    this.#cipher = cipher;
+    this.#audit = audit;
+    this.#clock = clock;
+    this.#list = db.prepare(`
+      SELECT ${PERSON_COLUMNS} FROM people p
+      WHERE (:includeDeleted = 1 OR p.deleted_at IS NULL)
+        AND (:pattern IS NULL OR p.name LIKE :pattern ESCAPE '\\' OR p.external_id LIKE :pattern ESCAPE '\\')
+      ORDER BY p.name COLLATE NOCASE, p.created_at, p.id`);
+    this.#get = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE p.id = ? AND p.deleted_at IS NULL`);
+    this.#getAny = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE p.id = ?`);
+    this.#externalIdOwner = db.prepare('SELECT id, name FROM people WHERE external_id = ? AND deleted_at IS NULL AND id <> ?');
+    this.#insert = db.prepare('INSERT INTO people (id, name, external_id, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#update = db.prepare('UPDATE people SET name = ?, external_id = ?, notes = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL');
+    this.#setConsent = db.prepare('UPDATE people SET consent_at = ?, consent_by = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL');
+    this.#setThumbnail = db.prepare('UPDATE people SET thumbnail = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL');
+    this.#getThumbnail = db.prepare('SELECT thumbnail FROM people WHERE id = ? AND deleted_at IS NULL');
+    this.#tombstone = db.prepare('UPDATE people SET deleted_at = ?, updated_at = ?, thumbnail = NULL WHERE id = ? AND deleted_at IS NULL');
+    this.#deleteTemplates = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
+    this.#purge = db.prepare('DELETE FROM people WHERE id = ?');
+  }
+
+  list(opts: PersonListOptions = {}): PersonRow[] {
+    const query = opts.query?.trim();
+    return this.#list.all({ includeDeleted: opts.includeDeleted ? 1 : 0, pattern: query ? likePattern(query) : null }).map(toPerson);
+  }
+
+  /** The person, or undefined if there is none or they were deleted. */
+  get(id: string): PersonRow | undefined {
+    const row = this.#get.get(id);
+    return row ? toPerson(row) : undefined;
+  }
+
+  create(input: PersonCreateInput, actor?: Actor): PersonRow {
+    const who = checkActor(actor);
+    const name = requiredText(input.name, 'Name', NAME_MAX);
+    const externalId = optionalText(input.externalId, 'ID number', EXTERNAL_ID_MAX);
+    const notes = optionalText(input.notes, 'Notes', NOTES_MAX);
+    const id = randomUUID();
+    return this.#db
+      .transaction(() => {
+        this.#assertExternalIdFree(externalId, id);
+        const now = isoNow(this.#clock);
+        this.#withConflictMessage(externalId, () => this.#insert.run(id, name, externalId, notes, now, now));
+        this.#audit.append({ actor: who, action: 'person.create', subjectId: id, details: { externalId } });
+        return toPerson(this.#get.get(id)!);
+      })
+      .immediate();
+  }
+
+  update(id: string, patch: PersonUpdateInput, actor?: Actor): PersonRow {
+    const who = checkActor(actor);
+    const name = patch.name === undefined ? undefined : requiredText(patch.name, 'Name', NAME_MAX);
+    const externalId = patch.externalId === undefined ? undefined : optionalText(patch.externalId, 'ID number', EXTERNAL_ID_MAX);
+    const notes = patch.notes === undefined ? undefined : optionalText(patch.notes, 'Notes', NOTES_MAX);
+    return this.#db
+      .transaction(() => {
+        const current = this.#get.get(id);
+        if (!current) throw notFound(id);
+        const next = {
+          name: name ?? current.name,
+          externalId: externalId === undefined ? current.external_id : externalId,
+          notes: notes === undefined ? current.notes : notes,
+        };
+        const changed: string[] = [];
+        if (next.name !== current.name) changed.push('name');
+        if (next.externalId !== current.external_id) changed.push('externalId');
+        if (next.notes !== current.notes) changed.push('notes');
+        if (changed.length === 0) return toPerson(current);
+
+        if (changed.includes('externalId')) this.#assertExternalIdFree(next.externalId, id);
+        this.#withConflictMessage(next.externalId, () => this.#update.run(next.name, next.externalId, next.notes, isoNow(this.#clock), id));
+        // Field names only: the log outlives the person and should not keep their data.
+        this.#audit.append({ actor: who, action: 'person.update', subjectId: id, details: { fields: changed } });
+        return toPerson(this.#get.get(id)!);
+      })
+      .immediate();
+  }
+
+  setConsent(id: string, consent: ConsentInput, actor?: Actor): PersonRow {
+    const who = checkActor(actor);
+    const at = isoTime(consent.at, 'Consent time');
+    const by = requiredText(consent.by, 'Who recorded the consent', NAME_MAX);
+    return this.#db
+      .transaction(() => {
+        if (this.#setConsent.run(at, by, isoNow(this.#clock), id).changes === 0) throw notFound(id);
+        this.#audit.append({ actor: who, action: 'person.consent', subjectId: id, details: { consentAt: at } });
+        return toPerson(this.#get.get(id)!);
+      })
+      .immediate();
+  }
+
+  /** Stores the JPEG encrypted (AAD `thumbnail:<id>`); null removes it. */
+  setThumbnail(id: string, jpeg: Uint8Array | null, actor?: Actor): void {
+    const who = checkActor(actor);
+    if (jpeg !== null && jpeg.byteLength > THUMBNAIL_MAX_BYTES) {
+      throw new AppError('IMAGE_TOO_LARGE', `The thumbnail is ${Math.ceil(jpeg.byteLength / 1024)} KB; keep it under ${THUMBNAIL_MAX_BYTES / 1024 / 1024} MB by scaling it down first.`);
+    }
+    const blob = jpeg === null ? null : this.#cipher.encryptBytes(jpeg, thumbnailAad(id));
+    this.#db
+      .transaction(() => {
+        if (this.#setThumbnail.run(blob, isoNow(this.#clock), id).changes === 0) throw notFound(id);
+        this.#audit.append({ actor: who, action: jpeg === null ? 'person.thumbnail_remove' : 'person.thumbnail_set', subjectId: id });
+      })
+      .immediate();
+  }
+
+  /** The decrypted thumbnail, or null if the person has none (or does not exist / was deleted). */
+  getThumbnail(id: string): Uint8Array | null {
+    const row = this.#getThumbnail.get(id);
+    if (!row?.thumbnail) return null;
+    return new Uint8Array(this.#cipher.decryptBytes(row.thumbnail, thumbnailAad(id)));
+  }
+
+  /**
+   * Deletes a person: tombstone kept (for sync and attendance history), thumbnail cleared and every face
+   * template hard-deleted, in one transaction with its audit entry.
+   */
+  softDelete(id: string, actor?: Actor): void {
+    const who = checkActor(actor);
+    this.#db
+      .transaction(() => {
+        const now = isoNow(this.#clock);
+        if (this.#tombstone.run(now, now, id).changes === 0) throw notFound(id);
+        const templatesDeleted = this.#deleteTemplates.run(id).changes;
+        this.#audit.append({ actor: who, action: 'person.delete', subjectId: id, details: { templatesDeleted } });
+      })
+      .immediate();
+  }
+
+  /** Removes the person row entirely (live or tombstoned); templates and attendance go with it. */
+  purge(id: string, actor?: Actor): void {
+    const who = checkActor(actor);
+    this.#db
+      .transaction(() => {
+        const row = this.#getAny.get(id);
+        if (!row) throw notFound(id);
+        this.#purge.run(id);
+        this.#audit.append({ actor: who, action: 'person.purge', subjectId: id, details: { templatesDeleted: row.template_count } });
+      })
+      .immediate();
+  }
+
+  #assertExternalIdFree(externalId: string | null, selfId: string): void {
+    if (externalId === null) return;
+    const owner = this.#externalIdOwner.get(externalId, selfId);
+    if (owner) throw this.#conflict(externalId, owner.name);
+  }
+
+  #conflict(externalId: string, ownerName?: string): AppError {
+    const who = ownerName ? `${ownerName} already has` : 'Another person already has';
+    return new AppError('CONFLICT', `${who} the ID number "${externalId}". Use a different number, or change theirs first.`, { field: 'externalId' });
+  }
+
+  // The SELECT check gives the friendly message; this catches the rare race with another process.
+  #withConflictMessage<T>(externalId: string | null, write: () => T): T {
+    try {
+      return write();
+    } catch (e) {
+      if (isUniqueViolation(e) && externalId !== null) throw this.#conflict(externalId);
+      throw e;
+    }
+  }
+}

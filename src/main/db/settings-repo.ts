@@ -1,0 +1,57 @@
+// Key/value settings stored as JSON. Which keys exist and what they may hold is the contract's job
+// (a validated settings object); this layer only stores and audits.
+
+import type Database from 'better-sqlite3';
+import { AppError } from '../../shared/errors';
+import type { AuditRepo } from './audit-repo';
+import { isoNow, systemClock, type Clock } from './clock';
+import type { Actor } from './types';
+import { actor as checkActor } from './validate';
+
+export class SettingsRepo {
+  readonly #db: Database.Database;
+  readonly #audit: AuditRepo;
+  readonly #clock: Clock;
+  readonly #all: Database.Statement<[], { key: string; value: string }>;
+  readonly #get: Database.Statement<[string], { value: string }>;
+  readonly #upsert: Database.Statement<[string, string, string]>;
+
+  constructor(db: Database.Database, audit: AuditRepo, clock: Clock = systemClock) {
+    this.#db = db;
+    this.#audit = audit;
+    this.#clock = clock;
+    this.#all = db.prepare('SELECT key, value FROM settings ORDER BY key');
+    this.#get = db.prepare('SELECT value FROM settings WHERE key = ?');
+    this.#upsert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+  }
+
+  getAll(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const r of this.#all.all()) out[r.key] = JSON.parse(r.value) as unknown;
+    return out;
+  }
+
+  get(key: string): unknown {
+    const row = this.#get.get(key);
+    return row ? (JSON.parse(row.value) as unknown) : undefined;
+  }
+
+  /** Writes every key in one transaction with one audit entry naming the keys (values may be personal). */
+  setMany(values: Record<string, unknown>, actor?: Actor): void {
+    const who = checkActor(actor);
+    const entries = Object.entries(values).map(([key, value]) => {
+      if (key === '') throw new AppError('INVALID_INPUT', 'A setting needs a name.');
+      const json = value === undefined ? undefined : JSON.stringify(value);
+      if (json === undefined) throw new AppError('INVALID_INPUT', `The setting "${key}" has no value that can be saved; give it a value or leave it out.`);
+      return [key, json] as const;
+    });
+    if (entries.length === 0) return;
+    this.#db
+      .transaction(() => {
+        const now = isoNow(this.#clock);
+        for (const [key, json] of entries) this.#upsert.run(key, json, now);
+        this.#audit.append({ actor: who, action: 'settings.update', details: { keys: entries.map(([key]) => key) } });
+      })
+      .immediate();
+  }
+}

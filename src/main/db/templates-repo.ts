@@ -1,0 +1,163 @@
+// Face templates (embeddings), always stored encrypted with AAD `template:<id>`.
+// Plaintext embeddings exist only in memory, in what `add` receives and `loadAll` returns.
+
+import { randomUUID } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import { AppError } from '../../shared/errors';
+import { templateAad, type TemplateCipher } from '../security/template-cipher';
+import type { AuditRepo } from './audit-repo';
+import { isoNow, systemClock, type Clock } from './clock';
+import { TEMPLATE_SOURCES, type Actor, type LoadedTemplate, type TemplateMeta, type TemplateSource } from './types';
+import { actor as checkActor, optionalFiniteNumber, optionalText, requiredText } from './validate';
+
+export const EMBEDDING_MAX_DIM = 4096;
+
+export interface TemplateInput {
+  personId: string;
+  /** Encoder id; templates from different encoders are never compared. */
+  modelId: string;
+  embedding: Float32Array;
+  quality?: number | null;
+  source: TemplateSource;
+  pose?: string | null;
+}
+
+interface TemplateMetaDbRow {
+  id: string;
+  person_id: string;
+  model_id: string;
+  dim: number;
+  quality: number | null;
+  source: TemplateSource;
+  pose: string | null;
+  created_at: string;
+}
+
+function toMeta(r: TemplateMetaDbRow): TemplateMeta {
+  return { id: r.id, personId: r.person_id, modelId: r.model_id, dim: r.dim, quality: r.quality, source: r.source, pose: r.pose, createdAt: r.created_at };
+}
+
+function checkEmbedding(embedding: unknown): Float32Array {
+  if (!(embedding instanceof Float32Array) || embedding.length === 0 || embedding.length > EMBEDDING_MAX_DIM) {
+    throw new AppError('INVALID_INPUT', `A face template must be a non-empty Float32Array of at most ${EMBEDDING_MAX_DIM} values.`);
+  }
+  for (const v of embedding) {
+    if (!Number.isFinite(v)) throw new AppError('INVALID_INPUT', 'The face template contains NaN or infinite values; the encoder output is broken. Capture the face again.');
+  }
+  return embedding;
+}
+
+const META_COLUMNS = 'id, person_id, model_id, dim, quality, source, pose, created_at';
+
+export class TemplatesRepo {
+  readonly #db: Database.Database;
+  readonly #cipher: TemplateCipher;
+  readonly #audit: AuditRepo;
+  readonly #clock: Clock;
+
+  readonly #personIsLive: Database.Statement<[string], { id: string }>;
+  readonly #insert: Database.Statement<[string, string, string, number, Buffer, number | null, string, string | null, string]>;
+  readonly #getMeta: Database.Statement<[string], TemplateMetaDbRow>;
+  readonly #listMeta: Database.Statement<[string], TemplateMetaDbRow>;
+  readonly #loadAll: Database.Statement<[string], { id: string; person_id: string; dim: number; embedding: Buffer }>;
+  readonly #deleteForPerson: Database.Statement<[string]>;
+  readonly #delete: Database.Statement<[string], { person_id: string }>;
+  readonly #countByPerson: Database.Statement<[], { person_id: string; n: number }>;
+
+  constructor(db: Database.Database, cipher: TemplateCipher, audit: AuditRepo, clock: Clock = systemClock) {
+    this.#db = db;
+    this.#cipher = cipher;
+    this.#audit = audit;
+    this.#clock = clock;
+    this.#personIsLive = db.prepare('SELECT id FROM people WHERE id = ? AND deleted_at IS NULL');
+    this.#insert = db.prepare(
+      'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+    this.#getMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE id = ?`);
+    this.#listMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, id`);
+    this.#loadAll = db.prepare(`
+      SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t
+      JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
+      WHERE t.model_id = ? ORDER BY t.person_id, t.created_at, t.id`);
+    this.#deleteForPerson = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
+    this.#delete = db.prepare('DELETE FROM face_templates WHERE id = ? RETURNING person_id');
+    this.#countByPerson = db.prepare(`
+      SELECT t.person_id, count(*) AS n FROM face_templates t
+      JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
+      GROUP BY t.person_id`);
+  }
+
+  add(input: TemplateInput, actor?: Actor): TemplateMeta {
+    const who = checkActor(actor);
+    return this.#db.transaction(() => this.#addOne(input, who)).immediate();
+  }
+
+  /** All or nothing: one bad template leaves none of the list stored. */
+  addMany(inputs: readonly TemplateInput[], actor?: Actor): TemplateMeta[] {
+    const who = checkActor(actor);
+    return this.#db.transaction(() => inputs.map((input) => this.#addOne(input, who))).immediate();
+  }
+
+  listMeta(personId: string): TemplateMeta[] {
+    return this.#listMeta.all(personId).map(toMeta);
+  }
+
+  /** Decrypted templates of one encoder for every live person: the matcher's gallery. */
+  loadAll(modelId: string): LoadedTemplate[] {
+    return this.#loadAll.all(modelId).map((r) => {
+      const embedding = this.#cipher.decryptEmbedding(r.embedding, templateAad(r.id));
+      if (embedding.length !== r.dim) {
+        throw new AppError('INTERNAL', `Face template ${r.id} decrypts to ${embedding.length} values but is recorded with ${r.dim}; it is damaged. Delete it and enroll the person again.`);
+      }
+      return { templateId: r.id, personId: r.person_id, embedding };
+    });
+  }
+
+  /** Deletes all templates of a person; returns how many were removed. */
+  deleteForPerson(personId: string, actor?: Actor): number {
+    const who = checkActor(actor);
+    return this.#db
+      .transaction(() => {
+        const count = this.#deleteForPerson.run(personId).changes;
+        if (count > 0) this.#audit.append({ actor: who, action: 'template.delete', subjectId: personId, details: { count } });
+        return count;
+      })
+      .immediate();
+  }
+
+  /** Deletes one template; false if there was none with that id. */
+  delete(id: string, actor?: Actor): boolean {
+    const who = checkActor(actor);
+    return this.#db
+      .transaction(() => {
+        const row = this.#delete.get(id);
+        if (!row) return false;
+        this.#audit.append({ actor: who, action: 'template.delete', subjectId: row.person_id, details: { templateId: id, count: 1 } });
+        return true;
+      })
+      .immediate();
+  }
+
+  /** Template count per live person (people without templates are absent). */
+  countByPerson(): Map<string, number> {
+    return new Map(this.#countByPerson.all().map((r) => [r.person_id, r.n]));
+  }
+
+  #addOne(input: TemplateInput, who: Actor): TemplateMeta {
+    const embedding = checkEmbedding(input.embedding);
+    const modelId = requiredText(input.modelId, 'Model id', 200);
+    if (!TEMPLATE_SOURCES.includes(input.source)) {
+      throw new AppError('INVALID_INPUT', `"${String(input.source)}" is not a template source; use one of ${TEMPLATE_SOURCES.join(', ')}.`);
+    }
+    const quality = optionalFiniteNumber(input.quality, 'Template quality');
+    const pose = optionalText(input.pose, 'Pose', 100);
+    if (!this.#personIsLive.get(input.personId)) {
+      throw new AppError('NOT_FOUND', `No person with id ${input.personId} exists (they may have been deleted), so the face cannot be added. Refresh and pick the person again.`, { id: input.personId });
+    }
+    const id = randomUUID();
+    const blob = this.#cipher.encryptEmbedding(embedding, templateAad(id));
+    this.#insert.run(id, input.personId, modelId, embedding.length, blob, quality, input.source, pose, isoNow(this.#clock));
+    this.#audit.append({ actor: who, action: 'template.add', subjectId: input.personId, details: { templateId: id, modelId, dim: embedding.length, source: input.source } });
+    return toMeta(this.#getMeta.get(id)!);
+  }
+}

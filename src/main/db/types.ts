@@ -1,0 +1,82 @@
+// Row shapes the repositories return: plain camelCase objects, times as ISO-8601 UTC strings.
+
+/** Who caused a change; recorded in the audit log. */
+export type Actor = 'admin' | 'kiosk' | 'cli' | 'system';
+export const ACTORS: readonly Actor[] = ['admin', 'kiosk', 'cli', 'system'];
+
+export type TemplateSource = 'camera' | 'import' | 'cli';
+export const TEMPLATE_SOURCES: readonly TemplateSource[] = ['camera', 'import', 'cli'];
+
+export type AttendanceKind = 'in' | 'out';
+export const ATTENDANCE_KINDS: readonly AttendanceKind[] = ['in', 'out'];
+
+export interface PersonRow {
+  id: string;
+  name: string;
+  externalId: string | null;
+  notes: string | null;
+  consentAt: string | null;
+  consentBy: string | null;
+  hasThumbnail: boolean;
+  templateCount: number;
+  createdAt: string;
+  updatedAt: string;
+  deletedAt: string | null;
+}
+
+export interface TemplateMeta {
+  id: string;
+  personId: string;
+  modelId: string;
+  dim: number;
+  quality: number | null;
+  source: TemplateSource;
+  pose: string | null;
+  createdAt: string;
+}
+
+export interface LoadedTemplate {
+  templateId: string;
+  personId: string;
+  embedding: Float32Array;
+}
+
+export interface AttendanceEvent {
+  id: string;
+  personId: string;
+  personName: string;
+  kind: AttendanceKind;
+  at: string;
+  localDay: string;
+  station: string;
+  distance: number | null;
+  liveness: number | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DaySummaryRow {
+  personId: string;
+  name: string;
+  firstIn: string | null;
+  lastOut: string | null;
+  events: number;
+  /** The person's last event that day was 'in'. */
+  present: boolean;
+}
+
+export interface AuditEntry {
+  seq: number;
+  id: string;
+  at: string;
+  actor: Actor;
+  action: string;
+  subjectId: string | null;
+  details: unknown;
+}
+
+export interface AdminAuthState {
+  pinHash: string | null;
+  failedAttempts: number;
+  lockedUntil: string | null;
+}
