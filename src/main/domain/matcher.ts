@@ -1,0 +1,358 @@
+// Exact 1:N and 1:1 face matching over an in-memory gallery of templates.
+//
+// Every template is stored L2-normalised as one row of a single contiguous float32 matrix
+// (gallery-matrix.ts), so a search is one linear pass of dot products over dense memory. For unit vectors
+// |a - b|^2 = 2 - 2 a.b, so the nearest template is the one with the largest dot product; the distances
+// reported for the winners are then recomputed exactly from the differences.
+//
+// Open-set decision (DESIGN.md, "Matching and decisions"): the best person is accepted only when their
+// distance is at most alpha AND the best OTHER person is at least `margin` farther; otherwise the face is
+// "unknown". A person's score is the best (smallest) distance over their templates.
+
+import { AppError } from '../../shared/errors';
+import { GalleryMatrix, type DotBackend } from './gallery-matrix';
+
+export interface MatchOptions {
+  /** Largest accepted Euclidean distance between unit vectors (0..2), chosen by calibration. */
+  alpha: number;
+  /** The best other identity must be at least this much farther than the best one. */
+  margin: number;
+}
+
+export type MatchReason = 'accepted' | 'above_threshold' | 'ambiguous' | 'empty';
+
+export interface MatchDecision {
+  /**
+   * Nearest person, whether accepted or not (callers need the candidate for duplicate warnings and
+   * evaluation); null only when the gallery is empty. Act on it only when `accepted` is true.
+   */
+  personId: string | null;
+  /** Distance to `personId`'s nearest template; Infinity when the gallery is empty. */
+  distance: number;
+  /** Nearest person other than `personId`; null when there is none. */
+  secondPersonId: string | null;
+  /** Infinity when there is no other person. */
+  secondDistance: number;
+  accepted: boolean;
+  /** Why: `above_threshold` takes precedence over `ambiguous` when both apply. */
+  reason: MatchReason;
+}
+
+export interface TemplateRow {
+  templateId: string;
+  personId: string;
+  embedding: Float32Array;
+}
+
+const INITIAL_PERSON_SLOTS = 64;
+
+export class Matcher {
+  readonly dim: number;
+
+  // Row r of the gallery belongs to templateIds[r] and person index rowPerson[r]. Rows 0..count-1 are
+  // live; removal moves the last row into the hole, so there are never gaps.
+  private readonly matrix: GalleryMatrix;
+  private count = 0;
+  private templateIds: string[] = [];
+  private rowPerson = new Int32Array(0);
+  private rowOfTemplate = new Map<string, number>();
+
+  // People are interned to small integers so the scan can keep its best row per person in typed arrays
+  // instead of a Map. An index is recycled once its person has no templates left.
+  private personIndex = new Map<string, number>();
+  private personIdOf: string[] = [];
+  private templatesOfPerson: number[] = [];
+  private freePersonIndices: number[] = [];
+
+  // Reused between calls so a search allocates nothing proportional to the gallery.
+  private bestDot = new Float64Array(INITIAL_PERSON_SLOTS);
+  private bestRow = new Int32Array(INITIAL_PERSON_SLOTS);
+
+  /** `backend` is for tests and benchmarks; 'auto' uses WebAssembly SIMD where available. */
+  constructor(dim: number, backend: 'auto' | DotBackend = 'auto') {
+    if (!Number.isInteger(dim) || dim <= 0) {
+      throw new AppError('INVALID_INPUT', `Embedding dimension must be a positive integer, got ${dim}.`);
+    }
+    this.dim = dim;
+    this.matrix = new GalleryMatrix(dim, backend);
+    this.reserve(1);
+  }
+
+  /** Number of templates. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** How the dot products are computed: 'wasm-simd' or the plain 'js' fallback. */
+  get backend(): DotBackend {
+    return this.matrix.backend;
+  }
+
+  /** Adds one template; the embedding is copied and L2-normalised. A template id may be added only once. */
+  add(templateId: string, personId: string, embedding: Float32Array): void {
+    if (this.rowOfTemplate.has(templateId)) {
+      throw new AppError('CONFLICT', `Template ${templateId} is already in the matcher.`);
+    }
+    this.checkEmbedding(embedding, `template ${templateId}`);
+    this.reserve(this.count + 1);
+    this.writeRow(this.count, templateId, personId, embedding);
+    this.count++;
+  }
+
+  /**
+   * Replaces the whole gallery. All rows are checked before anything changes, so a bad row leaves the
+   * matcher as it was.
+   */
+  load(rows: Iterable<TemplateRow>): void {
+    const list = Array.from(rows);
+    const seen = new Set<string>();
+    for (const row of list) {
+      if (seen.has(row.templateId)) {
+        throw new AppError('CONFLICT', `Template ${row.templateId} appears twice.`);
+      }
+      seen.add(row.templateId);
+      this.checkEmbedding(row.embedding, `template ${row.templateId}`);
+    }
+    this.clear();
+    this.reserve(list.length);
+    for (let r = 0; r < list.length; r++) {
+      const row = list[r]!;
+      this.writeRow(r, row.templateId, row.personId, row.embedding);
+    }
+    this.count = list.length;
+  }
+
+  /** Returns false when the template is not in the gallery. */
+  removeTemplate(templateId: string): boolean {
+    const row = this.rowOfTemplate.get(templateId);
+    if (row === undefined) return false;
+    this.releasePerson(this.rowPerson[row]!);
+    this.rowOfTemplate.delete(templateId);
+
+    const last = this.count - 1;
+    if (row !== last) {
+      this.matrix.moveRow(last, row);
+      const movedId = this.templateIds[last]!;
+      this.templateIds[row] = movedId;
+      this.rowPerson[row] = this.rowPerson[last]!;
+      this.rowOfTemplate.set(movedId, row);
+    }
+    this.templateIds.length = last;
+    this.count = last;
+    return true;
+  }
+
+  /** Removes every template of the person; returns how many were removed. */
+  removePerson(personId: string): number {
+    const p = this.personIndex.get(personId);
+    if (p === undefined) return 0;
+    const doomed: string[] = [];
+    for (let r = 0; r < this.count; r++) {
+      if (this.rowPerson[r] === p) doomed.push(this.templateIds[r]!);
+    }
+    for (const templateId of doomed) this.removeTemplate(templateId);
+    return doomed.length;
+  }
+
+  /** Empties the gallery. Memory already reserved is kept for the next load. */
+  clear(): void {
+    this.count = 0;
+    this.templateIds = [];
+    this.rowOfTemplate.clear();
+    this.personIndex.clear();
+    this.personIdOf = [];
+    this.templatesOfPerson = [];
+    this.freePersonIndices = [];
+  }
+
+  identify(embedding: Float32Array, options: MatchOptions): MatchDecision {
+    checkOptions(options);
+    this.loadQuery(embedding);
+    if (this.count === 0) {
+      return {
+        personId: null,
+        distance: Infinity,
+        secondPersonId: null,
+        secondDistance: Infinity,
+        accepted: false,
+        reason: 'empty',
+      };
+    }
+    this.scanBestPerPerson();
+
+    let best = -1;
+    let second = -1;
+    let bestDot = -Infinity;
+    let secondDot = -Infinity;
+    const dots = this.bestDot;
+    for (let p = 0; p < this.personIdOf.length; p++) {
+      if (this.templatesOfPerson[p] === 0) continue;
+      const d = dots[p]!;
+      if (d > bestDot) {
+        second = best;
+        secondDot = bestDot;
+        best = p;
+        bestDot = d;
+      } else if (d > secondDot) {
+        second = p;
+        secondDot = d;
+      }
+    }
+
+    let distance = this.matrix.distanceToRow(this.bestRow[best]!);
+    let secondDistance = second < 0 ? Infinity : this.matrix.distanceToRow(this.bestRow[second]!);
+    // The ranking used float32 dot products; when two people are within rounding of each other the
+    // exact distances decide which one is reported first.
+    if (secondDistance < distance) {
+      [best, second] = [second, best];
+      [distance, secondDistance] = [secondDistance, distance];
+    }
+    let reason: MatchReason = 'accepted';
+    if (!(distance <= options.alpha)) reason = 'above_threshold';
+    else if (!(secondDistance - distance >= options.margin)) reason = 'ambiguous';
+    return {
+      personId: this.personIdOf[best]!,
+      distance,
+      secondPersonId: second < 0 ? null : this.personIdOf[second]!,
+      secondDistance,
+      accepted: reason === 'accepted',
+      reason,
+    };
+  }
+
+  /** 1:1 check against one person's templates; an unknown person gives distance Infinity, not accepted. */
+  verify(embedding: Float32Array, personId: string, options: Pick<MatchOptions, 'alpha'>): { distance: number; accepted: boolean } {
+    checkOptions({ alpha: options.alpha, margin: 0 });
+    this.loadQuery(embedding);
+    const p = this.personIndex.get(personId);
+    if (p === undefined) return { distance: Infinity, accepted: false };
+    let distance = Infinity;
+    for (let r = 0; r < this.count; r++) {
+      if (this.rowPerson[r] !== p) continue;
+      const d = this.matrix.distanceToRow(r);
+      if (d < distance) distance = d;
+    }
+    return { distance, accepted: distance <= options.alpha };
+  }
+
+  /** The k nearest people (each scored by their nearest template), nearest first. */
+  topK(embedding: Float32Array, k: number): Array<{ personId: string; distance: number }> {
+    if (!Number.isInteger(k) || k < 0) {
+      throw new AppError('INVALID_INPUT', `k must be a non-negative integer, got ${k}.`);
+    }
+    this.loadQuery(embedding);
+    if (this.count === 0 || k === 0) return [];
+    this.scanBestPerPerson();
+    const candidates: Array<{ p: number; dot: number }> = [];
+    for (let p = 0; p < this.personIdOf.length; p++) {
+      if (this.templatesOfPerson[p]! > 0) candidates.push({ p, dot: this.bestDot[p]! });
+    }
+    candidates.sort((a, b) => b.dot - a.dot);
+    return candidates
+      .slice(0, k)
+      .map(({ p }) => ({ personId: this.personIdOf[p]!, distance: this.matrix.distanceToRow(this.bestRow[p]!) }));
+  }
+
+  personIds(): string[] {
+    return Array.from(this.personIndex.keys());
+  }
+
+  // --- internals ---------------------------------------------------------------------------------
+
+  /**
+   * One pass over the gallery leaving, for every live person index p, bestDot[p] = the largest dot
+   * product over p's rows (the smallest distance, as distance falls when dot rises) and bestRow[p] = that row.
+   */
+  private scanBestPerPerson(): void {
+    const dots = this.bestDot;
+    const rows = this.bestRow;
+    dots.fill(-Infinity, 0, this.personIdOf.length);
+    const scores = this.matrix.dotAll(this.count);
+    const persons = this.rowPerson;
+    for (let r = 0; r < this.count; r++) {
+      const p = persons[r]!;
+      const s = scores[r]!;
+      if (s > dots[p]!) {
+        dots[p] = s;
+        rows[p] = r;
+      }
+    }
+  }
+
+  private loadQuery(embedding: Float32Array): void {
+    this.checkEmbedding(embedding, 'query');
+    this.matrix.setQuery(embedding);
+  }
+
+  private checkEmbedding(embedding: Float32Array, what: string): void {
+    if (!(embedding instanceof Float32Array)) {
+      throw new AppError('INVALID_INPUT', `The ${what} embedding must be a Float32Array.`);
+    }
+    if (embedding.length !== this.dim) {
+      throw new AppError('INVALID_INPUT', `The ${what} embedding has ${embedding.length} values; this matcher expects ${this.dim}.`);
+    }
+    let sumSq = 0;
+    for (let j = 0; j < embedding.length; j++) {
+      const v = embedding[j]!;
+      if (!Number.isFinite(v)) {
+        throw new AppError('INVALID_INPUT', `The ${what} embedding contains a non-finite value.`);
+      }
+      sumSq += v * v;
+    }
+    if (sumSq === 0) {
+      throw new AppError('INVALID_INPUT', `The ${what} embedding is all zeros and cannot be normalised.`);
+    }
+  }
+
+  private writeRow(row: number, templateId: string, personId: string, embedding: Float32Array): void {
+    this.matrix.writeRow(row, embedding);
+    this.templateIds[row] = templateId;
+    this.rowPerson[row] = this.acquirePerson(personId);
+    this.rowOfTemplate.set(templateId, row);
+  }
+
+  private acquirePerson(personId: string): number {
+    let p = this.personIndex.get(personId);
+    if (p === undefined) {
+      p = this.freePersonIndices.pop() ?? this.personIdOf.length;
+      this.personIndex.set(personId, p);
+      this.personIdOf[p] = personId;
+      this.templatesOfPerson[p] = 0;
+      if (this.bestDot.length < this.personIdOf.length) {
+        const slots = this.bestDot.length * 2;
+        this.bestDot = new Float64Array(slots);
+        this.bestRow = new Int32Array(slots);
+      }
+    }
+    this.templatesOfPerson[p]!++;
+    return p;
+  }
+
+  private releasePerson(p: number): void {
+    const left = --this.templatesOfPerson[p]!;
+    if (left === 0) {
+      this.personIndex.delete(this.personIdOf[p]!);
+      this.freePersonIndices.push(p);
+    }
+  }
+
+  /** Room for `rows` rows in the matrix and the row-to-person array, keeping the live rows. */
+  private reserve(rows: number): void {
+    this.matrix.reserve(rows, this.count);
+    if (this.rowPerson.length >= rows) return;
+    let capacity = Math.max(1, this.rowPerson.length);
+    while (capacity < rows) capacity *= 2;
+    const rowPerson = new Int32Array(capacity);
+    rowPerson.set(this.rowPerson.subarray(0, this.count));
+    this.rowPerson = rowPerson;
+  }
+}
+
+function checkOptions(options: MatchOptions): void {
+  if (!(options.alpha >= 0)) {
+    throw new AppError('INVALID_INPUT', `alpha must be a non-negative number, got ${options.alpha}.`);
+  }
+  if (!(options.margin >= 0)) {
+    throw new AppError('INVALID_INPUT', `margin must be a non-negative number, got ${options.margin}.`);
+  }
+}
