@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors';
-import { deserializeEmbedding, serializeEmbedding, TemplateCipher, templateAad, thumbnailAad } from '../../src/main/security/template-cipher';
+import {
+  deserializeEmbedding,
+  serializeEmbedding,
+  TemplateCipher,
+  templateAad,
+  thumbnailAad,
+} from '../../src/main/security/template-cipher';
 
 const embedding = Float32Array.from({ length: 128 }, (_, i) => Math.sin(i) * 0.37);
 

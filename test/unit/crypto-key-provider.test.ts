@@ -2,7 +2,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FileKeyProvider, keyFilePathFor, SafeStorageKeyProvider, type SafeStorageLike } from '../../src/main/security/key-provider';
+import {
+  FileKeyProvider,
+  keyFilePathFor,
+  SafeStorageKeyProvider,
+  type SafeStorageLike,
+} from '../../src/main/security/key-provider';
 
 const posix = process.platform !== 'win32';
 let dir: string;
@@ -78,7 +83,9 @@ describe('SafeStorageKeyProvider', () => {
 
   it('throws a clear error when the OS key store is unavailable, and writes nothing', () => {
     const file = path.join(dir, 'template.key.sealed');
-    expect(() => new SafeStorageKeyProvider(new FakeSafeStorage(false), file).getKey()).toThrow(/key store is not available/);
+    expect(() => new SafeStorageKeyProvider(new FakeSafeStorage(false), file).getKey()).toThrow(
+      /key store is not available/,
+    );
     expect(fs.existsSync(file)).toBe(false);
   });
 

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors';
-import { assertNotLockedOut, assertPinFormat, hashPin, lockoutDurationMs, remainingLockoutMs, verifyPin } from '../../src/main/security/pin';
+import {
+  assertNotLockedOut,
+  assertPinFormat,
+  hashPin,
+  lockoutDurationMs,
+  remainingLockoutMs,
+  verifyPin,
+} from '../../src/main/security/pin';
 
 describe('PIN hashing', () => {
   it('hashes with scrypt in the documented encoding and verifies the right PIN only', async () => {
@@ -21,7 +28,9 @@ describe('PIN hashing', () => {
 
   it('refuses damaged or hostile hashes instead of computing them', async () => {
     await expect(verifyPin('1234', 'bcrypt$whatever')).rejects.toThrow(/damaged/);
-    await expect(verifyPin('1234', 'scrypt$1073741824$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA==')).rejects.toThrow(/damaged/);
+    await expect(verifyPin('1234', 'scrypt$1073741824$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA==')).rejects.toThrow(
+      /damaged/,
+    );
   });
 
   it('accepts 4–12 digits only', async () => {
@@ -36,7 +45,9 @@ describe('PIN hashing', () => {
 describe('lock-out back-off', () => {
   it('allows 4 free failures, then 30 s doubling up to 15 min', () => {
     const schedule = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 50, 10_000].map(lockoutDurationMs);
-    expect(schedule).toEqual([0, 0, 0, 0, 0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000]);
+    expect(schedule).toEqual([
+      0, 0, 0, 0, 0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000,
+    ]);
   });
 
   it('computes the remaining time and throws PIN_LOCKED_OUT with retryAfterMs', () => {

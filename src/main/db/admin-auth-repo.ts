@@ -26,13 +26,19 @@ export class AdminAuthRepo {
     this.#get = db.prepare('SELECT pin_hash, failed_attempts, locked_until FROM admin_auth WHERE id = 1');
     // Migration 1 inserts the row; this guards against a hand-edited database without it.
     this.#ensureRow = db.prepare('INSERT OR IGNORE INTO admin_auth (id, failed_attempts) VALUES (1, 0)');
-    this.#setPinHash = db.prepare('UPDATE admin_auth SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = 1');
-    this.#setCounter = db.prepare('UPDATE admin_auth SET failed_attempts = ?, locked_until = ?, updated_at = ? WHERE id = 1');
+    this.#setPinHash = db.prepare(
+      'UPDATE admin_auth SET pin_hash = ?, failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = 1',
+    );
+    this.#setCounter = db.prepare(
+      'UPDATE admin_auth SET failed_attempts = ?, locked_until = ?, updated_at = ? WHERE id = 1',
+    );
   }
 
   get(): AdminAuthState {
     const r = this.#get.get();
-    return r ? { pinHash: r.pin_hash, failedAttempts: r.failed_attempts, lockedUntil: r.locked_until } : { pinHash: null, failedAttempts: 0, lockedUntil: null };
+    return r
+      ? { pinHash: r.pin_hash, failedAttempts: r.failed_attempts, lockedUntil: r.locked_until }
+      : { pinHash: null, failedAttempts: 0, lockedUntil: null };
   }
 
   /** Stores a new PIN hash (from security/pin `hashPin`) and clears any lock-out. */

@@ -72,7 +72,9 @@ export class AttendanceRepo {
   readonly #clock: Clock;
 
   readonly #personIsLive: Database.Statement<[string], { id: string }>;
-  readonly #insert: Database.Statement<[string, string, string, string, string, string, number | null, number | null, string, string]>;
+  readonly #insert: Database.Statement<
+    [string, string, string, string, string, string, number | null, number | null, string, string]
+  >;
   readonly #get: Database.Statement<[string], EventDbRow>;
   readonly #lastForPersonOnDay: Database.Statement<[string, string], EventDbRow>;
   readonly #list: Database.Statement<{ from: string; to: string; personId: string | null }, EventDbRow>;
@@ -94,12 +96,15 @@ export class AttendanceRepo {
       ${EVENT_SELECT} WHERE e.local_day BETWEEN :from AND :to AND e.deleted_at IS NULL
         AND (:personId IS NULL OR e.person_id = :personId)
       ORDER BY e.at, e.created_at, e.id`);
-    this.#day = db.prepare(`${EVENT_SELECT} WHERE e.local_day = ? AND e.deleted_at IS NULL ORDER BY e.at, e.created_at, e.id`);
+    this.#day = db.prepare(
+      `${EVENT_SELECT} WHERE e.local_day = ? AND e.deleted_at IS NULL ORDER BY e.at, e.created_at, e.id`,
+    );
   }
 
   record(input: AttendanceInput, actor?: Actor): AttendanceEvent {
     const who = checkActor(actor);
-    if (!ATTENDANCE_KINDS.includes(input.kind)) throw new AppError('INVALID_INPUT', `"${String(input.kind)}" is not an attendance kind; use "in" or "out".`);
+    if (!ATTENDANCE_KINDS.includes(input.kind))
+      throw new AppError('INVALID_INPUT', `"${String(input.kind)}" is not an attendance kind; use "in" or "out".`);
     const at = isoTime(input.at, 'Event time');
     const day = localDay(input.localDay, 'Local day');
     const station = requiredText(input.station, 'Station name', 200);
@@ -108,12 +113,21 @@ export class AttendanceRepo {
     return this.#db
       .transaction(() => {
         if (!this.#personIsLive.get(input.personId)) {
-          throw new AppError('NOT_FOUND', `No person with id ${input.personId} exists (they may have been deleted), so attendance cannot be recorded for them.`, { id: input.personId });
+          throw new AppError(
+            'NOT_FOUND',
+            `No person with id ${input.personId} exists (they may have been deleted), so attendance cannot be recorded for them.`,
+            { id: input.personId },
+          );
         }
         const id = randomUUID();
         const now = isoNow(this.#clock);
         this.#insert.run(id, input.personId, input.kind, at, day, station, distance, liveness, now, now);
-        this.#audit.append({ actor: who, action: 'attendance.record', subjectId: input.personId, details: { eventId: id, kind: input.kind, localDay: day, station } });
+        this.#audit.append({
+          actor: who,
+          action: 'attendance.record',
+          subjectId: input.personId,
+          details: { eventId: id, kind: input.kind, localDay: day, station },
+        });
         return toEvent(this.#get.get(id)!);
       })
       .immediate();
@@ -128,7 +142,8 @@ export class AttendanceRepo {
   list(opts: AttendanceListOptions): AttendanceEvent[] {
     const from = localDay(opts.from, 'From');
     const to = localDay(opts.to, 'To');
-    if (from > to) throw new AppError('INVALID_INPUT', `The range starts (${from}) after it ends (${to}); swap the dates.`);
+    if (from > to)
+      throw new AppError('INVALID_INPUT', `The range starts (${from}) after it ends (${to}); swap the dates.`);
     return this.#list.all({ from, to, personId: opts.personId ?? null }).map(toEvent);
   }
 
@@ -148,6 +163,9 @@ export class AttendanceRepo {
       if (r.kind === 'out') s.lastOut = r.at;
       s.present = r.kind === 'in';
     }
-    return [...byPerson.values()].sort((a, b) => a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.personId.localeCompare(b.personId));
+    return [...byPerson.values()].sort(
+      (a, b) =>
+        a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.personId.localeCompare(b.personId),
+    );
   }
 }

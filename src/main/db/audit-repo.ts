@@ -36,7 +36,10 @@ function serializeDetails(details: Record<string, unknown>): string {
   return JSON.stringify(details, (_key, value: unknown) => {
     // Embeddings and images must never leak into the log, which is neither encrypted nor deletable.
     if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer) {
-      throw new AppError('INVALID_INPUT', 'Audit details must not contain binary data such as face templates or images.');
+      throw new AppError(
+        'INVALID_INPUT',
+        'Audit details must not contain binary data such as face templates or images.',
+      );
     }
     return value;
   });
@@ -49,15 +52,23 @@ export class AuditRepo {
 
   constructor(db: Database.Database, clock: Clock = systemClock) {
     this.#clock = clock;
-    this.#insert = db.prepare('INSERT INTO audit_log (id, at, actor, action, subject_id, details) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#list = db.prepare('SELECT seq, id, at, actor, action, subject_id, details FROM audit_log WHERE at >= ? ORDER BY seq DESC LIMIT ?');
+    this.#insert = db.prepare(
+      'INSERT INTO audit_log (id, at, actor, action, subject_id, details) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#list = db.prepare(
+      'SELECT seq, id, at, actor, action, subject_id, details FROM audit_log WHERE at >= ? ORDER BY seq DESC LIMIT ?',
+    );
   }
 
   append(entry: AuditInput): void {
     if (!ACTORS.includes(entry.actor)) {
-      throw new AppError('INVALID_INPUT', `"${String(entry.actor)}" is not a known actor; use one of ${ACTORS.join(', ')}.`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `"${String(entry.actor)}" is not a known actor; use one of ${ACTORS.join(', ')}.`,
+      );
     }
-    if (!entry.action) throw new AppError('INVALID_INPUT', 'An audit entry needs an action name such as "person.create".');
+    if (!entry.action)
+      throw new AppError('INVALID_INPUT', 'An audit entry needs an action name such as "person.create".');
     const details = entry.details == null ? null : serializeDetails(entry.details);
     this.#insert.run(randomUUID(), isoNow(this.#clock), entry.actor, entry.action, entry.subjectId ?? null, details);
   }

@@ -4,7 +4,13 @@ export { openDatabase, type OpenDatabaseOptions } from './open';
 export { migrate, schemaVersion, latestSchemaVersion } from './migrate';
 export { MIGRATIONS, type Migration } from './migrations';
 export { Store, openStore, type StoreOptions } from './store';
-export { PeopleRepo, type PersonCreateInput, type PersonUpdateInput, type PersonListOptions, type ConsentInput } from './people-repo';
+export {
+  PeopleRepo,
+  type PersonCreateInput,
+  type PersonUpdateInput,
+  type PersonListOptions,
+  type ConsentInput,
+} from './people-repo';
 export { TemplatesRepo, type TemplateInput } from './templates-repo';
 export { AttendanceRepo, type AttendanceInput, type AttendanceListOptions } from './attendance-repo';
 export { AuditRepo, type AuditInput, type AuditListOptions } from './audit-repo';

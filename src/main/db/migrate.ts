@@ -14,7 +14,10 @@ export function latestSchemaVersion(migrations: readonly Migration[] = MIGRATION
 
 function assertWellOrdered(migrations: readonly Migration[]): void {
   migrations.forEach((m, i) => {
-    if (m.version !== i + 1) throw new Error(`Migration "${m.name}" has version ${m.version}; expected ${i + 1}. Migrations must be numbered 1, 2, 3, … without gaps.`);
+    if (m.version !== i + 1)
+      throw new Error(
+        `Migration "${m.name}" has version ${m.version}; expected ${i + 1}. Migrations must be numbered 1, 2, 3, … without gaps.`,
+      );
   });
 }
 

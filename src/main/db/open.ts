@@ -19,7 +19,10 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   const readonly = opts.readonly ?? false;
   if (file !== IN_MEMORY) {
     if (readonly && !fs.existsSync(file)) {
-      throw new AppError('NOT_FOUND', `There is no database at ${file}. Check the --db path, or run Presence once without read-only mode to create it.`);
+      throw new AppError(
+        'NOT_FOUND',
+        `There is no database at ${file}. Check the --db path, or run Presence once without read-only mode to create it.`,
+      );
     }
     if (!readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   }
@@ -28,7 +31,10 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
   try {
     db = new Database(file, { readonly, fileMustExist: readonly });
   } catch (e) {
-    throw new AppError('INTERNAL', `The database ${file} could not be opened: ${(e as Error).message}. Check that the path is a Presence database and that you may read and write it.`);
+    throw new AppError(
+      'INTERNAL',
+      `The database ${file} could not be opened: ${(e as Error).message}. Check that the path is a Presence database and that you may read and write it.`,
+    );
   }
 
   try {
@@ -44,13 +50,19 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
       assertNotNewer(db);
       const current = schemaVersion(db);
       if (current < latestSchemaVersion()) {
-        throw new AppError('CONFLICT', `The database ${file} uses an older schema (${current}) and cannot be upgraded in read-only mode. Open it once normally so Presence can upgrade it.`);
+        throw new AppError(
+          'CONFLICT',
+          `The database ${file} uses an older schema (${current}) and cannot be upgraded in read-only mode. Open it once normally so Presence can upgrade it.`,
+        );
       }
     }
   } catch (e) {
     db.close();
     if (e instanceof AppError) throw e;
-    throw new AppError('INTERNAL', `The database ${file} could not be prepared: ${(e as Error).message}. Check that the file is a Presence database and not damaged.`);
+    throw new AppError(
+      'INTERNAL',
+      `The database ${file} could not be prepared: ${(e as Error).message}. Check that the file is a Presence database and not damaged.`,
+    );
   }
   return db;
 }

@@ -8,7 +8,15 @@ import { thumbnailAad, type TemplateCipher } from '../security/template-cipher';
 import type { AuditRepo } from './audit-repo';
 import { isoNow, systemClock, type Clock } from './clock';
 import type { Actor, PersonRow } from './types';
-import { actor as checkActor, EXTERNAL_ID_MAX, isoTime, NAME_MAX, NOTES_MAX, optionalText, requiredText } from './validate';
+import {
+  actor as checkActor,
+  EXTERNAL_ID_MAX,
+  isoTime,
+  NAME_MAX,
+  NOTES_MAX,
+  optionalText,
+  requiredText,
+} from './validate';
 
 export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -80,7 +88,11 @@ function likePattern(query: string): string {
 }
 
 function notFound(id: string): AppError {
-  return new AppError('NOT_FOUND', `No person with id ${id} exists (they may have been deleted). Refresh the list and try again.`, { id });
+  return new AppError(
+    'NOT_FOUND',
+    `No person with id ${id} exists (they may have been deleted). Refresh the list and try again.`,
+    { id },
+  );
 }
 
 function isUniqueViolation(e: unknown): boolean {
@@ -118,20 +130,34 @@ export class PeopleRepo {
       ORDER BY p.name COLLATE NOCASE, p.created_at, p.id`);
     this.#get = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE p.id = ? AND p.deleted_at IS NULL`);
     this.#getAny = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE p.id = ?`);
-    this.#externalIdOwner = db.prepare('SELECT id, name FROM people WHERE external_id = ? AND deleted_at IS NULL AND id <> ?');
-    this.#insert = db.prepare('INSERT INTO people (id, name, external_id, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)');
-    this.#update = db.prepare('UPDATE people SET name = ?, external_id = ?, notes = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL');
-    this.#setConsent = db.prepare('UPDATE people SET consent_at = ?, consent_by = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL');
-    this.#setThumbnail = db.prepare('UPDATE people SET thumbnail = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL');
+    this.#externalIdOwner = db.prepare(
+      'SELECT id, name FROM people WHERE external_id = ? AND deleted_at IS NULL AND id <> ?',
+    );
+    this.#insert = db.prepare(
+      'INSERT INTO people (id, name, external_id, notes, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.#update = db.prepare(
+      'UPDATE people SET name = ?, external_id = ?, notes = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+    );
+    this.#setConsent = db.prepare(
+      'UPDATE people SET consent_at = ?, consent_by = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+    );
+    this.#setThumbnail = db.prepare(
+      'UPDATE people SET thumbnail = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+    );
     this.#getThumbnail = db.prepare('SELECT thumbnail FROM people WHERE id = ? AND deleted_at IS NULL');
-    this.#tombstone = db.prepare('UPDATE people SET deleted_at = ?, updated_at = ?, thumbnail = NULL WHERE id = ? AND deleted_at IS NULL');
+    this.#tombstone = db.prepare(
+      'UPDATE people SET deleted_at = ?, updated_at = ?, thumbnail = NULL WHERE id = ? AND deleted_at IS NULL',
+    );
     this.#deleteTemplates = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
     this.#purge = db.prepare('DELETE FROM people WHERE id = ?');
   }
 
   list(opts: PersonListOptions = {}): PersonRow[] {
     const query = opts.query?.trim();
-    return this.#list.all({ includeDeleted: opts.includeDeleted ? 1 : 0, pattern: query ? likePattern(query) : null }).map(toPerson);
+    return this.#list
+      .all({ includeDeleted: opts.includeDeleted ? 1 : 0, pattern: query ? likePattern(query) : null })
+      .map(toPerson);
   }
 
   /** The person, or undefined if there is none or they were deleted. */
@@ -160,7 +186,8 @@ export class PeopleRepo {
   update(id: string, patch: PersonUpdateInput, actor?: Actor): PersonRow {
     const who = checkActor(actor);
     const name = patch.name === undefined ? undefined : requiredText(patch.name, 'Name', NAME_MAX);
-    const externalId = patch.externalId === undefined ? undefined : optionalText(patch.externalId, 'ID number', EXTERNAL_ID_MAX);
+    const externalId =
+      patch.externalId === undefined ? undefined : optionalText(patch.externalId, 'ID number', EXTERNAL_ID_MAX);
     const notes = patch.notes === undefined ? undefined : optionalText(patch.notes, 'Notes', NOTES_MAX);
     return this.#db
       .transaction(() => {
@@ -178,7 +205,9 @@ export class PeopleRepo {
         if (changed.length === 0) return toPerson(current);
 
         if (changed.includes('externalId')) this.#assertExternalIdFree(next.externalId, id);
-        this.#withConflictMessage(next.externalId, () => this.#update.run(next.name, next.externalId, next.notes, isoNow(this.#clock), id));
+        this.#withConflictMessage(next.externalId, () =>
+          this.#update.run(next.name, next.externalId, next.notes, isoNow(this.#clock), id),
+        );
         // Field names only: the log outlives the person and should not keep their data.
         this.#audit.append({ actor: who, action: 'person.update', subjectId: id, details: { fields: changed } });
         return toPerson(this.#get.get(id)!);
@@ -203,13 +232,20 @@ export class PeopleRepo {
   setThumbnail(id: string, jpeg: Uint8Array | null, actor?: Actor): void {
     const who = checkActor(actor);
     if (jpeg !== null && jpeg.byteLength > THUMBNAIL_MAX_BYTES) {
-      throw new AppError('IMAGE_TOO_LARGE', `The thumbnail is ${Math.ceil(jpeg.byteLength / 1024)} KB; keep it under ${THUMBNAIL_MAX_BYTES / 1024 / 1024} MB by scaling it down first.`);
+      throw new AppError(
+        'IMAGE_TOO_LARGE',
+        `The thumbnail is ${Math.ceil(jpeg.byteLength / 1024)} KB; keep it under ${THUMBNAIL_MAX_BYTES / 1024 / 1024} MB by scaling it down first.`,
+      );
     }
     const blob = jpeg === null ? null : this.#cipher.encryptBytes(jpeg, thumbnailAad(id));
     this.#db
       .transaction(() => {
         if (this.#setThumbnail.run(blob, isoNow(this.#clock), id).changes === 0) throw notFound(id);
-        this.#audit.append({ actor: who, action: jpeg === null ? 'person.thumbnail_remove' : 'person.thumbnail_set', subjectId: id });
+        this.#audit.append({
+          actor: who,
+          action: jpeg === null ? 'person.thumbnail_remove' : 'person.thumbnail_set',
+          subjectId: id,
+        });
       })
       .immediate();
   }
@@ -245,7 +281,12 @@ export class PeopleRepo {
         const row = this.#getAny.get(id);
         if (!row) throw notFound(id);
         this.#purge.run(id);
-        this.#audit.append({ actor: who, action: 'person.purge', subjectId: id, details: { templatesDeleted: row.template_count } });
+        this.#audit.append({
+          actor: who,
+          action: 'person.purge',
+          subjectId: id,
+          details: { templatesDeleted: row.template_count },
+        });
       })
       .immediate();
   }
@@ -258,7 +299,11 @@ export class PeopleRepo {
 
   #conflict(externalId: string, ownerName?: string): AppError {
     const who = ownerName ? `${ownerName} already has` : 'Another person already has';
-    return new AppError('CONFLICT', `${who} the ID number "${externalId}". Use a different number, or change theirs first.`, { field: 'externalId' });
+    return new AppError(
+      'CONFLICT',
+      `${who} the ID number "${externalId}". Use a different number, or change theirs first.`,
+      { field: 'externalId' },
+    );
   }
 
   // The SELECT check gives the friendly message; this catches the rare race with another process.

@@ -22,7 +22,9 @@ export class SettingsRepo {
     this.#clock = clock;
     this.#all = db.prepare('SELECT key, value FROM settings ORDER BY key');
     this.#get = db.prepare('SELECT value FROM settings WHERE key = ?');
-    this.#upsert = db.prepare('INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at');
+    this.#upsert = db.prepare(
+      'INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+    );
   }
 
   getAll(): Record<string, unknown> {
@@ -42,7 +44,11 @@ export class SettingsRepo {
     const entries = Object.entries(values).map(([key, value]) => {
       if (key === '') throw new AppError('INVALID_INPUT', 'A setting needs a name.');
       const json = value === undefined ? undefined : JSON.stringify(value);
-      if (json === undefined) throw new AppError('INVALID_INPUT', `The setting "${key}" has no value that can be saved; give it a value or leave it out.`);
+      if (json === undefined)
+        throw new AppError(
+          'INVALID_INPUT',
+          `The setting "${key}" has no value that can be saved; give it a value or leave it out.`,
+        );
       return [key, json] as const;
     });
     if (entries.length === 0) return;

@@ -34,15 +34,31 @@ interface TemplateMetaDbRow {
 }
 
 function toMeta(r: TemplateMetaDbRow): TemplateMeta {
-  return { id: r.id, personId: r.person_id, modelId: r.model_id, dim: r.dim, quality: r.quality, source: r.source, pose: r.pose, createdAt: r.created_at };
+  return {
+    id: r.id,
+    personId: r.person_id,
+    modelId: r.model_id,
+    dim: r.dim,
+    quality: r.quality,
+    source: r.source,
+    pose: r.pose,
+    createdAt: r.created_at,
+  };
 }
 
 function checkEmbedding(embedding: unknown): Float32Array {
   if (!(embedding instanceof Float32Array) || embedding.length === 0 || embedding.length > EMBEDDING_MAX_DIM) {
-    throw new AppError('INVALID_INPUT', `A face template must be a non-empty Float32Array of at most ${EMBEDDING_MAX_DIM} values.`);
+    throw new AppError(
+      'INVALID_INPUT',
+      `A face template must be a non-empty Float32Array of at most ${EMBEDDING_MAX_DIM} values.`,
+    );
   }
   for (const v of embedding) {
-    if (!Number.isFinite(v)) throw new AppError('INVALID_INPUT', 'The face template contains NaN or infinite values; the encoder output is broken. Capture the face again.');
+    if (!Number.isFinite(v))
+      throw new AppError(
+        'INVALID_INPUT',
+        'The face template contains NaN or infinite values; the encoder output is broken. Capture the face again.',
+      );
   }
   return embedding;
 }
@@ -56,7 +72,9 @@ export class TemplatesRepo {
   readonly #clock: Clock;
 
   readonly #personIsLive: Database.Statement<[string], { id: string }>;
-  readonly #insert: Database.Statement<[string, string, string, number, Buffer, number | null, string, string | null, string]>;
+  readonly #insert: Database.Statement<
+    [string, string, string, number, Buffer, number | null, string, string | null, string]
+  >;
   readonly #getMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #listMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #loadAll: Database.Statement<[string], { id: string; person_id: string; dim: number; embedding: Buffer }>;
@@ -74,7 +92,9 @@ export class TemplatesRepo {
       'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#getMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE id = ?`);
-    this.#listMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, id`);
+    this.#listMeta = db.prepare(
+      `SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, id`,
+    );
     this.#loadAll = db.prepare(`
       SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t
       JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
@@ -107,7 +127,10 @@ export class TemplatesRepo {
     return this.#loadAll.all(modelId).map((r) => {
       const embedding = this.#cipher.decryptEmbedding(r.embedding, templateAad(r.id));
       if (embedding.length !== r.dim) {
-        throw new AppError('INTERNAL', `Face template ${r.id} decrypts to ${embedding.length} values but is recorded with ${r.dim}; it is damaged. Delete it and enroll the person again.`);
+        throw new AppError(
+          'INTERNAL',
+          `Face template ${r.id} decrypts to ${embedding.length} values but is recorded with ${r.dim}; it is damaged. Delete it and enroll the person again.`,
+        );
       }
       return { templateId: r.id, personId: r.person_id, embedding };
     });
@@ -119,7 +142,8 @@ export class TemplatesRepo {
     return this.#db
       .transaction(() => {
         const count = this.#deleteForPerson.run(personId).changes;
-        if (count > 0) this.#audit.append({ actor: who, action: 'template.delete', subjectId: personId, details: { count } });
+        if (count > 0)
+          this.#audit.append({ actor: who, action: 'template.delete', subjectId: personId, details: { count } });
         return count;
       })
       .immediate();
@@ -132,7 +156,12 @@ export class TemplatesRepo {
       .transaction(() => {
         const row = this.#delete.get(id);
         if (!row) return false;
-        this.#audit.append({ actor: who, action: 'template.delete', subjectId: row.person_id, details: { templateId: id, count: 1 } });
+        this.#audit.append({
+          actor: who,
+          action: 'template.delete',
+          subjectId: row.person_id,
+          details: { templateId: id, count: 1 },
+        });
         return true;
       })
       .immediate();
@@ -147,17 +176,39 @@ export class TemplatesRepo {
     const embedding = checkEmbedding(input.embedding);
     const modelId = requiredText(input.modelId, 'Model id', 200);
     if (!TEMPLATE_SOURCES.includes(input.source)) {
-      throw new AppError('INVALID_INPUT', `"${String(input.source)}" is not a template source; use one of ${TEMPLATE_SOURCES.join(', ')}.`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `"${String(input.source)}" is not a template source; use one of ${TEMPLATE_SOURCES.join(', ')}.`,
+      );
     }
     const quality = optionalFiniteNumber(input.quality, 'Template quality');
     const pose = optionalText(input.pose, 'Pose', 100);
     if (!this.#personIsLive.get(input.personId)) {
-      throw new AppError('NOT_FOUND', `No person with id ${input.personId} exists (they may have been deleted), so the face cannot be added. Refresh and pick the person again.`, { id: input.personId });
+      throw new AppError(
+        'NOT_FOUND',
+        `No person with id ${input.personId} exists (they may have been deleted), so the face cannot be added. Refresh and pick the person again.`,
+        { id: input.personId },
+      );
     }
     const id = randomUUID();
     const blob = this.#cipher.encryptEmbedding(embedding, templateAad(id));
-    this.#insert.run(id, input.personId, modelId, embedding.length, blob, quality, input.source, pose, isoNow(this.#clock));
-    this.#audit.append({ actor: who, action: 'template.add', subjectId: input.personId, details: { templateId: id, modelId, dim: embedding.length, source: input.source } });
+    this.#insert.run(
+      id,
+      input.personId,
+      modelId,
+      embedding.length,
+      blob,
+      quality,
+      input.source,
+      pose,
+      isoNow(this.#clock),
+    );
+    this.#audit.append({
+      actor: who,
+      action: 'template.add',
+      subjectId: input.personId,
+      details: { templateId: id, modelId, dim: embedding.length, source: input.source },
+    });
     return toMeta(this.#getMeta.get(id)!);
   }
 }

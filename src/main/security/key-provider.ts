@@ -120,7 +120,10 @@ export class SafeStorageKeyProvider implements KeyProvider {
       );
     }
     if (key.length !== KEY_BYTES) {
-      throw new AppError('INTERNAL', `The key stored in ${this.encryptedKeyPath} is ${key.length} bytes instead of ${KEY_BYTES}; the file is damaged. Restore it from a backup.`);
+      throw new AppError(
+        'INTERNAL',
+        `The key stored in ${this.encryptedKeyPath} is ${key.length} bytes instead of ${KEY_BYTES}; the file is damaged. Restore it from a backup.`,
+      );
     }
     this.#key = key;
     return Buffer.from(key);

@@ -30,7 +30,10 @@ export function isValidPinFormat(pin: string): boolean {
 /** Throws INVALID_INPUT unless the PIN is 4–12 digits. */
 export function assertPinFormat(pin: string): void {
   if (!isValidPinFormat(pin)) {
-    throw new AppError('INVALID_INPUT', `The PIN must be ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits (0–9), with no spaces or letters.`);
+    throw new AppError(
+      'INVALID_INPUT',
+      `The PIN must be ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits (0–9), with no spaces or letters.`,
+    );
   }
 }
 
@@ -58,12 +61,14 @@ interface ParsedHash {
 
 function parseHash(encoded: string): ParsedHash {
   const parts = encoded.split('$');
-  const bad = () => new AppError('INTERNAL', 'The stored admin PIN hash is damaged. Reset the PIN with the command-line tool.');
+  const bad = () =>
+    new AppError('INTERNAL', 'The stored admin PIN hash is damaged. Reset the PIN with the command-line tool.');
   if (parts.length !== 6 || parts[0] !== 'scrypt') throw bad();
   const [N, r, p] = parts.slice(1, 4).map((s) => Number(s)) as [number, number, number];
   // Bounds keep a tampered hash from making verification allocate gigabytes or spin for minutes.
   const powerOfTwo = Number.isInteger(N) && N > 1 && (N & (N - 1)) === 0;
-  if (!powerOfTwo || N > 2 ** 20 || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16) throw bad();
+  if (!powerOfTwo || N > 2 ** 20 || !Number.isInteger(r) || r < 1 || r > 32 || !Number.isInteger(p) || p < 1 || p > 16)
+    throw bad();
   const salt = Buffer.from(parts[4]!, 'base64');
   const hash = Buffer.from(parts[5]!, 'base64');
   if (salt.length < 8 || hash.length < 16) throw bad();

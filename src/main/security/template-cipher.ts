@@ -33,7 +33,10 @@ export function serializeEmbedding(embedding: Float32Array): Buffer {
 
 export function deserializeEmbedding(bytes: Uint8Array): Float32Array {
   if (bytes.length % 4 !== 0) {
-    throw new AppError('INTERNAL', `A stored face template has ${bytes.length} bytes, which is not a whole number of 32-bit floats; the template is damaged. Delete it and enroll the person again.`);
+    throw new AppError(
+      'INTERNAL',
+      `A stored face template has ${bytes.length} bytes, which is not a whole number of 32-bit floats; the template is damaged. Delete it and enroll the person again.`,
+    );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(bytes.length / 4);
@@ -46,7 +49,10 @@ export class TemplateCipher {
 
   constructor(key: Buffer) {
     if (key.length !== KEY_BYTES) {
-      throw new AppError('INTERNAL', `The template encryption key must be ${KEY_BYTES} bytes, but ${key.length} bytes were given. Check the key file or key store.`);
+      throw new AppError(
+        'INTERNAL',
+        `The template encryption key must be ${KEY_BYTES} bytes, but ${key.length} bytes were given. Check the key file or key store.`,
+      );
     }
     // Own copy so a caller zeroing or reusing its buffer cannot change our key.
     this.#key = Buffer.from(key);
@@ -67,10 +73,16 @@ export class TemplateCipher {
   decryptBytes(blob: Uint8Array, aad: string): Buffer {
     const buf = Buffer.from(blob.buffer, blob.byteOffset, blob.byteLength);
     if (buf.length < HEADER_BYTES) {
-      throw new AppError('INTERNAL', `Encrypted data for ${aad} is too short to be valid (${buf.length} bytes); it is damaged. Delete it and enroll again.`);
+      throw new AppError(
+        'INTERNAL',
+        `Encrypted data for ${aad} is too short to be valid (${buf.length} bytes); it is damaged. Delete it and enroll again.`,
+      );
     }
     if (buf[0] !== FORMAT_VERSION) {
-      throw new AppError('INTERNAL', `Encrypted data for ${aad} uses format version ${buf[0]}, which this version of Presence does not know. Update Presence.`);
+      throw new AppError(
+        'INTERNAL',
+        `Encrypted data for ${aad} uses format version ${buf[0]}, which this version of Presence does not know. Update Presence.`,
+      );
     }
     const iv = buf.subarray(1, 1 + IV_BYTES);
     const tag = buf.subarray(1 + IV_BYTES, HEADER_BYTES);
