@@ -1,0 +1,70 @@
+// i18next holds the strings; this class holds the current locale as $state so that every t() call
+// made in a template re-runs when the language changes.
+import i18next from 'i18next';
+import type { Locale } from '../../shared/settings';
+import en from '../locales/en.json';
+import zhCN from '../locales/zh-CN.json';
+
+/** Interpolation values, plus count for plurals. */
+export type TranslateOptions = Record<string, string | number>;
+
+export const LOCALES: Locale[] = ['en', 'zh-CN'];
+
+const instance = i18next.createInstance();
+void instance.init({
+  lng: 'en',
+  fallbackLng: 'en',
+  supportedLngs: LOCALES,
+  resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
+  interpolation: { escapeValue: false },
+  initAsync: false,
+  returnNull: false,
+});
+
+export class I18n {
+  locale = $state<Locale>('en');
+  #fixed = $derived(instance.getFixedT(this.locale) as unknown as (key: string, options?: TranslateOptions) => string);
+
+  /** Translates a key; reading this.locale (through #fixed) makes the caller depend on the language. */
+  t = (key: string, options?: TranslateOptions): string => this.#fixed(key, options);
+
+  setLocale(locale: Locale): void {
+    if (!LOCALES.includes(locale)) return;
+    this.locale = locale;
+    void instance.changeLanguage(locale);
+    if (typeof document !== 'undefined') document.documentElement.lang = locale;
+  }
+
+  time(iso: string | Date): string {
+    return new Intl.DateTimeFormat(this.locale, { hour: '2-digit', minute: '2-digit' }).format(toDate(iso));
+  }
+
+  date(iso: string | Date): string {
+    return new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium' }).format(toDate(iso));
+  }
+
+  dateTime(iso: string | Date): string {
+    return new Intl.DateTimeFormat(this.locale, { dateStyle: 'medium', timeStyle: 'short' }).format(toDate(iso));
+  }
+
+  /** A YYYY-MM-DD day label as a short weekday and date, e.g. for chart axes. */
+  shortDay(day: string): string {
+    return new Intl.DateTimeFormat(this.locale, { month: 'numeric', day: 'numeric' }).format(toDate(day));
+  }
+
+  number(n: number, options?: Intl.NumberFormatOptions): string {
+    return new Intl.NumberFormat(this.locale, options).format(n);
+  }
+}
+
+/** A bare YYYY-MM-DD means that local day, not midnight UTC. */
+function toDate(value: string | Date): Date {
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const [y, m, d] = value.split('-').map(Number);
+    return new Date(y, m - 1, d);
+  }
+  return new Date(value);
+}
+
+export const i18n = new I18n();
+export const t = i18n.t;

@@ -1,0 +1,3 @@
+export type ScreenName = 'kiosk' | 'enroll' | 'people' | 'attendance' | 'settings';
+
+export const ADMIN_SCREENS: ScreenName[] = ['enroll', 'people', 'attendance', 'settings'];
