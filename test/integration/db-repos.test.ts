@@ -57,7 +57,13 @@ describe('people', () => {
     expect(zoe.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(zoe.createdAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
-    expect(store.people.list().map((p) => p.name)).toEqual(['adam Smith', 'Bea 100%', 'Zoë Quinn']);
+    const zed = store.people.create({ name: 'Zed' });
+    const emile = store.people.create({ name: 'Émile' });
+    expect(store.people.list().map((p) => p.name)).toEqual(['adam Smith', 'Bea 100%', 'Émile', 'Zed', 'Zoë Quinn']);
+    expect(store.people.list({ query: 'zoe' }).map((p) => p.id)).toEqual([zoe.id]);
+    expect(store.people.list({ query: 'ÉMI' }).map((p) => p.id)).toEqual([emile.id]);
+    store.people.purge(zed.id);
+    store.people.purge(emile.id);
     expect(store.people.list({ query: 'SMITH' }).map((p) => p.id)).toEqual([adam.id]);
     expect(store.people.list({ query: 'e-7' }).map((p) => p.id)).toEqual([zoe.id]);
     expect(store.people.list({ query: '%' }).map((p) => p.id)).toEqual([bea.id]); // literal, not a wildcard
@@ -78,7 +84,17 @@ describe('people', () => {
       subjectId: adam.id,
       details: { fields: ['name', 'notes'] },
     });
-    expect(auditActions(store)).toEqual(['person.create', 'person.create', 'person.create', 'person.update']);
+    expect(auditActions(store)).toEqual([
+      'person.create',
+      'person.create',
+      'person.create',
+      'person.create',
+      'person.create',
+      'person.purge',
+      'person.purge',
+      'person.update',
+    ]);
+    expect(JSON.stringify(store.audit.list({ limit: 1000 }))).not.toContain('E-7');
   });
 
   it('refuses a duplicate external id among live people with CONFLICT, and frees it on delete', () => {

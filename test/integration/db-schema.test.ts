@@ -32,6 +32,10 @@ describe('openDatabase', () => {
     const file = path.join(dir, 'nested', 'deeper', 'presence.db');
     const db = open(file);
     expect(fs.existsSync(file)).toBe(true);
+    if (process.platform !== 'win32') {
+      expect(fs.statSync(file).mode & 0o777, 'database file is private').toBe(0o600);
+      expect(fs.statSync(`${file}-wal`).mode & 0o777, 'WAL file is private').toBe(0o600);
+    }
     expect(schemaVersion(db)).toBe(latestSchemaVersion());
     expect(schemaVersion(db)).toBeGreaterThanOrEqual(1);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import type { AuditRepo } from './audit-repo';
 import { isoNow, systemClock, type Clock } from './clock';
+import { compareNames } from './names';
 import { ATTENDANCE_KINDS, type Actor, type AttendanceEvent, type AttendanceKind, type DaySummaryRow } from './types';
 import { actor as checkActor, isoTime, localDay, optionalFiniteNumber, requiredText } from './validate';
 
@@ -163,9 +164,6 @@ export class AttendanceRepo {
       if (r.kind === 'out') s.lastOut = r.at;
       s.present = r.kind === 'in';
     }
-    return [...byPerson.values()].sort(
-      (a, b) =>
-        a.name.localeCompare(b.name, undefined, { sensitivity: 'base' }) || a.personId.localeCompare(b.personId),
-    );
+    return [...byPerson.values()].sort((a, b) => compareNames(a.name, b.name) || a.personId.localeCompare(b.personId));
   }
 }

@@ -15,6 +15,18 @@ export interface OpenDatabaseOptions {
 
 const IN_MEMORY = ':memory:';
 
+/**
+ * Creates a new database file readable only by its owner: it holds names and attendance in clear text.
+ * SQLite gives the -wal and -shm files the same permissions. An empty file is a valid empty database.
+ */
+function createPrivateFile(file: string): void {
+  try {
+    fs.closeSync(fs.openSync(file, 'wx', 0o600));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+  }
+}
+
 export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Database.Database {
   const readonly = opts.readonly ?? false;
   if (file !== IN_MEMORY) {
@@ -24,7 +36,10 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
         `There is no database at ${file}. Check the --db path, or run Presence once without read-only mode to create it.`,
       );
     }
-    if (!readonly) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    if (!readonly) {
+      fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+      createPrivateFile(file);
+    }
   }
 
   let db: Database.Database;

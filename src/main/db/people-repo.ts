@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { thumbnailAad, type TemplateCipher } from '../security/template-cipher';
 import type { AuditRepo } from './audit-repo';
+import { compareNames, foldForSearch } from './names';
 import { isoNow, systemClock, type Clock } from './clock';
 import type { Actor, PersonRow } from './types';
 import {
@@ -34,7 +35,7 @@ export interface PersonUpdateInput {
 }
 
 export interface PersonListOptions {
-  /** Case-insensitive substring of the name or external id. */
+  /** Substring of the name or external id, ignoring case and accents. */
   query?: string;
   includeDeleted?: boolean;
 }
@@ -82,11 +83,6 @@ function toPerson(r: PersonDbRow): PersonRow {
   };
 }
 
-/** LIKE pattern for a literal substring: % and _ typed by the user are not wildcards. */
-function likePattern(query: string): string {
-  return `%${query.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-}
-
 function notFound(id: string): AppError {
   return new AppError(
     'NOT_FOUND',
@@ -105,7 +101,7 @@ export class PeopleRepo {
   readonly #audit: AuditRepo;
   readonly #clock: Clock;
 
-  readonly #list: Database.Statement<{ includeDeleted: number; pattern: string | null }, PersonDbRow>;
+  readonly #list: Database.Statement<[number], PersonDbRow>;
   readonly #get: Database.Statement<[string], PersonDbRow>;
   readonly #getAny: Database.Statement<[string], PersonDbRow>;
   readonly #externalIdOwner: Database.Statement<[string, string], { id: string; name: string }>;
@@ -123,11 +119,7 @@ export class PeopleRepo {
     this.#cipher = cipher;
     this.#audit = audit;
     this.#clock = clock;
-    this.#list = db.prepare(`
-      SELECT ${PERSON_COLUMNS} FROM people p
-      WHERE (:includeDeleted = 1 OR p.deleted_at IS NULL)
-        AND (:pattern IS NULL OR p.name LIKE :pattern ESCAPE '\\' OR p.external_id LIKE :pattern ESCAPE '\\')
-      ORDER BY p.name COLLATE NOCASE, p.created_at, p.id`);
+    this.#list = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE (? = 1 OR p.deleted_at IS NULL)`);
     this.#get = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE p.id = ? AND p.deleted_at IS NULL`);
     this.#getAny = db.prepare(`SELECT ${PERSON_COLUMNS} FROM people p WHERE p.id = ?`);
     this.#externalIdOwner = db.prepare(
@@ -154,10 +146,18 @@ export class PeopleRepo {
   }
 
   list(opts: PersonListOptions = {}): PersonRow[] {
-    const query = opts.query?.trim();
-    return this.#list
-      .all({ includeDeleted: opts.includeDeleted ? 1 : 0, pattern: query ? likePattern(query) : null })
-      .map(toPerson);
+    const query = foldForSearch(opts.query?.trim() ?? '');
+    const rows = this.#list.all(opts.includeDeleted ? 1 : 0).map(toPerson);
+    const matches = query
+      ? rows.filter(
+          (p) =>
+            foldForSearch(p.name).includes(query) ||
+            (p.externalId !== null && foldForSearch(p.externalId).includes(query)),
+        )
+      : rows;
+    return matches.sort(
+      (a, b) => compareNames(a.name, b.name) || a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id),
+    );
   }
 
   /** The person, or undefined if there is none or they were deleted. */
@@ -177,7 +177,13 @@ export class PeopleRepo {
         this.#assertExternalIdFree(externalId, id);
         const now = isoNow(this.#clock);
         this.#withConflictMessage(externalId, () => this.#insert.run(id, name, externalId, notes, now, now));
-        this.#audit.append({ actor: who, action: 'person.create', subjectId: id, details: { externalId } });
+        // No personal values in the log: it is append-only and outlives a purged person.
+        this.#audit.append({
+          actor: who,
+          action: 'person.create',
+          subjectId: id,
+          details: { hasExternalId: externalId !== null },
+        });
         return toPerson(this.#get.get(id)!);
       })
       .immediate();
