@@ -47,8 +47,12 @@ export class Store {
     return this.db.transaction(fn).immediate();
   }
 
+  /** Closes the connection; safe to call twice. */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    // Lets SQLite refresh query-planner statistics it found stale during this session; cheap.
+    if (!this.db.readonly) this.db.pragma('optimize');
+    this.db.close();
   }
 }
 
