@@ -98,6 +98,8 @@ export interface EngineStatus {
   /** Identifies the embedding space; templates from another encoder are not comparable. */
   encoderId: string | null;
   embeddingSize: number | null;
+  /** The encoder's measured threshold (distance between unit vectors), used until calibration sets one. */
+  defaultThreshold: number | null;
   models: EngineModelInfo[];
   loadMs: number | null;
   queueDepth: number;

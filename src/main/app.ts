@@ -1,0 +1,158 @@
+// The composition root: one database, one engine, the services on top of them, and the handler for
+// every contract channel. The Electron app, `presence serve` and the CLI all build the app here.
+import path from 'node:path';
+import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPatch } from '../shared/settings';
+import type { AppInfo } from '../shared/types';
+import { openStore, type Store } from './db';
+import type { FaceEngine } from './engine';
+import { AdminService } from './domain/admin';
+import { buildReport } from './domain/attendance-report';
+import { exportAttendance } from './domain/attendance-export';
+import { localDayKey } from './domain/attendance-rules';
+import { EnrollmentService } from './domain/enrollment';
+import { FaceIndex, encoderSpaceOf } from './domain/face-index';
+import { KioskService } from './domain/kiosk';
+import { PeopleService } from './domain/people';
+import { CalibrationService } from './domain/calibration-service';
+import type { KeyProvider } from './security/key-provider';
+import type { Handlers } from './transport/dispatch';
+
+export interface PresenceAppOptions {
+  databasePath: string;
+  keys: KeyProvider;
+  engine: FaceEngine;
+  transport: AppInfo['transport'];
+  version: string;
+  now?: () => number;
+}
+
+export class PresenceApp {
+  readonly store: Store;
+  readonly engine: FaceEngine;
+  readonly index: FaceIndex;
+  readonly admin: AdminService;
+  readonly people: PeopleService;
+  readonly enrollment: EnrollmentService;
+  readonly kiosk: KioskService;
+  readonly calibration: CalibrationService;
+  private settingsCache: Settings | null = null;
+  private engineStart: Promise<void> | null = null;
+
+  constructor(private readonly options: PresenceAppOptions) {
+    const now = options.now ?? Date.now;
+    this.store = openStore(options.databasePath, options.keys);
+    this.engine = options.engine;
+    this.index = new FaceIndex(this.store);
+    const settings = () => this.settings();
+    this.admin = new AdminService(this.store, now);
+    this.people = new PeopleService(this.store, this.index);
+    this.enrollment = new EnrollmentService({ engine: this.engine, index: this.index, store: this.store, settings }, now);
+    this.kiosk = new KioskService({ engine: this.engine, index: this.index, store: this.store, settings, now });
+    this.calibration = new CalibrationService(this.index, settings);
+  }
+
+  /** Starts the engine and loads the gallery of its encoder; later calls wait for the same start. */
+  startEngine(): Promise<void> {
+    const start = (this.engineStart ??= this.engine.start().then(
+      (status) => {
+        const space = encoderSpaceOf(status);
+        if (space) this.index.use(space);
+      },
+      (e: unknown) => {
+        // Let the next call try again (the models may have been restored meanwhile).
+        this.engineStart = null;
+        throw e;
+      },
+    ));
+    return start;
+  }
+
+  settings(): Settings {
+    this.settingsCache ??= settingsFromStored(this.store.settings.getAll());
+    return this.settingsCache;
+  }
+
+  updateSettings(patch: SettingsPatch, actor: 'admin' | 'cli'): Settings {
+    const next = applySettingsPatch(this.settings(), patch);
+    // Store only the keys that changed, so the audit entry says exactly what was changed.
+    const changed = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => [k, next[k as keyof Settings]]));
+    this.store.settings.setMany(changed, actor);
+    this.settingsCache = next;
+    return next;
+  }
+
+  today(): string {
+    return localDayKey(Date.now(), this.settings().timeZone ?? undefined);
+  }
+
+  info(): AppInfo {
+    const status = this.engine.status();
+    return {
+      name: 'Presence',
+      version: this.options.version,
+      dataPath: path.dirname(this.options.databasePath),
+      databasePath: this.options.databasePath,
+      transport: this.options.transport,
+      platform: process.platform,
+      engine: { state: status.state, backend: status.backend, encoderId: status.encoderId },
+    };
+  }
+
+  handlers(): Handlers {
+    return {
+      'app.info': () => this.info(),
+      'settings.get': () => this.settings(),
+      'settings.set': (patch, ctx) => this.updateSettings(patch, ctx.actor === 'admin' ? 'admin' : 'cli'),
+
+      'admin.status': (_i, ctx) => this.admin.status(ctx.session),
+      'admin.unlock': ({ pin }, ctx) => this.admin.unlock(ctx.session, pin),
+      'admin.lock': (_i, ctx) => this.admin.lock(ctx.session),
+      'admin.setPin': (input, ctx) => this.admin.setPin(ctx.session, input),
+
+      'people.list': (input) => this.people.list(input?.query),
+      'people.get': ({ id }) => this.people.get(id),
+      'people.create': (input) => this.people.create(input, 'admin'),
+      'people.update': ({ id, ...patch }) => this.people.update(id, patch, 'admin'),
+      'people.delete': ({ id }) => this.people.delete(id, 'admin'),
+      'people.thumbnail': ({ id }) => this.people.thumbnail(id),
+
+      'attendance.list': (r) => this.store.attendance.list(r),
+      'attendance.report': (r) => buildReport(r.from, r.to, this.store.attendance.list(r), this.today(), Date.now()),
+      'attendance.export': (r) =>
+        exportAttendance(this.store.attendance.list(r), r, r.format, this.settings().timeZone ?? undefined),
+
+      'engine.status': () => this.engine.status(),
+      'engine.calibrate': (input) => this.calibration.calibrate(input?.targetFar),
+
+      'kiosk.frame': async ({ frame }) => {
+        await this.requireEngine();
+        return this.kiosk.frame(frame);
+      },
+      'kiosk.reset': () => {
+        this.kiosk.reset();
+        return { reset: true as const };
+      },
+
+      'enroll.capture': async ({ frame, personId }) => {
+        await this.requireEngine();
+        return this.enrollment.capture(frame, personId);
+      },
+      'enroll.commit': ({ personId, shotIds, consent }) => this.enrollment.commit(personId, shotIds, consent, 'admin'),
+      'enroll.discard': ({ shotIds }) => this.enrollment.discard(shotIds),
+      'enroll.importPhotos': async ({ personId, photos, consent }) => {
+        await this.requireEngine();
+        const inputs = photos.map((p) => ({ name: p.name, input: { kind: 'bytes' as const, bytes: p.bytes, name: p.name } }));
+        return (await this.enrollment.importPhotos(personId, inputs, consent, 'import', 'admin')).results;
+      },
+    };
+  }
+
+  private async requireEngine(): Promise<void> {
+    await this.startEngine();
+  }
+
+  async close(): Promise<void> {
+    await this.engine.stop();
+    this.store.close();
+  }
+}

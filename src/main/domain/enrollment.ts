@@ -1,0 +1,192 @@
+// Enrollment: turns good camera shots or photo files into a person's templates.
+// Camera shots are checked one by one and kept in memory (never on disk) until the administrator
+// saves them with the person's consent; nothing biometric is stored without that consent.
+import { randomUUID } from 'node:crypto';
+import { AppError, isAppError } from '../../shared/errors';
+import type { FaceAnalysis, FaceQuality, RgbaFrame } from '../../shared/face';
+import type { Settings } from '../../shared/settings';
+import type { EnrollCommitResult, EnrollPose, EnrollShotResult, Guidance, ImportPhotoResult } from '../../shared/types';
+import type { Actor, Store, TemplateSource } from '../db';
+import type { AnalyzeInput, FaceEngine } from '../engine';
+import type { FaceIndex } from './face-index';
+import { crowded, overlayOf } from './kiosk';
+import { toPerson } from './people';
+
+/** Enrollment asks for more than recognition: a template is compared against for years. */
+export const MIN_ENROLL_FACE_PX = 80;
+const POSE_YAW_DEG = 8;
+const POSE_PITCH_DEG = 7;
+const SHOT_TTL_MS = 15 * 60_000;
+const MAX_SHOTS = 60;
+
+interface Shot {
+  embedding: Float32Array;
+  thumbnailJpeg: Uint8Array | null;
+  quality: number;
+  pose: EnrollPose;
+  createdAt: number;
+}
+
+export interface Consent {
+  given: true;
+  by: string;
+}
+
+export type DuplicateOf = { personId: string; name: string; distance: number } | null;
+
+/** Which way the face looks, judged from the landmark pose (degrees). */
+export function poseOf(q: Pick<FaceQuality, 'yaw' | 'pitch'>): EnrollPose {
+  if (Math.abs(q.yaw) >= Math.abs(q.pitch) * 1.2 && Math.abs(q.yaw) >= POSE_YAW_DEG) return q.yaw > 0 ? 'left' : 'right';
+  if (Math.abs(q.pitch) >= POSE_PITCH_DEG) return q.pitch > 0 ? 'up' : 'down';
+  return 'front';
+}
+
+/** One number for "how good is this face", stored with the template: sharp, big and frontal is best. */
+function qualityScore(face: FaceAnalysis): number {
+  const size = Math.min(1, face.quality.faceSizePx / 160);
+  const sharp = Math.min(1, face.quality.sharpness / 200);
+  return Math.round((0.5 * size + 0.3 * sharp + 0.2 * face.score) * 1000) / 1000;
+}
+
+/** Why this face may not become a template, as guidance keys; empty when it may. */
+export function enrollGuidance(faces: readonly FaceAnalysis[]): Guidance[] {
+  const face = faces[0];
+  if (!face) return ['no_face'];
+  if (crowded(faces)) return ['multiple_faces'];
+  const reasons: Guidance[] = [...face.quality.reasons];
+  if (face.quality.faceSizePx < MIN_ENROLL_FACE_PX && !reasons.includes('too_small')) reasons.push('too_small');
+  return reasons;
+}
+
+export class EnrollmentService {
+  private readonly shots = new Map<string, Shot>();
+
+  constructor(
+    private readonly deps: { engine: FaceEngine; index: FaceIndex; store: Store; settings: () => Settings },
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Checks one camera shot; a good one is kept for `commit` and its id returned. */
+  async capture(frame: RgbaFrame, personId?: string): Promise<EnrollShotResult> {
+    this.expire();
+    const analysis = await this.deps.engine.analyze({ kind: 'rgba', frame }, { maxFaces: 3, liveness: true, embed: true, thumbnail: true });
+    const face = analysis.faces[0];
+    const guidance = enrollGuidance(analysis.faces);
+    const base = { width: analysis.width, height: analysis.height, face: face ? overlayOf(face) : null };
+    if (!face || guidance.length > 0) return { ...base, shotId: null, accepted: false, guidance, pose: face ? poseOf(face.quality) : null, duplicateOf: null };
+
+    const pose = poseOf(face.quality);
+    if (this.shots.size >= MAX_SHOTS) this.shots.delete(this.shots.keys().next().value as string);
+    const shotId = randomUUID();
+    this.shots.set(shotId, { embedding: face.embedding, thumbnailJpeg: face.thumbnailJpeg ?? null, quality: qualityScore(face), pose, createdAt: this.now() });
+    return { ...base, shotId, accepted: true, guidance: [], pose, duplicateOf: this.duplicateOf(face.embedding, personId) };
+  }
+
+  discard(shotIds: readonly string[]): { discarded: number } {
+    let discarded = 0;
+    for (const id of shotIds) if (this.shots.delete(id)) discarded++;
+    return { discarded };
+  }
+
+  /** Saves kept shots as the person's templates, with their consent, in one transaction. */
+  commit(personId: string, shotIds: readonly string[], consent: Consent, actor: Actor): EnrollCommitResult {
+    this.expire();
+    const shots = shotIds.map((id) => {
+      const shot = this.shots.get(id);
+      if (!shot) throw new AppError('NOT_FOUND', 'Some shots have expired or were already saved. Capture them again.');
+      return shot;
+    });
+    const front = shots.find((s) => s.pose === 'front') ?? shots[0];
+    const added = this.save(personId, shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose })), 'camera', consent, front?.thumbnailJpeg ?? null, actor);
+    this.discard(shotIds);
+    return added;
+  }
+
+  /**
+   * Adds photos (files or bytes) to a person. Each photo is judged on its own: a bad one is reported
+   * with its reason and skipped, the good ones are saved together.
+   */
+  async importPhotos(
+    personId: string,
+    photos: ReadonlyArray<{ name: string; input: AnalyzeInput }>,
+    consent: Consent,
+    source: TemplateSource,
+    actor: Actor,
+  ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
+    this.requirePerson(personId);
+    const results: ImportPhotoResult[] = [];
+    const good: Array<{ embedding: Float32Array; quality: number; pose: EnrollPose; thumbnail: Uint8Array | null }> = [];
+    for (const photo of photos) {
+      try {
+        const analysis = await this.deps.engine.analyze(photo.input, { maxFaces: 3, liveness: false, embed: true, thumbnail: true });
+        const face = analysis.faces[0];
+        const problem = photoProblem(analysis.faces);
+        if (problem || !face) throw problem ?? new AppError('NO_FACE', 'No face found in this photo.');
+        good.push({ embedding: face.embedding, quality: qualityScore(face), pose: poseOf(face.quality), thumbnail: face.thumbnailJpeg ?? null });
+        results.push({ name: photo.name, ok: true, error: null, duplicateOf: this.duplicateOf(face.embedding, personId) });
+      } catch (e) {
+        if (!isAppError(e)) throw e;
+        results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
+      }
+    }
+    if (good.length === 0) return { results, commit: null };
+    const thumbnail = good.find((g) => g.pose === 'front')?.thumbnail ?? good[0]?.thumbnail ?? null;
+    return { results, commit: this.save(personId, good, source, consent, thumbnail, actor) };
+  }
+
+  private save(
+    personId: string,
+    faces: ReadonlyArray<{ embedding: Float32Array; quality: number; pose: EnrollPose }>,
+    source: TemplateSource,
+    consent: Consent,
+    thumbnail: Uint8Array | null,
+    actor: Actor,
+  ): EnrollCommitResult {
+    const { store, index } = this.deps;
+    const encoder = index.encoder;
+    this.requirePerson(personId);
+    const metas = store.transaction(() => {
+      store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
+      const added = store.templates.addMany(
+        faces.map((f) => ({ personId, modelId: encoder.encoderId, embedding: f.embedding, quality: f.quality, source, pose: f.pose })),
+        actor,
+      );
+      if (thumbnail) store.people.setThumbnail(personId, thumbnail, actor);
+      return added;
+    });
+    // Only after the transaction committed: the index must never hold what the database does not.
+    metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));
+    return { person: toPerson(this.requirePerson(personId)), added: metas.length };
+  }
+
+  private requirePerson(personId: string) {
+    const row = this.deps.store.people.get(personId);
+    if (!row) throw new AppError('NOT_FOUND', 'This person does not exist or was deleted.');
+    return row;
+  }
+
+  /** The enrolled person this face already matches, when that is someone other than `personId`. */
+  private duplicateOf(embedding: Float32Array, personId?: string): DuplicateOf {
+    const decision = this.deps.index.identify(embedding, this.deps.settings());
+    if (!decision.accepted || !decision.personId || decision.personId === personId) return null;
+    const other = this.deps.store.people.get(decision.personId);
+    return other ? { personId: other.id, name: other.name, distance: decision.distance } : null;
+  }
+
+  private expire(): void {
+    const cutoff = this.now() - SHOT_TTL_MS;
+    for (const [id, shot] of this.shots) if (shot.createdAt < cutoff) this.shots.delete(id);
+  }
+}
+
+/** Photos are judged less strictly on pose than camera shots, but must show one clear, big enough face. */
+function photoProblem(faces: readonly FaceAnalysis[]): AppError | null {
+  const face = faces[0];
+  if (!face) return new AppError('NO_FACE', 'No face found in this photo: use a photo where the face is clearly visible.');
+  if (crowded(faces)) return new AppError('MULTIPLE_FACES', 'This photo shows more than one face: use a photo of this person alone.');
+  const bad = face.quality.reasons.filter((r) => r === 'too_small' || r === 'blurred' || r === 'too_dark');
+  if (bad.length > 0) {
+    return new AppError('POOR_QUALITY', `The face in this photo is not good enough (${bad.join(', ').replace(/_/g, ' ')}): use a sharper, closer, well-lit photo.`);
+  }
+  return null;
+}

@@ -1,0 +1,65 @@
+// People as the UI and CLI see them; deletion also drops the person's templates from the live index.
+import { AppError } from '../../shared/errors';
+import type { Person } from '../../shared/types';
+import type { Actor, PersonRow, Store } from '../db';
+import type { FaceIndex } from './face-index';
+
+export function toPerson(row: PersonRow): Person {
+  return {
+    id: row.id,
+    name: row.name,
+    externalId: row.externalId,
+    notes: row.notes,
+    consentAt: row.consentAt,
+    consentBy: row.consentBy,
+    templateCount: row.templateCount,
+    hasThumbnail: row.hasThumbnail,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export class PeopleService {
+  constructor(
+    private readonly store: Store,
+    private readonly index: FaceIndex,
+  ) {}
+
+  list(query?: string): Person[] {
+    return this.store.people.list({ query }).map(toPerson);
+  }
+
+  get(id: string): Person {
+    const row = this.store.people.get(id);
+    if (!row) throw new AppError('NOT_FOUND', 'This person does not exist or was deleted.');
+    return toPerson(row);
+  }
+
+  /** Finds a person by exact name (case-insensitive), for imports that must not create twins. */
+  findByName(name: string): Person | undefined {
+    const wanted = name.trim().toLocaleLowerCase();
+    return this.list(name.trim()).find((p) => p.name.toLocaleLowerCase() === wanted);
+  }
+
+  create(input: { name: string; externalId?: string | null; notes?: string | null }, actor: Actor): Person {
+    return toPerson(this.store.people.create(input, actor));
+  }
+
+  update(id: string, patch: { name?: string; externalId?: string | null; notes?: string | null }, actor: Actor): Person {
+    this.get(id);
+    return toPerson(this.store.people.update(id, patch, actor));
+  }
+
+  /** Erases the person's templates and thumbnail and leaves a tombstone; attendance history stays. */
+  delete(id: string, actor: Actor): { id: string; deleted: true } {
+    this.get(id);
+    this.store.people.softDelete(id, actor);
+    this.index.removePerson(id);
+    return { id, deleted: true };
+  }
+
+  thumbnail(id: string): Uint8Array | null {
+    this.get(id);
+    return this.store.people.getThumbnail(id);
+  }
+}

@@ -1,0 +1,207 @@
+// The loopback transport (`presence serve`): serves the built renderer over HTTP and answers the
+// same contract over a WebSocket at /api, so a tablet browser or a headless test can be the kiosk.
+// Binds 127.0.0.1 unless told otherwise; every API connection needs the token; browsers from other
+// origins are refused, so a web page the kiosk browser happens to open cannot drive Presence.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { readFile, stat } from 'node:fs/promises';
+import { timingSafeEqual } from 'node:crypto';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { decodeMessage, encodeMessage, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL, type WireRequest } from '../../shared/wire';
+import { MAX_IMAGE_BYTES } from '../../shared/contract';
+import { AdminSession } from '../domain/admin-session';
+import type { Dispatch } from './dispatch';
+import { CONTENT_SECURITY_POLICY } from './csp';
+
+/** Close code the renderer understands as "open the link that presence serve printed". */
+export const CLOSE_UNAUTHORIZED = 4401;
+
+export interface ServerOptions {
+  dispatch: Dispatch;
+  /** Folder with the built renderer (index.html and assets). */
+  staticDir: string;
+  token: string;
+  host?: string;
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  host: string;
+  close(): Promise<void>;
+}
+
+const MIME: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm',
+  '.map': 'application/json',
+  '.mp3': 'audio/mpeg',
+  '.wav': 'audio/wav',
+};
+
+function sameToken(offered: string | undefined, token: string): boolean {
+  if (!offered) return false;
+  const a = Buffer.from(offered);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The token from the subprotocol list (browsers) or an Authorization header (other clients). */
+export function tokenOf(req: IncomingMessage): string | undefined {
+  const protocols = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+  const fromProtocol = protocols.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  if (fromProtocol) return fromProtocol.slice(TOKEN_PROTOCOL_PREFIX.length);
+  const auth = req.headers.authorization;
+  return auth?.startsWith('Bearer ') ? auth.slice('Bearer '.length) : undefined;
+}
+
+function securityHeaders(res: ServerResponse): void {
+  res.setHeader('Content-Security-Policy', CONTENT_SECURITY_POLICY);
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  res.setHeader('Referrer-Policy', 'no-referrer');
+  res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
+  res.setHeader('X-Frame-Options', 'DENY');
+}
+
+async function serveStatic(staticDir: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  securityHeaders(res);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    return;
+  }
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  if (url.pathname === '/healthz') {
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end('{"ok":true}');
+    return;
+  }
+  const root = path.resolve(staticDir);
+  let file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
+  // Never serve anything outside the renderer folder, whatever the path says.
+  if (file !== root && !file.startsWith(root + path.sep)) {
+    res.writeHead(403).end();
+    return;
+  }
+  try {
+    if ((await stat(file)).isDirectory()) file = path.join(file, 'index.html');
+  } catch {
+    // Unknown paths are screens of the single-page app.
+    file = path.join(root, 'index.html');
+  }
+  try {
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'Content-Type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'max-age=3600',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  } catch {
+    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(
+      'The Presence web interface is not built. Run "npm run build" and start "presence serve" again.',
+    );
+  }
+}
+
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const server = createServer((req, res) => {
+    serveStatic(options.staticDir, req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
+  });
+  const wss = new WebSocketServer({
+    noServer: true,
+    // A photo plus framing; anything bigger is refused by ws before it is buffered whole.
+    maxPayload: MAX_IMAGE_BYTES + 1024 * 1024,
+    handleProtocols: (protocols) => (protocols.has(WIRE_PROTOCOL) ? WIRE_PROTOCOL : false),
+  });
+
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const address = server.address() as AddressInfo;
+    const ownOrigins = new Set([`http://${host}:${address.port}`, `http://localhost:${address.port}`, `http://127.0.0.1:${address.port}`]);
+    const origin = req.headers.origin;
+    if (url.pathname !== '/api') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    // Browsers always send Origin on a WebSocket; a foreign one means another site is trying.
+    if (origin !== undefined && !ownOrigins.has(origin)) {
+      log(`refused a connection from origin ${origin}`);
+      socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const authorised = sameToken(tokenOf(req), options.token);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      if (!authorised) {
+        // Completing the handshake first lets the page tell "wrong link" apart from "server down".
+        ws.close(CLOSE_UNAUTHORIZED, 'A valid token is required: open the link printed by presence serve.');
+        return;
+      }
+      serveConnection(ws, options.dispatch, log);
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${shownHost}:${port}/`,
+    port,
+    host,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of wss.clients) client.terminate();
+        wss.close();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function serveConnection(ws: WebSocket, dispatch: Dispatch, log: (line: string) => void): void {
+  // Each browser connection is its own admin session: unlocking one tablet unlocks nothing else.
+  const session = new AdminSession();
+  ws.on('message', (data, isBinary) => {
+    if (!isBinary) {
+      ws.close(1003, 'Presence speaks binary messages only.');
+      return;
+    }
+    let request: WireRequest;
+    try {
+      request = decodeMessage(toBytes(data)) as WireRequest;
+      if (typeof request?.id !== 'number') throw new Error('no id');
+    } catch {
+      ws.close(1007, 'The message could not be read.');
+      return;
+    }
+    dispatch(request.channel, request.input, { session, actor: 'admin' })
+      .then((result) => {
+        if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ id: request.id, result }));
+      })
+      .catch((e: unknown) => log(`failed to answer ${String(request.channel)}: ${String(e)}`));
+  });
+}
+
+function toBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return new Uint8Array(Buffer.concat(data));
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}

@@ -1,0 +1,2 @@
+/** Prefix of every contract channel on Electron IPC, shared by main and preload. */
+export const IPC_PREFIX = 'presence:';
