@@ -157,7 +157,7 @@ describe('calibrate', () => {
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
     const people: EnrolledPerson[] = Array.from({ length: 30 }, (_, p) => ({
       personId: `p${p}`,
-      embeddings: Array.from({ length: 12 }, () => Float32Array.from({ length: 16 }, (_, j) => (j === p % 16 ? 3 : 0) + rand() - 0.5)),
+      embeddings: Array.from({ length: 12 }, () => Float32Array.from({ length: 32 }, (_, j) => (j === p ? 3 : 0) + rand() - 0.5)),
     }));
     const full = enrolledPairDistances(people, 1_000_000);
     expect(full.genuine.length).toBe(1980);
@@ -171,6 +171,14 @@ describe('calibrate', () => {
     expect(a.impostorTotal).toBe(62640);
     expect(Array.from(a.impostor)).toEqual(Array.from(b.impostor));
     expect(Array.from(a.impostor)).not.toEqual(Array.from(c.impostor));
+
+    // every sampled distance is one of the real pairs of its kind (no same-template or same-person "impostor" pair)
+    const range = (x: Float64Array): [number, number] => [Math.min(...x), Math.max(...x)];
+    const [gMin, gMax] = range(full.genuine);
+    const [iMin, iMax] = range(full.impostor);
+    expect(gMax).toBeLessThan(iMin); // the constructed people are well separated, so the kinds cannot mix
+    for (const d of a.genuine) expect(d >= gMin && d <= gMax).toBe(true);
+    for (const d of a.impostor) expect(d >= iMin && d <= iMax).toBe(true);
 
     const mean = (x: Float64Array): number => x.reduce((s, v) => s + v, 0) / x.length;
     expect(mean(a.impostor)).toBeCloseTo(mean(full.impostor), 1);
