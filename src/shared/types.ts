@@ -139,8 +139,10 @@ export interface ImportPhotoResult {
 
 export interface CalibrationPoint {
   threshold: number;
-  far: number;
-  frr: number;
+  /** null when there are no impostor pairs to measure it. */
+  far: number | null;
+  /** null when there are no genuine pairs to measure it (everyone enrolled with one template). */
+  frr: number | null;
 }
 
 export interface CalibrationResult {
@@ -150,6 +152,7 @@ export interface CalibrationResult {
   genuinePairs: number;
   impostorPairs: number;
   eer: number | null;
+  eerThreshold: number | null;
   source: 'enrolled' | 'evaluation' | 'default';
   note: string;
 }

@@ -20,6 +20,8 @@ export interface TemplateInput {
   quality?: number | null;
   source: TemplateSource;
   pose?: string | null;
+  /** SHA-256 of the photo file the template came from; null for camera shots. */
+  sourceRef?: string | null;
 }
 
 interface TemplateMetaDbRow {
@@ -73,8 +75,9 @@ export class TemplatesRepo {
 
   readonly #personIsLive: Database.Statement<[string], { id: string }>;
   readonly #insert: Database.Statement<
-    [string, string, string, number, Buffer, number | null, string, string | null, string]
+    [string, string, string, number, Buffer, number | null, string, string | null, string | null, string]
   >;
+  readonly #sourceRefs: Database.Statement<[string], { source_ref: string }>;
   readonly #getMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #listMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #loadAll: Database.Statement<[string], { id: string; person_id: string; dim: number; embedding: Buffer }>;
@@ -89,8 +92,9 @@ export class TemplatesRepo {
     this.#clock = clock;
     this.#personIsLive = db.prepare('SELECT id FROM people WHERE id = ? AND deleted_at IS NULL');
     this.#insert = db.prepare(
-      'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, source_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    this.#sourceRefs = db.prepare('SELECT source_ref FROM face_templates WHERE person_id = ? AND source_ref IS NOT NULL');
     this.#getMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE id = ?`);
     this.#listMeta = db.prepare(
       `SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, id`,
@@ -116,6 +120,11 @@ export class TemplatesRepo {
   addMany(inputs: readonly TemplateInput[], actor?: Actor): TemplateMeta[] {
     const who = checkActor(actor);
     return this.#db.transaction(() => inputs.map((input) => this.#addOne(input, who))).immediate();
+  }
+
+  /** Source files (SHA-256) already enrolled for this person. */
+  sourceRefs(personId: string): Set<string> {
+    return new Set(this.#sourceRefs.all(personId).map((r) => r.source_ref));
   }
 
   listMeta(personId: string): TemplateMeta[] {
@@ -201,6 +210,7 @@ export class TemplatesRepo {
       quality,
       input.source,
       pose,
+      optionalText(input.sourceRef, 'source reference', 128),
       isoNow(this.#clock),
     );
     this.#audit.append({

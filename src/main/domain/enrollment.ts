@@ -108,21 +108,21 @@ export class EnrollmentService {
    */
   async importPhotos(
     personId: string,
-    photos: ReadonlyArray<{ name: string; input: AnalyzeInput }>,
+    photos: ReadonlyArray<{ name: string; input: AnalyzeInput; sourceRef?: string }>,
     consent: Consent,
     source: TemplateSource,
     actor: Actor,
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
     this.requirePerson(personId);
     const results: ImportPhotoResult[] = [];
-    const good: Array<{ embedding: Float32Array; quality: number; pose: EnrollPose; thumbnail: Uint8Array | null }> = [];
+    const good: Array<{ embedding: Float32Array; quality: number; pose: EnrollPose; thumbnail: Uint8Array | null; sourceRef?: string }> = [];
     for (const photo of photos) {
       try {
         const analysis = await this.deps.engine.analyze(photo.input, { maxFaces: 3, liveness: false, embed: true, thumbnail: true });
         const face = analysis.faces[0];
         const problem = photoProblem(analysis.faces);
         if (problem || !face) throw problem ?? new AppError('NO_FACE', 'No face found in this photo.');
-        good.push({ embedding: face.embedding, quality: qualityScore(face), pose: poseOf(face.quality), thumbnail: face.thumbnailJpeg ?? null });
+        good.push({ embedding: face.embedding, quality: qualityScore(face), pose: poseOf(face.quality), thumbnail: face.thumbnailJpeg ?? null, sourceRef: photo.sourceRef });
         results.push({ name: photo.name, ok: true, error: null, duplicateOf: this.duplicateOf(face.embedding, personId) });
       } catch (e) {
         if (!isAppError(e)) throw e;
@@ -136,7 +136,7 @@ export class EnrollmentService {
 
   private save(
     personId: string,
-    faces: ReadonlyArray<{ embedding: Float32Array; quality: number; pose: EnrollPose }>,
+    faces: ReadonlyArray<{ embedding: Float32Array; quality: number; pose: EnrollPose; sourceRef?: string }>,
     source: TemplateSource,
     consent: Consent,
     thumbnail: Uint8Array | null,
@@ -148,7 +148,7 @@ export class EnrollmentService {
     const metas = store.transaction(() => {
       store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
       const added = store.templates.addMany(
-        faces.map((f) => ({ personId, modelId: encoder.encoderId, embedding: f.embedding, quality: f.quality, source, pose: f.pose })),
+        faces.map((f) => ({ personId, modelId: encoder.encoderId, embedding: f.embedding, quality: f.quality, source, pose: f.pose, sourceRef: f.sourceRef ?? null })),
         actor,
       );
       if (thumbnail) store.people.setThumbnail(personId, thumbnail, actor);

@@ -1,8 +1,9 @@
 // Every schema step, in order. Append new migrations; never edit or renumber a released one.
 
 import { migration001Initial } from './001-initial';
+import { migration002TemplateSourceRef } from './002-template-source-ref';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial];
+export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002TemplateSourceRef];
