@@ -1,0 +1,181 @@
+// The rules that turn per-frame recognitions into attendance events (issue 4, item 2), as pure logic:
+// - RecognitionSmoother: a person counts as recognised only when several recent frames agree;
+// - decideAttendance:    whether a recognition is recorded, and as check-in or check-out;
+// - localDayKey:         which station-local day an instant belongs to ("the same day" for the rules);
+// - passesLiveness:      the optional liveness gate.
+// No clock, no database: callers pass the time and the person's last event in.
+
+import { AppError } from '../../shared/errors';
+
+export interface SmootherOptions {
+  /** How many recent observations are considered. */
+  window: number;
+  /** How many of them must agree. */
+  required: number;
+  /** A longer pause between observations means the person walked away: start over. */
+  maxGapMs: number;
+}
+
+export type Observation =
+  | {
+      kind: 'face';
+      /** The accepted match, or null for a face that matched nobody enrolled. */
+      personId: string | null;
+      distance: number;
+      /** Passive liveness 0..1, or null when the liveness model did not run. */
+      liveness: number | null;
+    }
+  | { kind: 'none' };
+
+export type SmoothedState = 'idle' | 'pending' | 'confirmed' | 'unknown';
+
+export interface Smoothed {
+  state: SmoothedState;
+  /** Set when confirmed. */
+  personId?: string;
+  /** Mean distance of the agreeing observations; set when confirmed. */
+  meanDistance?: number;
+  /** Lowest liveness among the agreeing observations (null if none had one); set when confirmed. */
+  minLiveness?: number | null;
+}
+
+type FaceObservation = Extract<Observation, { kind: 'face' }>;
+
+/**
+ * Majority vote over the last `window` face observations, with two guards:
+ * - a frame without a face, or a pause longer than maxGapMs, clears the votes (the person left);
+ * - a person is reported 'confirmed' once per visit: while they stay in front of the camera the
+ *   following frames say 'pending', so they are not greeted again every frame. A different person can
+ *   be confirmed at once.
+ */
+export class RecognitionSmoother {
+  private readonly options: SmootherOptions;
+  private recent: FaceObservation[] = [];
+  private lastAtMs: number | null = null;
+  /** The person already confirmed during the current visit. */
+  private announced: string | null = null;
+
+  constructor(options: SmootherOptions) {
+    const { window, required, maxGapMs } = options;
+    if (!Number.isInteger(window) || window < 1 || !Number.isInteger(required) || required < 1 || required > window) {
+      throw new AppError('INVALID_INPUT', `Smoother needs integers 1 <= required <= window, got ${required} of ${window}.`);
+    }
+    if (!(maxGapMs > 0)) throw new AppError('INVALID_INPUT', `maxGapMs must be positive, got ${maxGapMs}.`);
+    this.options = { window, required, maxGapMs };
+  }
+
+  push(observation: Observation, nowMs: number): Smoothed {
+    // A clock that went backwards is treated like a long pause: nothing from before can be trusted.
+    if (this.lastAtMs !== null && (nowMs - this.lastAtMs > this.options.maxGapMs || nowMs < this.lastAtMs)) this.reset();
+    this.lastAtMs = nowMs;
+
+    if (observation.kind === 'none') {
+      this.recent = [];
+      this.announced = null;
+      return { state: 'idle' };
+    }
+    this.recent.push(observation);
+    if (this.recent.length > this.options.window) this.recent.shift();
+
+    const leader = this.leader();
+    if (!leader || leader.votes.length < this.options.required) return { state: 'pending' };
+    if (leader.personId === null) return { state: 'unknown' };
+    if (leader.personId === this.announced) return { state: 'pending' };
+
+    this.announced = leader.personId;
+    const livenessValues = leader.votes.map((o) => o.liveness).filter((l): l is number => l !== null);
+    return {
+      state: 'confirmed',
+      personId: leader.personId,
+      meanDistance: leader.votes.reduce((sum, o) => sum + o.distance, 0) / leader.votes.length,
+      minLiveness: livenessValues.length > 0 ? Math.min(...livenessValues) : null,
+    };
+  }
+
+  /** Forgets everything, as if nobody had been in front of the camera. */
+  reset(): void {
+    this.recent = [];
+    this.lastAtMs = null;
+    this.announced = null;
+  }
+
+  /** The identity (a person, or null for "unknown face") with the most votes; ties go to the most recent. */
+  private leader(): { personId: string | null; votes: FaceObservation[] } | null {
+    const byIdentity = new Map<string | null, FaceObservation[]>();
+    for (const o of this.recent) {
+      const votes = byIdentity.get(o.personId);
+      if (votes) votes.push(o);
+      else byIdentity.set(o.personId, [o]);
+    }
+    let best: { personId: string | null; votes: FaceObservation[] } | null = null;
+    // Walk from the newest observation back, so on equal votes the more recent identity wins.
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      const personId = this.recent[i]!.personId;
+      const votes = byIdentity.get(personId)!;
+      if (!best || votes.length > best.votes.length) best = { personId, votes };
+    }
+    return best;
+  }
+}
+
+export type AttendanceKind = 'in' | 'out';
+
+export interface AttendanceRules {
+  /** After an event, further recognitions within this time are greeted but not recorded. */
+  cooldownMs: number;
+  /** 'alternate': in, out, in, ... through the day; 'check_in_only': only the first of the day. */
+  mode: 'alternate' | 'check_in_only';
+}
+
+export type AttendanceReason = 'first_of_day' | 'after_cooldown' | 'within_cooldown' | 'already_checked_in';
+
+export interface AttendanceDecision {
+  record: boolean;
+  /** The event to record, or, when nothing is recorded, the one to greet the person with. */
+  kind: AttendanceKind;
+  reason: AttendanceReason;
+}
+
+/**
+ * What a confirmed recognition means for the record.
+ * @param last the person's last recorded event on the same station-local day (see localDayKey), or null.
+ */
+export function decideAttendance(last: { kind: AttendanceKind; atMs: number } | null, nowMs: number, rules: AttendanceRules): AttendanceDecision {
+  if (!last) return { record: true, kind: 'in', reason: 'first_of_day' };
+  if (rules.mode === 'check_in_only') return { record: false, kind: 'in', reason: 'already_checked_in' };
+  // A clock set back (now before last) also lands here: recording then could order events wrongly.
+  if (nowMs - last.atMs < rules.cooldownMs) return { record: false, kind: last.kind, reason: 'within_cooldown' };
+  return { record: true, kind: last.kind === 'in' ? 'out' : 'in', reason: 'after_cooldown' };
+}
+
+const dayFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * The calendar day (YYYY-MM-DD) of instant `ms` in `timeZone` (an IANA name such as "Asia/Shanghai";
+ * default: the process's zone). Attendance days follow the station's wall clock, not UTC.
+ */
+export function localDayKey(ms: number, timeZone?: string): string {
+  const key = timeZone ?? '';
+  let formatter = dayFormatters.get(key);
+  if (!formatter) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', calendar: 'gregory', numberingSystem: 'latn' });
+    } catch {
+      throw new AppError('INVALID_INPUT', `Unknown time zone "${timeZone}".`);
+    }
+    dayFormatters.set(key, formatter);
+  }
+  // formatToParts, not format(): the order and separators of a formatted date depend on the locale.
+  const parts = formatter.formatToParts(ms);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)!.value;
+  return `${part('year').padStart(4, '0')}-${part('month')}-${part('day')}`;
+}
+
+/**
+ * The liveness gate: passes when the setting does not require liveness, or when the lowest liveness of
+ * the agreeing frames reaches the threshold. A missing score (model not run) cannot pass a required check.
+ */
+export function passesLiveness(minLiveness: number | null, required: boolean, threshold: number): boolean {
+  if (!required) return true;
+  return minLiveness !== null && minLiveness >= threshold;
+}

@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import {
+  RecognitionSmoother,
+  decideAttendance,
+  localDayKey,
+  passesLiveness,
+  type Observation,
+  type SmoothedState,
+} from '../../src/main/domain/attendance-rules';
+
+const face = (personId: string | null, distance = 0.4, liveness: number | null = 0.9): Observation => ({ kind: 'face', personId, distance, liveness });
+const none: Observation = { kind: 'none' };
+
+/** Pushes observations 100 ms apart starting at t0; returns the states. */
+function feed(s: RecognitionSmoother, observations: Observation[], t0 = 0, stepMs = 100): SmoothedState[] {
+  return observations.map((o, i) => s.push(o, t0 + i * stepMs).state);
+}
+
+const smoother = (): RecognitionSmoother => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500 });
+
+describe('RecognitionSmoother', () => {
+  it('confirms a person when 3 of the last 5 frames name them, with mean distance and lowest liveness', () => {
+    const s = smoother();
+    expect(feed(s, [face('ann', 0.3, 0.9), face(null), face('bob')])).toEqual(['pending', 'pending', 'pending']);
+    expect(s.push(face('ann', 0.5, 0.7), 300).state).toBe('pending'); // ann 2, unknown 1, bob 1
+    const r = s.push(face('ann', 0.4, 0.8), 400);
+    expect(r).toEqual({ state: 'confirmed', personId: 'ann', meanDistance: expect.closeTo(0.4, 12), minLiveness: 0.7 });
+  });
+
+  it('needs the votes within the last 5 frames, not 3 in total', () => {
+    const s = smoother();
+    expect(feed(s, [face('ann'), face('ann'), face(null), face(null), face('bob'), face('bob'), face('ann')])).not.toContain('confirmed');
+  });
+
+  it('says unknown when 3 of the last 5 frames are faces that matched nobody', () => {
+    const s = smoother();
+    expect(feed(s, [face(null), face('ann'), face(null), face(null)])).toEqual(['pending', 'pending', 'pending', 'unknown']);
+    expect(s.push(face(null), 400).state).toBe('unknown'); // said on every frame: nothing is recorded for strangers
+  });
+
+  it('is idle without a face, and a frame without a face clears the votes', () => {
+    const s = smoother();
+    expect(feed(s, [face('ann'), face('ann'), none, face('ann'), face('ann')])).toEqual(['pending', 'pending', 'idle', 'pending', 'pending']);
+    expect(s.push(face('ann'), 500).state).toBe('confirmed');
+  });
+
+  it('starts over after a pause longer than maxGapMs (the person walked away)', () => {
+    const s = smoother();
+    feed(s, [face('ann'), face('ann')]); // t = 0, 100
+    expect(s.push(face('ann'), 100 + 1501).state).toBe('pending'); // would be the third vote, but the gap reset
+    expect(s.push(face('ann'), 1700).state).toBe('pending');
+    expect(s.push(face('ann'), 1800).state).toBe('confirmed');
+
+    const t = smoother();
+    feed(t, [face('ann'), face('ann')]);
+    expect(t.push(face('ann'), 100 + 1500).state).toBe('confirmed'); // exactly maxGapMs is no gap
+  });
+
+  it('confirms once per visit: no repeated greeting while the face stays, again after it left', () => {
+    const s = smoother();
+    const states = feed(s, Array.from({ length: 12 }, () => face('ann')));
+    expect(states.filter((x) => x === 'confirmed')).toHaveLength(1);
+    expect(states.slice(3)).toEqual(Array(9).fill('pending'));
+    expect(s.push(none, 1200).state).toBe('idle');
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 1300)).toEqual(['pending', 'pending', 'confirmed']);
+    // a gap also counts as leaving
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 5000)).toEqual(['pending', 'pending', 'confirmed']);
+  });
+
+  it('confirms a different person at once', () => {
+    const s = smoother();
+    feed(s, [face('ann'), face('ann'), face('ann')]);
+    const states = feed(s, [face('bob'), face('bob'), face('bob'), face('bob')], 300);
+    expect(states).toEqual(['pending', 'pending', 'confirmed', 'pending']); // bob leads 3 to 2 at the third frame
+  });
+
+  it('reports null liveness when no frame had a score, and refuses bad options', () => {
+    const s = smoother();
+    feed(s, [face('ann', 0.4, null), face('ann', 0.4, null)]);
+    expect(s.push(face('ann', 0.4, null), 200)).toMatchObject({ state: 'confirmed', minLiveness: null });
+    expect(() => new RecognitionSmoother({ window: 3, required: 4, maxGapMs: 100 })).toThrow();
+    expect(() => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 0 })).toThrow();
+  });
+
+  it('forgets everything on reset()', () => {
+    const s = smoother();
+    feed(s, [face('ann'), face('ann'), face('ann')]);
+    s.reset();
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 400)).toEqual(['pending', 'pending', 'confirmed']);
+  });
+});
+
+describe('decideAttendance', () => {
+  const MIN = 60_000;
+  const alternate = { cooldownMs: 2 * MIN, mode: 'alternate' as const };
+  const checkInOnly = { cooldownMs: 2 * MIN, mode: 'check_in_only' as const };
+  const t = 1_700_000_000_000;
+
+  it('records the first event of the day as a check-in', () => {
+    expect(decideAttendance(null, t, alternate)).toEqual({ record: true, kind: 'in', reason: 'first_of_day' });
+    expect(decideAttendance(null, t, checkInOnly)).toEqual({ record: true, kind: 'in', reason: 'first_of_day' });
+  });
+
+  it('records nothing within the cooldown, greeting with the last kind', () => {
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN - 1, alternate)).toEqual({ record: false, kind: 'in', reason: 'within_cooldown' });
+    expect(decideAttendance({ kind: 'out', atMs: t }, t + 30_000, alternate)).toEqual({ record: false, kind: 'out', reason: 'within_cooldown' });
+  });
+
+  it('alternates after the cooldown: in, then out, then in', () => {
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN, alternate)).toEqual({ record: true, kind: 'out', reason: 'after_cooldown' });
+    expect(decideAttendance({ kind: 'out', atMs: t }, t + 3 * MIN, alternate)).toEqual({ record: true, kind: 'in', reason: 'after_cooldown' });
+  });
+
+  it('in check-in-only mode records only the first of the day', () => {
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 8 * 60 * MIN, checkInOnly)).toEqual({ record: false, kind: 'in', reason: 'already_checked_in' });
+  });
+});
+
+describe('localDayKey', () => {
+  it('gives the station-local calendar day, not the UTC one', () => {
+    const instant = Date.UTC(2026, 2, 1, 23, 30); // 2026-03-01 23:30 UTC
+    expect(localDayKey(instant, 'UTC')).toBe('2026-03-01');
+    expect(localDayKey(instant, 'Asia/Shanghai')).toBe('2026-03-02'); // 07:30 next morning
+    expect(localDayKey(instant, 'America/Los_Angeles')).toBe('2026-03-01'); // 15:30
+  });
+
+  it('changes day exactly at local midnight', () => {
+    // Shanghai is UTC+8: local midnight of 2026-06-15 is 2026-06-14 16:00 UTC
+    const midnight = Date.UTC(2026, 5, 14, 16, 0);
+    expect(localDayKey(midnight - 1, 'Asia/Shanghai')).toBe('2026-06-14');
+    expect(localDayKey(midnight, 'Asia/Shanghai')).toBe('2026-06-15');
+  });
+
+  it('follows daylight saving time', () => {
+    // New York: 2026-11-01 00:30 EDT (UTC-4) is 04:30 UTC; after the change 23:30 EST (UTC-5) is 04:30 UTC next day
+    expect(localDayKey(Date.UTC(2026, 10, 1, 4, 30), 'America/New_York')).toBe('2026-11-01');
+    expect(localDayKey(Date.UTC(2026, 10, 2, 4, 30), 'America/New_York')).toBe('2026-11-01');
+    expect(localDayKey(Date.UTC(2026, 10, 2, 5, 0), 'America/New_York')).toBe('2026-11-02');
+  });
+
+  it('uses the process time zone by default and refuses an unknown zone', () => {
+    const now = Date.UTC(2026, 0, 10, 12, 0);
+    expect(localDayKey(now)).toBe(localDayKey(now, Intl.DateTimeFormat().resolvedOptions().timeZone));
+    expect(() => localDayKey(now, 'Mars/Olympus_Mons')).toThrow(/time zone/);
+  });
+});
+
+describe('passesLiveness', () => {
+  it('gates only when required, and a missing score never passes a required check', () => {
+    expect(passesLiveness(null, false, 0.5)).toBe(true);
+    expect(passesLiveness(0.1, false, 0.5)).toBe(true);
+    expect(passesLiveness(0.5, true, 0.5)).toBe(true);
+    expect(passesLiveness(0.49, true, 0.5)).toBe(false);
+    expect(passesLiveness(null, true, 0.5)).toBe(false);
+  });
+});
