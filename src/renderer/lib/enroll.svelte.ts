@@ -1,0 +1,99 @@
+import type { PresenceApi } from '../../shared/contract';
+import type { AppErrorData } from '../../shared/errors';
+import type { EnrollPose, EnrollShotResult } from '../../shared/types';
+import type { GrabbedFrame } from './camera';
+
+export const POSES: EnrollPose[] = ['front', 'left', 'right', 'up', 'down'];
+
+export interface KeptShot {
+  pose: EnrollPose;
+  shotId: string;
+  /** Small JPEG data URL of the frame, for the review; never leaves the renderer. */
+  snapshot: string | null;
+}
+
+export interface Consent {
+  given: true;
+  by: string;
+}
+
+/** Where frames come from: the camera in the app, a fake in component tests (jsdom has no camera). */
+export interface FrameSource {
+  /** Starts delivering frames, one at a time; returns a stop function. */
+  start(deliver: (frame: GrabbedFrame, snapshot: () => string | null) => Promise<void>): () => void;
+}
+
+export type Duplicate = NonNullable<EnrollShotResult['duplicateOf']>;
+
+type Shots = Record<EnrollPose, KeptShot | null>;
+const EMPTY: Shots = { front: null, left: null, right: null, up: null, down: null };
+
+/**
+ * The rules of guided capture, apart from the camera: poses are taken in order, a shot is kept only when
+ * main accepted it AND it shows the pose being asked for, a duplicate identity pauses capture until the
+ * administrator decides.
+ */
+export class EnrollCapture {
+  shots = $state.raw<Shots>({ ...EMPTY });
+  last = $state.raw<EnrollShotResult | null>(null);
+  error = $state.raw<AppErrorData | null>(null);
+  duplicate = $state.raw<Duplicate | null>(null);
+  duplicateAccepted = $state(false);
+  current = $derived(POSES.find((p) => !this.shots[p]) ?? null);
+  kept = $derived(POSES.map((p) => this.shots[p]).filter((s): s is KeptShot => s !== null));
+  complete = $derived(this.current === null);
+  paused = $derived(this.duplicate !== null && !this.duplicateAccepted);
+
+  #api: Pick<PresenceApi, 'enroll'>;
+  #personId: string;
+
+  constructor(api: Pick<PresenceApi, 'enroll'>, personId: string) {
+    this.#api = api;
+    this.#personId = personId;
+  }
+
+  get shotIds(): string[] {
+    return this.kept.map((s) => s.shotId);
+  }
+
+  /** Sends one frame; returns whether a shot was kept. */
+  async submit(frame: GrabbedFrame, snapshot: () => string | null): Promise<boolean> {
+    const pose = this.current;
+    if (!pose || this.paused) return false;
+    const r = await this.#api.enroll.capture({ frame, personId: this.#personId });
+    if (!r.ok) {
+      this.error = r.error;
+      return false;
+    }
+    this.error = null;
+    this.last = r.value;
+    const { accepted, shotId, duplicateOf } = r.value;
+    if (duplicateOf && !this.duplicateAccepted && !this.duplicate) this.duplicate = duplicateOf;
+    if (accepted && shotId && r.value.pose === pose && this.current === pose) {
+      this.shots = { ...this.shots, [pose]: { pose, shotId, snapshot: snapshot() } };
+      return true;
+    }
+    // Main keeps every accepted shot in its session; one we do not use is dropped right away.
+    if (shotId) void this.#api.enroll.discard({ shotIds: [shotId] });
+    return false;
+  }
+
+  retake(pose: EnrollPose): void {
+    const shot = this.shots[pose];
+    if (!shot) return;
+    void this.#api.enroll.discard({ shotIds: [shot.shotId] });
+    this.shots = { ...this.shots, [pose]: null };
+    this.last = null;
+  }
+
+  continueDespiteDuplicate(): void {
+    this.duplicateAccepted = true;
+  }
+
+  /** Drops every kept shot (the wizard was cancelled or left without saving). */
+  async discardAll(): Promise<void> {
+    const ids = this.shotIds;
+    this.shots = { ...EMPTY };
+    if (ids.length) await this.#api.enroll.discard({ shotIds: ids });
+  }
+}
