@@ -66,7 +66,11 @@ for (const dim of dims) {
     const matcher = new Matcher(dim);
     const rows = [];
     for (let i = 0; i < size; i++) {
-      rows.push({ templateId: `t${i}`, personId: `p${Math.floor(i / TEMPLATES_PER_PERSON)}`, embedding: randomVector(rand, dim) });
+      rows.push({
+        templateId: `t${i}`,
+        personId: `p${Math.floor(i / TEMPLATES_PER_PERSON)}`,
+        embedding: randomVector(rand, dim),
+      });
     }
     matcher.load(rows);
     rows.length = 0;
@@ -85,12 +89,19 @@ for (const dim of dims) {
     const label = `${size >= 1000 ? size / 1000 + 'k' : size}`;
     results[`identify${label}Dim${dim}P50Ms`] = +p50.toFixed(3);
     results[`identify${label}Dim${dim}P90Ms`] = +p90.toFixed(3);
-    lines.push(`dim ${String(dim).padStart(3)}  templates ${String(size).padStart(7)}  p50 ${p50.toFixed(3).padStart(8)} ms  p90 ${p90.toFixed(3).padStart(8)} ms  (${queries} queries)`);
+    lines.push(
+      `dim ${String(dim).padStart(3)}  templates ${String(size).padStart(7)}  p50 ${p50.toFixed(3).padStart(8)} ms  p90 ${p90.toFixed(3).padStart(8)} ms  (${queries} queries)`,
+    );
     console.log(lines.at(-1));
   }
 }
 
 const cpuList = cpus();
-const machine = { cpu: cpuList[0]?.model ?? 'unknown', cores: cpuList.length, node: process.version, platform: `${process.platform}-${process.arch}` };
+const machine = {
+  cpu: cpuList[0]?.model ?? 'unknown',
+  cores: cpuList.length,
+  node: process.version,
+  platform: `${process.platform}-${process.arch}`,
+};
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.platform}`);
 console.log(JSON.stringify({ ...results, queries, templatesPerPerson: TEMPLATES_PER_PERSON, ...machine }));

@@ -8,7 +8,12 @@ import {
   type SmoothedState,
 } from '../../src/main/domain/attendance-rules';
 
-const face = (personId: string | null, distance = 0.4, liveness: number | null = 0.9): Observation => ({ kind: 'face', personId, distance, liveness });
+const face = (personId: string | null, distance = 0.4, liveness: number | null = 0.9): Observation => ({
+  kind: 'face',
+  personId,
+  distance,
+  liveness,
+});
 const none: Observation = { kind: 'none' };
 
 /** Pushes observations 100 ms apart starting at t0; returns the states. */
@@ -29,18 +34,31 @@ describe('RecognitionSmoother', () => {
 
   it('needs the votes within the last 5 frames, not 3 in total', () => {
     const s = smoother();
-    expect(feed(s, [face('ann'), face('ann'), face(null), face(null), face('bob'), face('bob'), face('ann')])).not.toContain('confirmed');
+    expect(
+      feed(s, [face('ann'), face('ann'), face(null), face(null), face('bob'), face('bob'), face('ann')]),
+    ).not.toContain('confirmed');
   });
 
   it('says unknown when 3 of the last 5 frames are faces that matched nobody', () => {
     const s = smoother();
-    expect(feed(s, [face(null), face('ann'), face(null), face(null)])).toEqual(['pending', 'pending', 'pending', 'unknown']);
+    expect(feed(s, [face(null), face('ann'), face(null), face(null)])).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'unknown',
+    ]);
     expect(s.push(face(null), 400).state).toBe('unknown'); // said on every frame: nothing is recorded for strangers
   });
 
   it('is idle without a face, and a frame without a face clears the votes', () => {
     const s = smoother();
-    expect(feed(s, [face('ann'), face('ann'), none, face('ann'), face('ann')])).toEqual(['pending', 'pending', 'idle', 'pending', 'pending']);
+    expect(feed(s, [face('ann'), face('ann'), none, face('ann'), face('ann')])).toEqual([
+      'pending',
+      'pending',
+      'idle',
+      'pending',
+      'pending',
+    ]);
     expect(s.push(face('ann'), 500).state).toBe('confirmed');
   });
 
@@ -58,7 +76,10 @@ describe('RecognitionSmoother', () => {
 
   it('confirms once per visit: no repeated greeting while the face stays, again after it left', () => {
     const s = smoother();
-    const states = feed(s, Array.from({ length: 12 }, () => face('ann')));
+    const states = feed(
+      s,
+      Array.from({ length: 12 }, () => face('ann')),
+    );
     expect(states.filter((x) => x === 'confirmed')).toHaveLength(1);
     expect(states.slice(3)).toEqual(Array(9).fill('pending'));
     expect(s.push(none, 1200).state).toBe('idle');
@@ -102,17 +123,37 @@ describe('decideAttendance', () => {
   });
 
   it('records nothing within the cooldown, greeting with the last kind', () => {
-    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN - 1, alternate)).toEqual({ record: false, kind: 'in', reason: 'within_cooldown' });
-    expect(decideAttendance({ kind: 'out', atMs: t }, t + 30_000, alternate)).toEqual({ record: false, kind: 'out', reason: 'within_cooldown' });
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN - 1, alternate)).toEqual({
+      record: false,
+      kind: 'in',
+      reason: 'within_cooldown',
+    });
+    expect(decideAttendance({ kind: 'out', atMs: t }, t + 30_000, alternate)).toEqual({
+      record: false,
+      kind: 'out',
+      reason: 'within_cooldown',
+    });
   });
 
   it('alternates after the cooldown: in, then out, then in', () => {
-    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN, alternate)).toEqual({ record: true, kind: 'out', reason: 'after_cooldown' });
-    expect(decideAttendance({ kind: 'out', atMs: t }, t + 3 * MIN, alternate)).toEqual({ record: true, kind: 'in', reason: 'after_cooldown' });
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN, alternate)).toEqual({
+      record: true,
+      kind: 'out',
+      reason: 'after_cooldown',
+    });
+    expect(decideAttendance({ kind: 'out', atMs: t }, t + 3 * MIN, alternate)).toEqual({
+      record: true,
+      kind: 'in',
+      reason: 'after_cooldown',
+    });
   });
 
   it('in check-in-only mode records only the first of the day', () => {
-    expect(decideAttendance({ kind: 'in', atMs: t }, t + 8 * 60 * MIN, checkInOnly)).toEqual({ record: false, kind: 'in', reason: 'already_checked_in' });
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 8 * 60 * MIN, checkInOnly)).toEqual({
+      record: false,
+      kind: 'in',
+      reason: 'already_checked_in',
+    });
   });
 });
 

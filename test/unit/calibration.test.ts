@@ -15,7 +15,10 @@ const impostors100 = Array.from({ length: 100 }, (_, i) => (50 + i) / 100); // 0
 const genuine50 = Array.from({ length: 50 }, (_, i) => (10 + i) / 100); // 0.10 .. 0.59
 
 function labelled(genuine: number[], impostor: number[]): LabelledDistance[] {
-  return [...genuine.map((distance) => ({ distance, genuine: true })), ...impostor.map((distance) => ({ distance, genuine: false }))];
+  return [
+    ...genuine.map((distance) => ({ distance, genuine: true })),
+    ...impostor.map((distance) => ({ distance, genuine: false })),
+  ];
 }
 
 /** Unit vector in the plane (e_i, e_j) at `angle` radians from e_i. */
@@ -101,7 +104,13 @@ describe('calibrate', () => {
     // Two people, two templates each: own templates 0.2 apart, the nearest other person's template 0.9 away.
     const people: EnrolledPerson[] = [
       { personId: 'a', embeddings: [inPlane(8, 0, 1, 0), inPlane(8, 0, 1, angleFor(0.2))] },
-      { personId: 'b', embeddings: [inPlane(8, 0, 1, angleFor(0.9) + angleFor(0.2)), inPlane(8, 0, 1, angleFor(0.9) + 2 * angleFor(0.2))] },
+      {
+        personId: 'b',
+        embeddings: [
+          inPlane(8, 0, 1, angleFor(0.9) + angleFor(0.2)),
+          inPlane(8, 0, 1, angleFor(0.9) + 2 * angleFor(0.2)),
+        ],
+      },
     ];
     const pairs = enrolledPairDistances(people);
     expect(pairs.genuineTotal).toBe(2);
@@ -120,7 +129,10 @@ describe('calibrate', () => {
   });
 
   it('still chooses alpha when every person has a single template, from impostors alone', () => {
-    const people: EnrolledPerson[] = [0, 1, 2].map((k) => ({ personId: `p${k}`, embeddings: [inPlane(4, 0, 1, k * angleFor(0.7))] }));
+    const people: EnrolledPerson[] = [0, 1, 2].map((k) => ({
+      personId: `p${k}`,
+      embeddings: [inPlane(4, 0, 1, k * angleFor(0.7))],
+    }));
     const r = calibrate(people, { defaultAlpha: 1.1 });
     expect(r.source).toBe('enrolled');
     expect(r.genuinePairs).toBe(0);
@@ -142,22 +154,38 @@ describe('calibrate', () => {
   });
 
   it('falls back to the default alpha with fewer than two people', () => {
-    const one: EnrolledPerson[] = [{ personId: 'a', embeddings: [inPlane(4, 0, 1, 0), inPlane(4, 0, 1, 0.1), inPlane(4, 0, 1, 0.3)] }];
+    const one: EnrolledPerson[] = [
+      { personId: 'a', embeddings: [inPlane(4, 0, 1, 0), inPlane(4, 0, 1, 0.1), inPlane(4, 0, 1, 0.3)] },
+    ];
     const r = calibrate(one, { defaultAlpha: 1.05, targetFar: 0.01 });
-    expect(r).toMatchObject({ source: 'default', alpha: 1.05, targetFar: 0.01, genuinePairs: 3, impostorPairs: 0, eer: null });
+    expect(r).toMatchObject({
+      source: 'default',
+      alpha: 1.05,
+      targetFar: 0.01,
+      genuinePairs: 3,
+      impostorPairs: 0,
+      eer: null,
+    });
     expect(r.note).toMatch(/Fewer than two people/);
     expect(r.curve.every((p) => p.far === null && p.frr !== null)).toBe(true);
 
-    expect(calibrate([], { defaultAlpha: 1.05 })).toMatchObject({ source: 'default', alpha: 1.05, genuinePairs: 0, impostorPairs: 0 });
+    expect(calibrate([], { defaultAlpha: 1.05 })).toMatchObject({
+      source: 'default',
+      alpha: 1.05,
+      genuinePairs: 0,
+      impostorPairs: 0,
+    });
   });
 
   it('samples large galleries deterministically, without bias', () => {
     // 30 people x 12 templates: 1,980 genuine and 62,640 impostor pairs (360 x 348 / 2).
     let seed = 99;
-    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rand = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const people: EnrolledPerson[] = Array.from({ length: 30 }, (_, p) => ({
       personId: `p${p}`,
-      embeddings: Array.from({ length: 12 }, () => Float32Array.from({ length: 32 }, (_, j) => (j === p ? 3 : 0) + rand() - 0.5)),
+      embeddings: Array.from({ length: 12 }, () =>
+        Float32Array.from({ length: 32 }, (_, j) => (j === p ? 3 : 0) + rand() - 0.5),
+      ),
     }));
     const full = enrolledPairDistances(people, 1_000_000);
     expect(full.genuine.length).toBe(1980);

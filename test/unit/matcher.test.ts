@@ -150,7 +150,14 @@ describe.each(['auto', 'js'] as const)('Matcher (backend %s)', (backend) => {
     expect(refused(() => m.add('x', 'bob', new Float32Array(4)))).toBe('INVALID_INPUT');
     expect(refused(() => m.identify(new Float32Array(3).fill(1), OPTIONS))).toBe('INVALID_INPUT');
     expect(refused(() => m.add('a1', 'bob', axis(4, 1)))).toBe('CONFLICT');
-    expect(refused(() => m.load([{ templateId: 'z', personId: 'zed', embedding: axis(4, 2) }, { templateId: 'y', personId: 'yan', embedding: new Float32Array(2) }]))).toBe('INVALID_INPUT');
+    expect(
+      refused(() =>
+        m.load([
+          { templateId: 'z', personId: 'zed', embedding: axis(4, 2) },
+          { templateId: 'y', personId: 'yan', embedding: new Float32Array(2) },
+        ]),
+      ),
+    ).toBe('INVALID_INPUT');
     expect(m.size).toBe(1);
     expect(m.personIds()).toEqual(['alice']);
   });

@@ -58,7 +58,10 @@ export class RecognitionSmoother {
   constructor(options: SmootherOptions) {
     const { window, required, maxGapMs } = options;
     if (!Number.isInteger(window) || window < 1 || !Number.isInteger(required) || required < 1 || required > window) {
-      throw new AppError('INVALID_INPUT', `Smoother needs integers 1 <= required <= window, got ${required} of ${window}.`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `Smoother needs integers 1 <= required <= window, got ${required} of ${window}.`,
+      );
     }
     if (!(maxGapMs > 0)) throw new AppError('INVALID_INPUT', `maxGapMs must be positive, got ${maxGapMs}.`);
     this.options = { window, required, maxGapMs };
@@ -66,7 +69,8 @@ export class RecognitionSmoother {
 
   push(observation: Observation, nowMs: number): Smoothed {
     // A clock that went backwards is treated like a long pause: nothing from before can be trusted.
-    if (this.lastAtMs !== null && (nowMs - this.lastAtMs > this.options.maxGapMs || nowMs < this.lastAtMs)) this.reset();
+    if (this.lastAtMs !== null && (nowMs - this.lastAtMs > this.options.maxGapMs || nowMs < this.lastAtMs))
+      this.reset();
     this.lastAtMs = nowMs;
 
     if (observation.kind === 'none') {
@@ -140,7 +144,11 @@ export interface AttendanceDecision {
  * What a confirmed recognition means for the record.
  * @param last the person's last recorded event on the same station-local day (see localDayKey), or null.
  */
-export function decideAttendance(last: { kind: AttendanceKind; atMs: number } | null, nowMs: number, rules: AttendanceRules): AttendanceDecision {
+export function decideAttendance(
+  last: { kind: AttendanceKind; atMs: number } | null,
+  nowMs: number,
+  rules: AttendanceRules,
+): AttendanceDecision {
   if (!last) return { record: true, kind: 'in', reason: 'first_of_day' };
   if (rules.mode === 'check_in_only') return { record: false, kind: 'in', reason: 'already_checked_in' };
   // A clock set back (now before last) also lands here: recording then could order events wrongly.
@@ -159,7 +167,14 @@ export function localDayKey(ms: number, timeZone?: string): string {
   let formatter = dayFormatters.get(key);
   if (!formatter) {
     try {
-      formatter = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', calendar: 'gregory', numberingSystem: 'latn' });
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        calendar: 'gregory',
+        numberingSystem: 'latn',
+      });
     } catch {
       throw new AppError('INVALID_INPUT', `Unknown time zone "${timeZone}".`);
     }

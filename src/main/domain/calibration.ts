@@ -86,7 +86,11 @@ const MAX_DISTANCE = 2; // between unit vectors
 export const BELOW_EPSILON = 1e-6;
 
 /** FAR and FRR at threshold t (accept when distance <= t). Rates are null when there are no pairs of that kind. */
-export function farFrrAt(genuine: ArrayLike<number>, impostor: ArrayLike<number>, t: number): { far: number | null; frr: number | null } {
+export function farFrrAt(
+  genuine: ArrayLike<number>,
+  impostor: ArrayLike<number>,
+  t: number,
+): { far: number | null; frr: number | null } {
   let accepted = 0;
   for (let i = 0; i < impostor.length; i++) if (impostor[i]! <= t) accepted++;
   let rejected = 0;
@@ -104,7 +108,11 @@ export function farFrrAt(genuine: ArrayLike<number>, impostor: ArrayLike<number>
  * observed with this many pairs: alpha goes just below the smallest impostor (FAR 0 observed) and is
  * capped at `capAlpha`, because a few impostors say only where alpha must not be, not where it should be.
  */
-export function chooseAlpha(impostor: ArrayLike<number>, targetFar: number, capAlpha: number = MAX_DISTANCE): AlphaChoice {
+export function chooseAlpha(
+  impostor: ArrayLike<number>,
+  targetFar: number,
+  capAlpha: number = MAX_DISTANCE,
+): AlphaChoice {
   checkTargetFar(targetFar);
   const sorted = Float64Array.from(impostor).sort();
   const n = sorted.length;
@@ -140,7 +148,8 @@ export function enrolledPairDistances(
   if (genuineTotal <= maxPairs) {
     genuine = new Float64Array(genuineTotal);
     let n = 0;
-    for (const u of units) for (let i = 0; i < u.length; i++) for (let j = i + 1; j < u.length; j++) genuine[n++] = distance(u[i]!, u[j]!);
+    for (const u of units)
+      for (let i = 0; i < u.length; i++) for (let j = i + 1; j < u.length; j++) genuine[n++] = distance(u[i]!, u[j]!);
   } else {
     // Person chosen in proportion to their number of pairs, so every genuine pair is equally likely.
     const cumulative = cumulativeSums(pairsOf);
@@ -158,12 +167,13 @@ export function enrolledPairDistances(
     impostor = new Float64Array(impostorTotal);
     let n = 0;
     for (let a = 0; a < units.length; a++)
-      for (let b = a + 1; b < units.length; b++) for (const x of units[a]!) for (const y of units[b]!) impostor[n++] = distance(x, y);
+      for (let b = a + 1; b < units.length; b++)
+        for (const x of units[a]!) for (const y of units[b]!) impostor[n++] = distance(x, y);
   } else {
     // Two templates drawn uniformly; a draw from one person is redrawn, so every impostor pair is equally likely.
     const flat = units.flatMap((u, p) => u.map((e) => ({ p, e })));
     impostor = new Float64Array(maxPairs);
-    for (let n = 0; n < maxPairs; ) {
+    for (let n = 0; n < maxPairs;) {
       const x = flat[Math.floor(rand() * flat.length)]!;
       const y = flat[Math.floor(rand() * flat.length)]!;
       if (x.p === y.p) continue;
@@ -177,7 +187,8 @@ export function calibrate(people: readonly EnrolledPerson[], options: Calibratio
   const targetFar = options.targetFar ?? DEFAULT_TARGET_FAR;
   checkTargetFar(targetFar);
   const defaultAlpha = options.defaultAlpha;
-  if (!(defaultAlpha > 0 && defaultAlpha <= MAX_DISTANCE)) throw new AppError('INVALID_INPUT', `defaultAlpha must be in (0, 2], got ${defaultAlpha}.`);
+  if (!(defaultAlpha > 0 && defaultAlpha <= MAX_DISTANCE))
+    throw new AppError('INVALID_INPUT', `defaultAlpha must be in (0, 2], got ${defaultAlpha}.`);
   const maxPairs = options.maxPairs ?? DEFAULT_MAX_PAIRS;
   const gridStep = options.gridStep ?? 0.01;
 
@@ -202,7 +213,9 @@ export function calibrate(people: readonly EnrolledPerson[], options: Calibratio
     if (source === 'enrolled') {
       notes.push(`From the enrolled templates: ${genuine.length} genuine and ${impostor.length} impostor pairs.`);
       if (pairs.genuineTotal > genuine.length || pairs.impostorTotal > impostor.length) {
-        notes.push(`Pairs were sampled (seeded) from ${pairs.genuineTotal} genuine and ${pairs.impostorTotal} impostor pairs.`);
+        notes.push(
+          `Pairs were sampled (seeded) from ${pairs.genuineTotal} genuine and ${pairs.impostorTotal} impostor pairs.`,
+        );
       }
     }
   }
@@ -220,7 +233,9 @@ export function calibrate(people: readonly EnrolledPerson[], options: Calibratio
     const choice = chooseAlpha(impostor, targetFar, defaultAlpha);
     alpha = choice.alpha;
     if (choice.verifiable) {
-      notes.push(`alpha ${formatNumber(alpha)} is the largest threshold with false-accept rate <= ${targetFar} (observed ${formatNumber(choice.far)}).`);
+      notes.push(
+        `alpha ${formatNumber(alpha)} is the largest threshold with false-accept rate <= ${targetFar} (observed ${formatNumber(choice.far)}).`,
+      );
     } else {
       notes.push(
         `A false-accept rate of ${targetFar} cannot be verified with ${impostor.length} impostor pairs (the smallest observable non-zero rate is ${formatNumber(1 / impostor.length)}): ` +
@@ -228,7 +243,9 @@ export function calibrate(people: readonly EnrolledPerson[], options: Calibratio
       );
     }
     if (genuine.length === 0) {
-      notes.push('No person has two templates, so the false-reject rate is unknown; alpha comes from impostor pairs alone.');
+      notes.push(
+        'No person has two templates, so the false-reject rate is unknown; alpha comes from impostor pairs alone.',
+      );
     }
   }
 
@@ -263,7 +280,10 @@ export function calibrate(people: readonly EnrolledPerson[], options: Calibratio
  * The threshold, among all observed distances, where FAR and FRR are closest, and their mean there.
  * Both inputs sorted ascending. null unless both kinds of pairs exist.
  */
-export function equalErrorRate(genuine: Float64Array, impostor: Float64Array): { rate: number; threshold: number } | null {
+export function equalErrorRate(
+  genuine: Float64Array,
+  impostor: Float64Array,
+): { rate: number; threshold: number } | null {
   if (genuine.length === 0 || impostor.length === 0) return null;
   let best: { rate: number; threshold: number; gap: number } | null = null;
   // Sweep the merged distances: past each value, FAR only rises and FRR only falls.
@@ -284,7 +304,8 @@ export function equalErrorRate(genuine: Float64Array, impostor: Float64Array): {
 // --- helpers -------------------------------------------------------------------------------------
 
 function checkTargetFar(targetFar: number): void {
-  if (!(targetFar > 0 && targetFar < 1)) throw new AppError('INVALID_INPUT', `targetFar must be between 0 and 1, got ${targetFar}.`);
+  if (!(targetFar > 0 && targetFar < 1))
+    throw new AppError('INVALID_INPUT', `targetFar must be between 0 and 1, got ${targetFar}.`);
 }
 
 /** Number of values <= t in an ascending array (upper bound by binary search). */
@@ -312,13 +333,15 @@ function groupByPerson(people: readonly EnrolledPerson[]): Float32Array[][] {
 function toUnit(e: Float32Array): Float64Array {
   let s = 0;
   for (let i = 0; i < e.length; i++) s += e[i]! * e[i]!;
-  if (!(s > 0) || !Number.isFinite(s)) throw new AppError('INVALID_INPUT', 'An enrolled embedding is zero or not finite.');
+  if (!(s > 0) || !Number.isFinite(s))
+    throw new AppError('INVALID_INPUT', 'An enrolled embedding is zero or not finite.');
   const inv = 1 / Math.sqrt(s);
   return Float64Array.from(e, (x) => x * inv);
 }
 
 function distance(a: Float64Array, b: Float64Array): number {
-  if (a.length !== b.length) throw new AppError('INVALID_INPUT', `Embeddings of different lengths (${a.length} and ${b.length}).`);
+  if (a.length !== b.length)
+    throw new AppError('INVALID_INPUT', `Embeddings of different lengths (${a.length} and ${b.length}).`);
   let s = 0;
   for (let i = 0; i < a.length; i++) {
     const d = a[i]! - b[i]!;

@@ -81,11 +81,21 @@ const load128 = (offset: number): number[] => simd(SIMD.v128Load, 4, ...uleb(off
 /** acc_k += rows[ptr + 16k .. +16) * query[ptr + 16k .. +16) */
 function multiplyAccumulate(k: number): number[] {
   const acc = L.acc0 + k;
-  return [...get(acc), ...get(L.rows), ...load128(16 * k), ...get(L.queryPtr), ...load128(16 * k), ...simd(SIMD.f32x4Mul), ...simd(SIMD.f32x4Add), ...set(acc)];
+  return [
+    ...get(acc),
+    ...get(L.rows),
+    ...load128(16 * k),
+    ...get(L.queryPtr),
+    ...load128(16 * k),
+    ...simd(SIMD.f32x4Mul),
+    ...simd(SIMD.f32x4Add),
+    ...set(acc),
+  ];
 }
 
 function kernelBody(): number[] {
   const [a0, a1, a2, a3] = [L.acc0, L.acc0 + 1, L.acc0 + 2, L.acc0 + 3];
+  // prettier-ignore
   const code = [
     // outEnd = out + 4n
     ...get(L.out), ...get(L.n), ...i32(4), OP.i32Mul, OP.i32Add, ...set(L.outEnd),
@@ -119,6 +129,7 @@ function kernelBody(): number[] {
 
 function kernelModuleBytes(): Uint8Array<ArrayBuffer> {
   const body = kernelBody();
+  // prettier-ignore
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // "\0asm", version 1
     ...section(1, [1, TYPE.func, 5, TYPE.i32, TYPE.i32, TYPE.i32, TYPE.i32, TYPE.i32, 0]), // type: (i32 x5) -> ()

@@ -11,7 +11,13 @@
 // the old ArrayBuffer.
 
 import { AppError } from '../../shared/errors';
-import { createDotKernel, KERNEL_ROW_ALIGN_BYTES, WASM_PAGE_BYTES, type DotsFunction, type WasmMemory } from './dot-kernel-wasm';
+import {
+  createDotKernel,
+  KERNEL_ROW_ALIGN_BYTES,
+  WASM_PAGE_BYTES,
+  type DotsFunction,
+  type WasmMemory,
+} from './dot-kernel-wasm';
 
 export type DotBackend = 'wasm-simd' | 'js';
 

@@ -221,7 +221,11 @@ export class Matcher {
   }
 
   /** 1:1 check against one person's templates; an unknown person gives distance Infinity, not accepted. */
-  verify(embedding: Float32Array, personId: string, options: Pick<MatchOptions, 'alpha'>): { distance: number; accepted: boolean } {
+  verify(
+    embedding: Float32Array,
+    personId: string,
+    options: Pick<MatchOptions, 'alpha'>,
+  ): { distance: number; accepted: boolean } {
     checkOptions({ alpha: options.alpha, margin: 0 });
     this.loadQuery(embedding);
     const p = this.personIndex.get(personId);
@@ -289,7 +293,10 @@ export class Matcher {
       throw new AppError('INVALID_INPUT', `The ${what} embedding must be a Float32Array.`);
     }
     if (embedding.length !== this.dim) {
-      throw new AppError('INVALID_INPUT', `The ${what} embedding has ${embedding.length} values; this matcher expects ${this.dim}.`);
+      throw new AppError(
+        'INVALID_INPUT',
+        `The ${what} embedding has ${embedding.length} values; this matcher expects ${this.dim}.`,
+      );
     }
     let sumSq = 0;
     for (let j = 0; j < embedding.length; j++) {
