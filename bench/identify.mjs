@@ -1,5 +1,5 @@
 // 1:N identify latency of the in-memory Matcher on random unit templates.
-// Usage: node bench/identify.mjs [--quick]
+// Usage: node bench/identify.mjs [--quick] [--backend auto|js]
 // Bundles src/main/domain/matcher.ts with esbuild into a temporary file, so it needs no build step.
 // Prints p50/p90 per gallery size and dimension, the machine, and as the last line one JSON object.
 
@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const quick = process.argv.includes('--quick');
+const backendArg = process.argv.includes('--backend') ? process.argv[process.argv.indexOf('--backend') + 1] : 'auto';
 const sizes = [1_000, 10_000, 100_000];
 const dims = [128, 512];
 const queries = quick ? 20 : 200;
@@ -59,11 +60,11 @@ function percentile(sorted, p) {
 
 const TEMPLATES_PER_PERSON = 5; // several templates per person, as enrollment makes them
 const results = {};
-const lines = [];
+let backend = 'unknown';
 for (const dim of dims) {
   for (const size of sizes) {
     const rand = mulberry32(dim * 1_000_003 + size);
-    const matcher = new Matcher(dim);
+    const matcher = new Matcher(dim, backendArg);
     const rows = [];
     for (let i = 0; i < size; i++) {
       rows.push({
@@ -73,6 +74,7 @@ for (const dim of dims) {
       });
     }
     matcher.load(rows);
+    backend = matcher.backend;
     rows.length = 0;
     const probes = Array.from({ length: 32 }, () => randomVector(rand, dim));
     const options = { alpha: 1.0, margin: 0.05 };
@@ -89,10 +91,9 @@ for (const dim of dims) {
     const label = `${size >= 1000 ? size / 1000 + 'k' : size}`;
     results[`identify${label}Dim${dim}P50Ms`] = +p50.toFixed(3);
     results[`identify${label}Dim${dim}P90Ms`] = +p90.toFixed(3);
-    lines.push(
-      `dim ${String(dim).padStart(3)}  templates ${String(size).padStart(7)}  p50 ${p50.toFixed(3).padStart(8)} ms  p90 ${p90.toFixed(3).padStart(8)} ms  (${queries} queries)`,
+    console.log(
+      `dim ${String(dim).padStart(3)}  templates ${String(size).padStart(7)}  p50 ${p50.toFixed(3).padStart(8)} ms  p90 ${p90.toFixed(3).padStart(8)} ms  (${queries} queries, ${backend})`,
     );
-    console.log(lines.at(-1));
   }
 }
 
@@ -104,4 +105,4 @@ const machine = {
   platform: `${process.platform}-${process.arch}`,
 };
 console.log(`machine: ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${machine.platform}`);
-console.log(JSON.stringify({ ...results, queries, templatesPerPerson: TEMPLATES_PER_PERSON, ...machine }));
+console.log(JSON.stringify({ ...results, backend, queries, templatesPerPerson: TEMPLATES_PER_PERSON, ...machine }));
