@@ -1,0 +1,19 @@
+// Bundles the TypeScript bench entry points (and the engine they import) into bench/.build/*.mjs,
+// so benchmarks run with plain node. Dependencies stay external and load from node_modules.
+import { build } from 'esbuild';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+await build({
+  entryPoints: ['compare.ts', 'eval.ts', 'engine-entry.ts'].map((f) => path.join(here, f)),
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  packages: 'external',
+  outdir: path.join(here, '.build'),
+  outExtension: { '.js': '.mjs' },
+  logLevel: 'warning',
+});
+console.log('bundled bench/.build/{compare,eval,engine-entry}.mjs');

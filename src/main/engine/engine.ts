@@ -1,0 +1,172 @@
+// The in-process engine: owns backend + model lifecycle and serialises calls (TF.js runs one graph at a time).
+import * as tf from '@tensorflow/tfjs-core';
+import { AppError, isAppError } from '../../shared/errors';
+import type { AnalyzeResult, EngineBackend, EngineModelInfo, EngineStatus } from '../../shared/face';
+import { initBackend } from './backend';
+import * as detector from './detector';
+import * as landmarks from './landmarks';
+import * as liveness from './liveness';
+import * as encoder from './encoder';
+import { decodeFile, decodeImage, fromRgba, type RgbImage } from './image';
+import { modelFile } from './models';
+import { resolveModelsDir } from './paths';
+import { analyzeImage, DEFAULT_ENCODER, embeddingSize, embedFaces, locateFaces, DEFAULT_OPTIONS, type EncoderConfig } from './pipeline';
+import { centredFaceLandmarks } from './fallback';
+import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
+
+export interface InProcessOptions {
+  modelsDir?: string;
+  backend?: EngineBackend;
+  encoder?: EncoderConfig;
+}
+
+/** Evaluation-only result: one embedding per photo, from the largest face or the centred-face fallback. */
+export interface EvalEmbedding {
+  embedding: Float32Array;
+  /** false when no face was found and the centred-face fallback was used. */
+  found: boolean;
+  ms: number;
+}
+
+export class InProcessEngine implements FaceEngine {
+  private st: EngineStatus = { state: 'stopped', backend: null, encoderId: null, embeddingSize: null, defaultThreshold: null, models: [], loadMs: null, queueDepth: 0, restarts: 0, error: null };
+  private starting: Promise<EngineStatus> | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  readonly encoderConfig: EncoderConfig;
+
+  constructor(private readonly opts: InProcessOptions = {}) {
+    this.encoderConfig = opts.encoder ?? DEFAULT_ENCODER;
+  }
+
+  status(): EngineStatus {
+    return { ...this.st, models: [...this.st.models] };
+  }
+
+  start(): Promise<EngineStatus> {
+    if (this.st.state === 'ready') return Promise.resolve(this.status());
+    this.starting ??= this.doStart().finally(() => { this.starting = null; });
+    return this.starting;
+  }
+
+  private async doStart(): Promise<EngineStatus> {
+    const t0 = performance.now();
+    this.st = { ...this.st, state: 'starting', error: null };
+    try {
+      const dir = resolveModelsDir(this.opts.modelsDir);
+      if (!dir) throw new AppError('MODEL_MISSING', 'The models folder was not found: reinstall Presence, or set PRESENCE_MODELS_DIR.');
+      const backend = await initBackend(this.opts.backend);
+      const models: EngineModelInfo[] = [];
+      const timed = async (id: string, role: EngineModelInfo['role'], f: () => unknown) => {
+        const s = performance.now();
+        await f();
+        models.push({ id, role, file: modelFile(dir, id), loadMs: Math.round(performance.now() - s) });
+      };
+      await timed(detector.DETECTOR_ID, 'detector', () => detector.load(dir));
+      await timed(detector.SMALL_FACE_DETECTOR_ID, 'detector', () => detector.load(dir, detector.SMALL_FACE_DETECTOR_ID));
+      await timed(landmarks.LANDMARKS_ID, 'landmarks', () => landmarks.load(dir));
+      await timed(liveness.LIVENESS_ID, 'liveness', () => liveness.load(dir));
+      for (const p of this.encoderConfig.parts) await timed(p.encoder, 'encoder', () => encoder.load(dir, p.encoder));
+      await this.warmUp();
+      this.st = {
+        ...this.st,
+        state: 'ready',
+        backend,
+        encoderId: this.encoderConfig.id,
+        embeddingSize: embeddingSize(this.encoderConfig),
+        defaultThreshold: this.encoderConfig.defaultThreshold,
+        models,
+        loadMs: Math.round(performance.now() - t0),
+        error: null,
+      };
+    } catch (e) {
+      const err = isAppError(e) ? e : new AppError('ENGINE_FAILED', `The face engine could not start: ${e instanceof Error ? e.message : String(e)}`);
+      this.st = { ...this.st, state: 'failed', error: { code: err.code, message: err.message } };
+      throw err;
+    }
+    return this.status();
+  }
+
+  /** First inference compiles kernels and allocates: do it now so the first real frame is fast. */
+  private async warmUp(): Promise<void> {
+    const img: RgbImage = { width: 128, height: 128, data: new Uint8Array(128 * 128 * 3).fill(128) };
+    const five = centredFaceLandmarks(128, 128);
+    await detector.predict(img);
+    await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID });
+    await landmarks.predict(img, { box: { x: 32, y: 32, width: 64, height: 64 }, score: 1, keypoints: five.concat([five[0], five[1]]) });
+    liveness.predict(new Float32Array(liveness.LIVENESS_SIZE ** 2 * 3), 1);
+    embedFaces(img, [five], this.encoderConfig);
+  }
+
+  private ready(): void {
+    if (this.st.state !== 'ready') throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first (or check engine status for the error).');
+  }
+
+  /** Runs f after every earlier call finished; queueDepth counts calls waiting or running. */
+  private enqueue<T>(f: () => Promise<T>): Promise<T> {
+    this.st.queueDepth++;
+    const run = this.chain.then(f, f);
+    this.chain = run.catch(() => undefined);
+    return run.finally(() => { this.st.queueDepth--; });
+  }
+
+  private async decode(input: AnalyzeInput): Promise<RgbImage> {
+    if (input.kind === 'rgba') return fromRgba(input.frame);
+    if (input.kind === 'bytes') return decodeImage(input.bytes, input.name);
+    return decodeFile(input.path);
+  }
+
+  analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
+    return this.enqueue(async () => {
+      this.ready();
+      const t0 = performance.now();
+      const img = await this.decode(input);
+      const decodeMs = performance.now() - t0;
+      try {
+        return await analyzeImage(img, this.encoderConfig, stripUndefined(options), decodeMs);
+      } catch (e) {
+        if (isAppError(e)) throw e;
+        throw new AppError('ENGINE_FAILED', `The face engine failed on this image: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+  }
+
+  /**
+   * For the evaluation runners: the largest face's embedding, or, when no face is found, the embedding of
+   * the centred-face crop (LFW photos are centred on their subject), flagged found=false.
+   */
+  embedForEvaluation(input: AnalyzeInput): Promise<EvalEmbedding> {
+    return this.enqueue(async () => {
+      this.ready();
+      const t0 = performance.now();
+      const img = await this.decode(input);
+      const faces = await locateFaces(img, { ...DEFAULT_OPTIONS, maxFaces: 1 }, { totalMs: 0 });
+      const found = faces.length > 0;
+      const five = found ? faces[0].five : centredFaceLandmarks(img.width, img.height);
+      const [embedding] = embedFaces(img, [five], this.encoderConfig);
+      return { embedding, found, ms: performance.now() - t0 };
+    });
+  }
+
+  async stop(): Promise<void> {
+    await this.chain;
+    detector.unload();
+    landmarks.unload();
+    liveness.unload();
+    encoder.unload();
+    this.st = { ...this.st, state: 'stopped', models: [], queueDepth: 0 };
+  }
+
+  /** For tests and benches: live tensor count of the TF.js engine. */
+  static numTensors(): number {
+    return tf.memory().numTensors;
+  }
+}
+
+function stripUndefined(o: AnalyzeOptions): Partial<typeof DEFAULT_OPTIONS> {
+  const out: Partial<typeof DEFAULT_OPTIONS> = {};
+  if (o.maxFaces !== undefined) out.maxFaces = o.maxFaces;
+  if (o.liveness !== undefined) out.liveness = o.liveness;
+  if (o.embed !== undefined) out.embed = o.embed;
+  if (o.thumbnail !== undefined) out.thumbnail = o.thumbnail;
+  return out;
+}

@@ -1,0 +1,22 @@
+// Face engine: detect -> landmarks -> align -> quality -> liveness -> embed. Two transports with one API:
+// in-process (CLI evaluation, tests) and a worker thread (the app, so inference never blocks main).
+import type { EngineBackend } from '../../shared/face';
+import { InProcessEngine } from './engine';
+import { WorkerEngine } from './worker-engine';
+import type { FaceEngine } from './types';
+
+export type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
+export type { EvalEmbedding } from './engine';
+export { InProcessEngine } from './engine';
+export { WorkerEngine } from './worker-engine';
+export { DEFAULT_ENCODER, type EncoderConfig } from './pipeline';
+export * as qualityThresholds from './quality';
+export { centredFaceLandmarks } from './fallback';
+
+export function createInProcessEngine(opts?: { modelsDir?: string; backend?: EngineBackend }): FaceEngine {
+  return new InProcessEngine(opts);
+}
+
+export function createWorkerEngine(opts?: { workerPath?: string; modelsDir?: string; backend?: EngineBackend }): FaceEngine {
+  return new WorkerEngine(opts);
+}

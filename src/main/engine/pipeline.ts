@@ -1,0 +1,152 @@
+// Calls the stages in order for one image and times each. Holds no models itself.
+import * as tf from '@tensorflow/tfjs-core';
+import type { AnalyzeResult, FaceAnalysis, Point, StageTimings } from '../../shared/face';
+import { canonicalPoints, similarityTo, warpAffine, mirror } from './align';
+import * as detector from './detector';
+import * as landmarks from './landmarks';
+import * as liveness from './liveness';
+import * as encoder from './encoder';
+import * as quality from './quality';
+import { encodeJpeg, type RgbImage } from './image';
+
+export interface EncoderPart {
+  encoder: string;
+  /** Share of the fused vector's squared norm this encoder contributes. */
+  weight: number;
+}
+export interface EncoderConfig {
+  /** Names the embedding space stored with every template. */
+  id: string;
+  parts: EncoderPart[];
+  /** Also embed the mirrored face and average: cheap accuracy, costs one more batch row. */
+  flip: boolean;
+  /** Distance between unit vectors at the best LFW dev accuracy: the accept threshold until calibration sets one. */
+  defaultThreshold: number;
+}
+
+/** The shipped embedding: chosen by measurement on LFW dev (bench/RESULTS.md). */
+export const DEFAULT_ENCODER: EncoderConfig = { id: 'dlib128-flip', parts: [{ encoder: 'dlib128', weight: 1 }], flip: true, defaultThreshold: 0.6 };
+
+export function embeddingSize(cfg: EncoderConfig): number {
+  return cfg.parts.reduce((s, p) => s + encoder.ENCODERS[p.encoder].dim, 0);
+}
+
+export interface PipelineOptions {
+  maxFaces: number;
+  liveness: boolean;
+  embed: boolean;
+  thumbnail: boolean;
+  /** Retry with the 256 px detector when the 128 px one finds nothing (small or distant faces). */
+  smallFaces: boolean;
+}
+export const DEFAULT_OPTIONS: PipelineOptions = { maxFaces: 10, liveness: true, embed: true, thumbnail: false, smallFaces: true };
+
+const QUALITY_SIZE = 112;
+const THUMB_SIZE = 160;
+/** Thumbnails show the whole head, not just the encoder's tight crop. */
+const THUMB_ZOOM = 0.75;
+
+export interface FaceGeometry {
+  box: FaceAnalysis['box'];
+  score: number;
+  five: Point[];
+  yaw: number;
+  pitch: number;
+  roll: number;
+}
+
+/** Embeds faces given their five points (also used by the evaluation fallback). Returns L2-normalised rows. */
+export function embedFaces(img: RgbImage, fives: Point[][], cfg: EncoderConfig): Float32Array[] {
+  const n = fives.length;
+  if (!n) return [];
+  const rows = cfg.flip ? 2 : 1;
+  const fused = fives.map(() => new Float32Array(embeddingSize(cfg)));
+  let offset = 0;
+  for (const part of cfg.parts) {
+    const spec = encoder.ENCODERS[part.encoder];
+    const px = spec.size * spec.size * 3;
+    const batch = new Float32Array(n * rows * px);
+    fives.forEach((five, i) => {
+      const crop = warpAffine(img, similarityTo(encoder.templateFor(spec), five), spec.size, spec.size);
+      batch.set(crop, i * rows * px);
+      if (cfg.flip) batch.set(mirror(crop, spec.size, spec.size), (i * rows + 1) * px);
+    });
+    const raw = tf.tidy(() => encoder.forward(part.encoder, tf.tensor4d(batch, [n * rows, spec.size, spec.size, 3])).dataSync() as Float32Array);
+    const scale = Math.sqrt(part.weight);
+    for (let i = 0; i < n; i++) {
+      const v = new Float32Array(spec.dim);
+      for (let r = 0; r < rows; r++) {
+        const row = encoder.l2normalize(raw.subarray((i * rows + r) * spec.dim, (i * rows + r + 1) * spec.dim));
+        for (let k = 0; k < spec.dim; k++) v[k] += row[k];
+      }
+      const unit = encoder.l2normalize(v);
+      for (let k = 0; k < spec.dim; k++) fused[i][offset + k] = unit[k] * scale;
+    }
+    offset += spec.dim;
+  }
+  return fused.map((f) => encoder.l2normalize(f));
+}
+
+/** Detection + landmarks for every face, largest first; false positives rejected by the mesh score. */
+export async function locateFaces(img: RgbImage, opts: PipelineOptions, t: StageTimings): Promise<FaceGeometry[]> {
+  let t0 = performance.now();
+  let dets = await detector.predict(img, { maxFaces: opts.maxFaces });
+  if (!dets.length && opts.smallFaces) dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: opts.maxFaces });
+  t.detectMs = performance.now() - t0;
+  t0 = performance.now();
+  const faces: FaceGeometry[] = [];
+  for (const d of dets) {
+    const lm = await landmarks.predict(img, d);
+    if (lm.score < landmarks.MIN_MESH_SCORE) continue;
+    faces.push({ box: d.box, score: d.score, five: lm.five, yaw: lm.yaw, pitch: lm.pitch + landmarks.PITCH_OFFSET_DEG, roll: lm.roll });
+  }
+  t.landmarksMs = performance.now() - t0;
+  return faces;
+}
+
+export async function analyzeImage(img: RgbImage, cfg: EncoderConfig, options: Partial<PipelineOptions> = {}, decodeMs?: number): Promise<AnalyzeResult> {
+  const opts = { ...DEFAULT_OPTIONS, ...options };
+  const start = performance.now();
+  const t: StageTimings = { totalMs: 0 };
+  if (decodeMs !== undefined) t.decodeMs = decodeMs;
+  const faces = await locateFaces(img, opts, t);
+
+  let t0 = performance.now();
+  const qcrops = faces.map((f) => warpAffine(img, similarityTo(canonicalPoints(QUALITY_SIZE), f.five), QUALITY_SIZE, QUALITY_SIZE));
+  t.alignMs = performance.now() - t0;
+
+  t0 = performance.now();
+  const q = faces.map((f, i) => quality.measure(quality.toGrey(qcrops[i]), QUALITY_SIZE, f.box, img, f));
+  t.qualityMs = performance.now() - t0;
+
+  let live: (number | null)[] = faces.map(() => null);
+  if (opts.liveness && faces.length) {
+    t0 = performance.now();
+    const px = liveness.LIVENESS_SIZE * liveness.LIVENESS_SIZE * 3;
+    const crops = new Float32Array(faces.length * px);
+    const tpl = canonicalPoints(liveness.LIVENESS_SIZE, liveness.LIVENESS_ZOOM);
+    faces.forEach((f, i) => crops.set(warpAffine(img, similarityTo(tpl, f.five), liveness.LIVENESS_SIZE, liveness.LIVENESS_SIZE), i * px));
+    live = Array.from(liveness.predict(crops, faces.length));
+    t.livenessMs = performance.now() - t0;
+  }
+
+  let embeddings: Float32Array[] = faces.map(() => new Float32Array(0));
+  if (opts.embed && faces.length) {
+    t0 = performance.now();
+    embeddings = embedFaces(img, faces.map((f) => f.five), cfg);
+    t.embedMs = performance.now() - t0;
+  }
+
+  const out: FaceAnalysis[] = [];
+  for (let i = 0; i < faces.length; i++) {
+    const f = faces[i];
+    const a: FaceAnalysis = { box: f.box, score: f.score, landmarks: f.five, quality: q[i], liveness: live[i], embedding: embeddings[i] };
+    if (opts.thumbnail) {
+      const crop = warpAffine(img, similarityTo(canonicalPoints(THUMB_SIZE, THUMB_ZOOM), f.five), THUMB_SIZE, THUMB_SIZE);
+      a.thumbnailJpeg = await encodeJpeg(Uint8Array.from(crop, (v) => Math.round(v)), THUMB_SIZE, THUMB_SIZE);
+    }
+    out.push(a);
+  }
+  t.totalMs = performance.now() - start + (decodeMs ?? 0);
+  return { width: img.width, height: img.height, faces: out, timings: t };
+}

@@ -1,0 +1,20 @@
+// The engine's public surface, shared by the in-process and worker implementations.
+import type { AnalyzeResult, EngineStatus, RgbaFrame } from '../../shared/face';
+
+export type AnalyzeInput = { kind: 'rgba'; frame: RgbaFrame } | { kind: 'bytes'; bytes: Uint8Array; name?: string } | { kind: 'file'; path: string };
+
+export interface AnalyzeOptions {
+  maxFaces?: number;
+  liveness?: boolean;
+  embed?: boolean;
+  thumbnail?: boolean;
+}
+
+export interface FaceEngine {
+  /** Loads models and warms up; idempotent. */
+  start(): Promise<EngineStatus>;
+  status(): EngineStatus;
+  /** 0..N faces, largest first. */
+  analyze(input: AnalyzeInput, options?: AnalyzeOptions): Promise<AnalyzeResult>;
+  stop(): Promise<void>;
+}

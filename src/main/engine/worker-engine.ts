@@ -1,0 +1,147 @@
+// FaceEngine over a worker thread: typed messages, transferred buffers, and a fresh worker when the
+// old one dies (calls in flight are rejected with ENGINE_FAILED; the caller may retry).
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { AppError } from '../../shared/errors';
+import type { AnalyzeResult, EngineBackend, EngineStatus } from '../../shared/face';
+import type { EvalEmbedding } from './engine';
+import { inputTransfers, type WorkerReply, type WorkerRequest } from './protocol';
+import { resolveWorkerPath } from './paths';
+import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
+
+export interface WorkerEngineOptions {
+  workerPath?: string;
+  modelsDir?: string;
+  backend?: EngineBackend;
+}
+
+type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
+/** A worker that keeps dying (e.g. a broken model) is not restarted forever. */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+type Distributive<T> = T extends unknown ? Omit<T, 'id'> : never;
+
+export class WorkerEngine implements FaceEngine {
+  private worker: Worker | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private wanted = false;
+  private recentRestarts: number[] = [];
+  private st: EngineStatus = { state: 'stopped', backend: null, encoderId: null, embeddingSize: null, defaultThreshold: null, models: [], loadMs: null, queueDepth: 0, restarts: 0, error: null };
+
+  constructor(private readonly opts: WorkerEngineOptions = {}) {}
+
+  status(): EngineStatus {
+    return { ...this.st, queueDepth: this.pending.size };
+  }
+
+  private spawn(): Worker {
+    const file = this.opts.workerPath ?? resolveWorkerPath();
+    if (!existsSync(file)) throw new AppError('ENGINE_UNAVAILABLE', `The engine worker ${file} is missing: run "npm run build" or reinstall Presence.`);
+    const w = new Worker(file);
+    w.on('message', (msg: WorkerReply) => this.onMessage(msg));
+    w.on('error', (err) => this.onDeath(w, err));
+    w.on('exit', (code) => this.onDeath(w, new Error(`engine worker exited with code ${code}`)));
+    // The worker should not keep the process alive when nothing is waiting on it.
+    w.unref();
+    this.worker = w;
+    return w;
+  }
+
+  private onMessage(msg: WorkerReply): void {
+    if (msg.type === 'status') {
+      this.st = { ...msg.status, restarts: this.st.restarts };
+      return;
+    }
+    const p = this.pending.get(msg.id);
+    if (!p) return;
+    this.pending.delete(msg.id);
+    if (!this.pending.size) this.worker?.unref();
+    if (msg.ok) p.resolve(msg.value);
+    else p.reject(new AppError(msg.error.code, msg.error.message, msg.error.details));
+  }
+
+  private onDeath(w: Worker, err: Error): void {
+    if (this.worker !== w) return;
+    this.worker = null;
+    const inflight = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of inflight) p.reject(new AppError('ENGINE_FAILED', `The face engine stopped unexpectedly (${err.message}); it is being restarted: try again.`));
+    if (!this.wanted) return;
+    const now = Date.now();
+    this.recentRestarts = this.recentRestarts.filter((t) => now - t < 60_000);
+    if (this.recentRestarts.length >= MAX_RESTARTS_PER_MINUTE) {
+      this.st = { ...this.st, state: 'failed', error: { code: 'ENGINE_FAILED', message: `The face engine keeps stopping (${err.message}): restart Presence.` } };
+      return;
+    }
+    this.recentRestarts.push(now);
+    this.st = { ...this.st, state: 'starting', restarts: this.st.restarts + 1 };
+    this.startWorker().catch(() => undefined);
+  }
+
+  private call<T>(req: Distributive<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
+    const w = this.worker;
+    if (!w) return Promise.reject(new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.'));
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.ref();
+      w.postMessage({ ...req, id }, transfer);
+    });
+  }
+
+  private async startWorker(): Promise<EngineStatus> {
+    this.spawn();
+    const status = await this.call<EngineStatus>({ type: 'start', modelsDir: this.opts.modelsDir, backend: this.opts.backend });
+    this.st = { ...status, restarts: this.st.restarts };
+    return this.status();
+  }
+
+  async start(): Promise<EngineStatus> {
+    this.wanted = true;
+    if (this.worker && this.st.state === 'ready') return this.status();
+    if (this.worker) await this.stopWorker();
+    this.st = { ...this.st, state: 'starting', error: null };
+    try {
+      return await this.startWorker();
+    } catch (e) {
+      const err = e instanceof AppError ? e : new AppError('ENGINE_FAILED', String(e));
+      this.st = { ...this.st, state: 'failed', error: { code: err.code, message: err.message } };
+      this.wanted = false;
+      await this.stopWorker();
+      throw err;
+    }
+  }
+
+  /** Input buffers are transferred to the worker: the caller must not use them afterwards. */
+  analyze(input: AnalyzeInput, options?: AnalyzeOptions): Promise<AnalyzeResult> {
+    return this.call<AnalyzeResult>({ type: 'analyze', input, options }, inputTransfers(input));
+  }
+
+  embedForEvaluation(input: AnalyzeInput): Promise<EvalEmbedding> {
+    return this.call<EvalEmbedding>({ type: 'embedForEvaluation', input }, inputTransfers(input));
+  }
+
+  private async stopWorker(): Promise<void> {
+    const w = this.worker;
+    if (!w) return;
+    try {
+      await Promise.race([this.call({ type: 'stop' }), new Promise((r) => setTimeout(r, 2000).unref())]);
+    } catch {
+      // a dying worker is being stopped anyway
+    }
+    this.worker = null;
+    await w.terminate();
+  }
+
+  async stop(): Promise<void> {
+    this.wanted = false;
+    await this.stopWorker();
+    this.st = { ...this.st, state: 'stopped', queueDepth: 0 };
+  }
+
+  /** Test hook: kills the worker as a crash would. */
+  async crashForTest(): Promise<void> {
+    await this.worker?.terminate();
+  }
+}
