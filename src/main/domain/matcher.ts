@@ -113,8 +113,9 @@ export class Matcher {
       seen.add(row.templateId);
       this.checkEmbedding(row.embedding, `template ${row.templateId}`);
     }
-    this.clear();
+    // Room first: if memory cannot grow, the old gallery is still intact.
     this.reserve(list.length);
+    this.clear();
     for (let r = 0; r < list.length; r++) {
       const row = list[r]!;
       this.writeRow(r, row.templateId, row.personId, row.embedding);
