@@ -1,0 +1,41 @@
+// Fakes for component tests. jsdom has no camera and no main process; the components take their api and
+// frame source as props precisely so that these tests can drive them with plain objects.
+import { afterEach } from 'vitest';
+import { cleanup } from '@testing-library/svelte';
+import type { AppErrorData, Result } from '../../src/shared/errors';
+import type { Person } from '../../src/shared/types';
+
+afterEach(() => cleanup());
+
+export function ok<T>(value: T): Promise<Result<T>> {
+  return Promise.resolve({ ok: true, value });
+}
+
+export function fail<T = never>(
+  code: AppErrorData['code'],
+  message: string,
+  details?: AppErrorData['details'],
+): Promise<Result<T>> {
+  return Promise.resolve({ ok: false, error: details ? { code, message, details } : { code, message } });
+}
+
+export function person(name: string, extra: Partial<Person> = {}): Person {
+  return {
+    id: crypto.randomUUID(),
+    name,
+    externalId: null,
+    notes: null,
+    consentAt: '2026-11-01T09:00:00.000Z',
+    consentBy: 'Admin',
+    templateCount: 5,
+    hasThumbnail: false,
+    createdAt: '2026-11-01T09:00:00.000Z',
+    updatedAt: '2026-11-01T09:00:00.000Z',
+    ...extra,
+  };
+}
+
+/** Lets pending promise callbacks and Svelte updates run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
