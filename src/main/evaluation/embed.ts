@@ -1,0 +1,42 @@
+// One embedding per photo for the runners, through whichever engine the caller started.
+import type { AnalyzeInput, EvalEmbedding, FaceEngine } from '../engine/index';
+
+type EvalCapable = FaceEngine & { embedForEvaluation?: (input: AnalyzeInput) => Promise<EvalEmbedding> };
+
+export interface PhotoEmbedding {
+  embedding: Float32Array | null;
+  /** No face found (fallback used) or the photo could not be read. */
+  failed: boolean;
+  ms: number;
+  error?: string;
+}
+
+/**
+ * Engines from this module embed the centred-face crop when no face is found (LFW photos are centred
+ * on their subject), so such a photo still takes part and is counted as a failure. An engine without
+ * that hook yields no embedding: its pairs score as non-matching.
+ */
+export async function embedPhoto(engine: FaceEngine, path: string): Promise<PhotoEmbedding> {
+  const e = engine as EvalCapable;
+  const t0 = performance.now();
+  try {
+    if (e.embedForEvaluation) {
+      const r = await e.embedForEvaluation({ kind: 'file', path });
+      return { embedding: r.embedding, failed: !r.found, ms: r.ms };
+    }
+    const r = await engine.analyze({ kind: 'file', path }, { maxFaces: 1, liveness: false });
+    const face = r.faces[0];
+    return { embedding: face ? face.embedding : null, failed: !face, ms: performance.now() - t0 };
+  } catch (err) {
+    return { embedding: null, failed: true, ms: performance.now() - t0, error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+export function cosine(a: Float32Array | null, b: Float32Array | null): number {
+  if (!a || !b || a.length !== b.length) return -1;
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+export type Progress = (done: number, total: number) => void;

@@ -1,0 +1,152 @@
+// Real models on real LFW photos (test/fixtures/faces/SOURCE.md), in-process engine.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import * as tf from '@tensorflow/tfjs-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createInProcessEngine, type FaceEngine } from '../../src/main/engine/index';
+import { MIN_FACE_PX } from '../../src/main/engine/quality';
+import type { AnalyzeResult } from '../../src/shared/face';
+
+const faces = path.resolve(__dirname, '../fixtures/faces');
+const images = path.resolve(__dirname, '../fixtures/images');
+const file = (dir: string, name: string) => ({ kind: 'file' as const, path: path.join(dir, name) });
+
+let engine: FaceEngine;
+beforeAll(async () => {
+  engine = createInProcessEngine();
+  await engine.start();
+});
+afterAll(async () => {
+  await engine?.stop();
+});
+
+function dist(a: Float32Array, b: Float32Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += (a[i] - b[i]) ** 2;
+  return Math.sqrt(s);
+}
+async function one(name: string, dir = faces): Promise<AnalyzeResult> {
+  return engine.analyze(file(dir, name));
+}
+
+describe('face engine (in-process, real models)', () => {
+  it('reports a ready status with backend, encoder and models', () => {
+    const s = engine.status();
+    expect(s.state).toBe('ready');
+    expect(['tensorflow', 'wasm', 'cpu']).toContain(s.backend);
+    expect(s.encoderId).toBeTruthy();
+    expect(s.embeddingSize).toBeGreaterThan(0);
+    expect(s.defaultThreshold).toBeGreaterThan(0);
+    expect(s.models.map((m) => m.role)).toEqual(expect.arrayContaining(['detector', 'landmarks', 'encoder', 'liveness']));
+    expect(s.loadMs).toBeGreaterThan(0);
+  });
+
+  it('finds the face in a deep-funneled photo with five plausible landmarks', async () => {
+    const r = await one('Aaron_Peirsol_0001.jpg');
+    expect(r.width).toBe(250);
+    expect(r.faces).toHaveLength(1);
+    const f = r.faces[0];
+    // LFW deep-funneled faces are centred, about 110 px wide
+    expect(f.box.x + f.box.width / 2).toBeGreaterThan(100);
+    expect(f.box.x + f.box.width / 2).toBeLessThan(150);
+    expect(f.box.width).toBeGreaterThan(80);
+    expect(f.box.width).toBeLessThan(160);
+    expect(f.score).toBeGreaterThan(0.5);
+    const [re, le, nose, mr, ml] = f.landmarks;
+    expect(f.landmarks).toHaveLength(5);
+    expect(re[0]).toBeLessThan(le[0]); // the person's right eye is on the image's left
+    expect(mr[0]).toBeLessThan(ml[0]);
+    expect(nose[1]).toBeGreaterThan(re[1]);
+    expect(mr[1]).toBeGreaterThan(nose[1]);
+    for (const p of f.landmarks) {
+      expect(p[0]).toBeGreaterThan(f.box.x - 10);
+      expect(p[0]).toBeLessThan(f.box.x + f.box.width + 10);
+    }
+    let n = 0;
+    for (const v of f.embedding) n += v * v;
+    expect(f.embedding.length).toBe(engine.status().embeddingSize);
+    expect(Math.sqrt(n)).toBeCloseTo(1, 4);
+    expect(f.quality.faceSizePx).toBeCloseTo(f.box.width);
+    expect(Math.abs(f.quality.yaw)).toBeLessThan(20);
+    expect(f.quality.sharpness).toBeGreaterThan(0);
+    expect(f.liveness).not.toBeNull();
+    expect(r.timings.detectMs).toBeGreaterThan(0);
+    expect(r.timings.embedMs).toBeGreaterThan(0);
+    expect(r.timings.totalMs).toBeGreaterThanOrEqual(r.timings.embedMs!);
+  });
+
+  it('puts two photos of one person nearer than photos of two people', async () => {
+    const [a1, a2, g1, g2, al] = await Promise.all(
+      ['Aaron_Peirsol_0001.jpg', 'Aaron_Peirsol_0002.jpg', 'George_W_Bush_0001.jpg', 'George_W_Bush_0002.jpg', 'Al_Gore_0001.jpg'].map(async (n) => (await one(n)).faces[0].embedding),
+    );
+    const genuine = [dist(a1, a2), dist(g1, g2)];
+    const impostor = [dist(a1, g1), dist(a1, g2), dist(a2, g1), dist(a2, g2), dist(a1, al), dist(g1, al), dist(g2, al), dist(a2, al)];
+    expect(Math.max(...genuine)).toBeLessThan(Math.min(...impostor));
+    expect(Math.max(...genuine)).toBeLessThan(engine.status().defaultThreshold!);
+    expect(Math.min(...impostor)).toBeGreaterThan(engine.status().defaultThreshold!);
+  });
+
+  it('finds the small face in an unaligned 150 px photo', async () => {
+    const r = await one('raw150_Aaron_Peirsol_0003.jpg');
+    expect(r.faces.length).toBeGreaterThanOrEqual(1);
+    expect(r.faces[0].quality.faceSizePx).toBeLessThan(MIN_FACE_PX + 20);
+  });
+
+  it('returns no faces for a photo without one', async () => {
+    const r = await one('no-face-gradient.jpg', images);
+    expect(r.faces).toEqual([]);
+    expect(r.width).toBe(320);
+  });
+
+  it('finds both faces, largest first', async () => {
+    const r = await one('two-faces.jpg', images);
+    expect(r.faces).toHaveLength(2);
+    expect(r.faces[0].box.width).toBeGreaterThan(r.faces[1].box.width);
+    expect(r.faces[0].box.x).toBeGreaterThan(300); // the larger photo was placed on the right
+    const one1 = await engine.analyze(file(images, 'two-faces.jpg'), { maxFaces: 1, liveness: false });
+    expect(one1.faces).toHaveLength(1);
+    expect(one1.faces[0].liveness).toBeNull();
+  });
+
+  it('honours EXIF orientation', async () => {
+    const r = await one('exif-rotated-face.jpg', images);
+    expect(r.faces).toHaveLength(1);
+    expect(Math.abs(r.faces[0].quality.roll)).toBeLessThan(15);
+  });
+
+  it('reads PNG, WebP, raw bytes and RGBA frames alike', async () => {
+    const png = await one('face.png', images);
+    const webp = await one('face.webp', images);
+    const bytes = await engine.analyze({ kind: 'bytes', bytes: new Uint8Array(readFileSync(path.join(images, 'face.png'))), name: 'face.png' });
+    const { data, info } = await sharp(path.join(images, 'frame-640x480-one-face.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const frame = await engine.analyze({ kind: 'rgba', frame: { width: info.width, height: info.height, rgba: new Uint8Array(data) } }, { thumbnail: true });
+    expect(png.faces).toHaveLength(1);
+    expect(webp.faces).toHaveLength(1);
+    expect(dist(png.faces[0].embedding, bytes.faces[0].embedding)).toBeLessThan(1e-5);
+    expect(frame.width).toBe(640);
+    expect(frame.faces).toHaveLength(1);
+    expect(frame.faces[0].box.x).toBeGreaterThan(170);
+    const jpeg = frame.faces[0].thumbnailJpeg!;
+    expect(jpeg[0]).toBe(0xff);
+    expect(jpeg[1]).toBe(0xd8);
+  });
+
+  it('refuses corrupt and unsupported files with an actionable error', async () => {
+    await expect(one('corrupt-truncated.jpg', images)).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
+    await expect(one('not-an-image.jpg', images)).rejects.toMatchObject({ code: 'IMAGE_UNSUPPORTED', message: expect.stringMatching(/JPEG, PNG or WebP/) });
+    await expect(engine.analyze({ kind: 'rgba', frame: { width: 10, height: 10, rgba: new Uint8Array(5) } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // the engine still works after errors
+    expect((await one('Al_Gore_0001.jpg')).faces).toHaveLength(1);
+  });
+
+  it('leaves no tensor behind over 50 analyses', async () => {
+    const bytes = new Uint8Array(readFileSync(path.join(images, 'two-faces.jpg')));
+    await engine.analyze({ kind: 'bytes', bytes });
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 50; i++) await engine.analyze({ kind: 'bytes', bytes }, { thumbnail: i % 10 === 0 });
+    await engine.analyze(file(images, 'no-face-gradient.jpg'));
+    await expect(one('corrupt-truncated.jpg', images)).rejects.toBeTruthy();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
