@@ -19,6 +19,7 @@ void instance.init({
   interpolation: { escapeValue: false },
   initAsync: false,
   returnNull: false,
+  showSupportNotice: false,
 });
 
 export class I18n {

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen } from '@testing-library/svelte';
+import './helpers';
+import CalibrationPlot from '../../src/renderer/components/CalibrationPlot.svelte';
+import type { CalibrationPoint } from '../../src/shared/types';
+
+// A plausible curve: FAR rises and FRR falls as the distance threshold grows.
+const curve: CalibrationPoint[] = [0.4, 0.6, 0.8, 1.0, 1.2].map((threshold, i) => ({
+  threshold,
+  far: [0, 0.001, 0.01, 0.2, 0.6][i],
+  frr: [0.9, 0.4, 0.1, 0.02, 0][i],
+}));
+
+/** The [x, y] points of an SVG path made of M/L commands. */
+function points(d: string): Array<[number, number]> {
+  return [...d.matchAll(/[ML]([\d.-]+),([\d.-]+)/g)].map((m) => [Number(m[1]), Number(m[2])]);
+}
+
+describe('CalibrationPlot', () => {
+  it('draws one FAR and one FRR line with a point per threshold, FAR rising and FRR falling', () => {
+    render(CalibrationPlot, { props: { curve, alpha: 0.8 } });
+    const far = points(screen.getByTestId('far-path').getAttribute('d') ?? '');
+    const frr = points(screen.getByTestId('frr-path').getAttribute('d') ?? '');
+    expect(far).toHaveLength(5);
+    expect(frr).toHaveLength(5);
+    // SVG y grows downwards: a rising rate has a falling y.
+    expect(far[0][1]).toBeGreaterThan(far[4][1]);
+    expect(frr[0][1]).toBeLessThan(frr[4][1]);
+    // Both lines share the threshold axis.
+    expect(far.map((p) => p[0])).toEqual(frr.map((p) => p[0]));
+  });
+
+  it('marks alpha at its place on the threshold axis', () => {
+    render(CalibrationPlot, { props: { curve, alpha: 0.8 } });
+    const marker = screen.getByTestId('alpha-marker');
+    const far = points(screen.getByTestId('far-path').getAttribute('d') ?? '');
+    // 0.8 is the third threshold: the marker stands exactly on that point's x.
+    expect(Number(marker.getAttribute('x1'))).toBeCloseTo(far[2][0], 1);
+    expect(marker.dataset.alpha).toBe('0.8');
+    expect(screen.getByText('α = 0.800')).toBeTruthy();
+  });
+
+  it('breaks a line where a rate could not be measured instead of drawing it as zero', () => {
+    const gappy = curve.map((p, i) => ({ ...p, frr: i === 2 ? null : p.frr }));
+    render(CalibrationPlot, { props: { curve: gappy, alpha: 0.6 } });
+    const d = screen.getByTestId('frr-path').getAttribute('d') ?? '';
+    expect(points(d)).toHaveLength(4);
+    expect(d.match(/M/g)).toHaveLength(2);
+  });
+
+  it('draws no FRR line when no rate was measured, and no marker outside the curve', () => {
+    render(CalibrationPlot, { props: { curve: curve.map((p) => ({ ...p, frr: null })), alpha: 5 } });
+    expect(screen.queryByTestId('frr-path')).toBeNull();
+    expect(screen.getByTestId('far-path')).toBeTruthy();
+    expect(screen.queryByTestId('alpha-marker')).toBeNull();
+  });
+});

@@ -1,0 +1,70 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { ok, person, settle } from './helpers';
+import People from '../../src/renderer/screens/People.svelte';
+import type { PresenceApi } from '../../src/shared/contract';
+import type { Person } from '../../src/shared/types';
+
+function fakePeopleApi(initial: Person[]) {
+  let rows = [...initial];
+  const people = {
+    list: vi.fn((input?: { query?: string }) =>
+      ok(rows.filter((p) => !input?.query || p.name.toLowerCase().includes(input.query.toLowerCase()))),
+    ),
+    delete: vi.fn(({ id }: { id: string }) => {
+      rows = rows.filter((p) => p.id !== id);
+      return ok({ id, deleted: true as const });
+    }),
+    thumbnail: vi.fn(() => ok(null)),
+    create: vi.fn(),
+    update: vi.fn(),
+    get: vi.fn(),
+  };
+  return { api: { people } as unknown as Pick<PresenceApi, 'people'>, people };
+}
+
+describe('People screen', () => {
+  it('lists people from the api with their template counts', async () => {
+    const { api } = fakePeopleApi([
+      person('Ada Lovelace', { templateCount: 5 }),
+      person('Alan Turing', { templateCount: 0 }),
+    ]);
+    render(People, { props: { api, onreenroll: vi.fn() } });
+    await settle();
+    const rows = screen.getAllByTestId('person-row');
+    expect(rows).toHaveLength(2);
+    expect(screen.getAllByTestId('person-name').map((n) => n.textContent)).toEqual(['Ada Lovelace', 'Alan Turing']);
+    expect(screen.getAllByTestId('person-templates').map((n) => n.textContent)).toEqual(['5', '0']);
+  });
+
+  it('asks for confirmation, saying templates are erased, before deleting', async () => {
+    const ada = person('Ada Lovelace', { templateCount: 5 });
+    const { api, people } = fakePeopleApi([ada, person('Alan Turing')]);
+    render(People, { props: { api, onreenroll: vi.fn() } });
+    await settle();
+
+    await fireEvent.click(screen.getAllByTestId('person-delete')[0]);
+    expect(screen.getByTestId('confirm-message').textContent).toMatch(/Ada Lovelace.*5 face templates.*erased/);
+    expect(people.delete).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getByTestId('confirm-cancel'));
+    expect(screen.queryByTestId('confirm-dialog')).toBeNull();
+    expect(people.delete).not.toHaveBeenCalled();
+
+    await fireEvent.click(screen.getAllByTestId('person-delete')[0]);
+    await fireEvent.click(screen.getByTestId('confirm-ok'));
+    await settle();
+    expect(people.delete).toHaveBeenCalledWith({ id: ada.id });
+    expect(screen.getAllByTestId('person-name').map((n) => n.textContent)).toEqual(['Alan Turing']);
+  });
+
+  it('sends re-enrollment to the wizard with the person', async () => {
+    const ada = person('Ada Lovelace');
+    const onreenroll = vi.fn();
+    const { api } = fakePeopleApi([ada]);
+    render(People, { props: { api, onreenroll } });
+    await settle();
+    await fireEvent.click(screen.getByTestId('person-reenroll'));
+    expect(onreenroll).toHaveBeenCalledWith(ada.id);
+  });
+});

@@ -1,0 +1,150 @@
+// The enrollment wizard's steps, driven through their props. jsdom has no camera (no getUserMedia, no
+// video frames), so StepCapture gets a FrameSource whose frames the test hands over one at a time, and a
+// fake api that answers enroll.capture the way main would.
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { ok, person, settle } from './helpers';
+import StepCapture from '../../src/renderer/components/enroll/StepCapture.svelte';
+import StepConsent from '../../src/renderer/components/enroll/StepConsent.svelte';
+import { EnrollCapture, type FrameSource } from '../../src/renderer/lib/enroll.svelte';
+import type { GrabbedFrame } from '../../src/renderer/lib/camera';
+import type { PresenceApi } from '../../src/shared/contract';
+import type { EnrollPose, EnrollShotResult } from '../../src/shared/types';
+
+type Deliver = Parameters<FrameSource['start']>[0];
+
+function frame(): GrabbedFrame {
+  return { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) };
+}
+
+function shot(extra: Partial<EnrollShotResult>): EnrollShotResult {
+  return {
+    shotId: null,
+    accepted: false,
+    guidance: [],
+    face: null,
+    width: 640,
+    height: 480,
+    pose: null,
+    duplicateOf: null,
+    ...extra,
+  };
+}
+
+function setup(answers: EnrollShotResult[], consentGiven = true) {
+  const capture = vi.fn(() => ok(answers.shift() ?? shot({ guidance: ['no_face'] })));
+  const discard = vi.fn((input: { shotIds: string[] }) => ok({ discarded: input.shotIds.length }));
+  const api = { enroll: { capture, discard } } as unknown as Pick<PresenceApi, 'enroll'>;
+  const controller = new EnrollCapture(api, crypto.randomUUID());
+  let deliver: Deliver | null = null;
+  const source: FrameSource = {
+    start(d) {
+      deliver = d;
+      return () => (deliver = null);
+    },
+  };
+  const oncancel = vi.fn();
+  const onnext = vi.fn();
+  render(StepCapture, { props: { capture: controller, consentGiven, source, oncancel, onnext } });
+  const send = async () => {
+    if (!deliver) throw new Error('The capture step did not start its frame source.');
+    await deliver(frame(), () => 'data:image/jpeg;base64,AAAA');
+    await settle();
+  };
+  return { capture, discard, controller, send, started: () => deliver !== null, oncancel, onnext };
+}
+
+function kept(pose: EnrollPose): string | undefined {
+  return document.querySelector<HTMLElement>(`[data-testid="shot"][data-pose="${pose}"]`)?.dataset.kept;
+}
+
+describe('enrollment wizard: consent step', () => {
+  it('does not move on until consent is ticked and the collector is named', async () => {
+    const onconsent = vi.fn();
+    render(StepConsent, { props: { person: person('Grace Hopper'), onconsent, onback: vi.fn() } });
+    const next = screen.getByTestId('consent-next') as HTMLButtonElement;
+    expect(next.disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('consent-checkbox'));
+    expect(next.disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
+    expect(next.disabled).toBe(false);
+    await fireEvent.click(next);
+    expect(onconsent).toHaveBeenCalledWith({ given: true, by: 'Front desk' }, 'camera');
+  });
+});
+
+describe('enrollment wizard: capture step', () => {
+  it('without consent it shows the gate, opens no frame source and captures nothing', async () => {
+    const getUserMedia = vi.fn();
+    Object.defineProperty(navigator, 'mediaDevices', { value: { getUserMedia }, configurable: true });
+    const { capture, started } = setup([], false);
+    await settle();
+    expect(screen.getByTestId('capture-consent-required')).toBeTruthy();
+    expect(started()).toBe(false);
+    expect(capture).not.toHaveBeenCalled();
+    expect(getUserMedia).not.toHaveBeenCalled();
+  });
+
+  it('keeps a shot only when main accepted it and it shows the pose asked for', async () => {
+    const { capture, discard, send } = setup([
+      shot({ accepted: false, guidance: ['too_dark'], pose: 'front' }),
+      shot({ accepted: true, shotId: 'aaaaaaaa-0000-4000-8000-000000000001', pose: 'left' }),
+      shot({ accepted: true, shotId: 'aaaaaaaa-0000-4000-8000-000000000002', pose: 'front' }),
+    ]);
+    expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('front');
+
+    await send(); // rejected: too dark
+    expect(kept('front')).toBe('false');
+    expect(screen.getByTestId('capture-guidance').textContent).toBe('More light please');
+
+    await send(); // accepted, but the wrong pose: dropped in main too
+    expect(kept('front')).toBe('false');
+    expect(kept('left')).toBe('false');
+    expect(discard).toHaveBeenCalledWith({ shotIds: ['aaaaaaaa-0000-4000-8000-000000000001'] });
+
+    await send(); // accepted, right pose: kept, and the wizard asks for the next pose
+    expect(kept('front')).toBe('true');
+    expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('left');
+    expect(capture).toHaveBeenCalledTimes(3);
+    expect((screen.getByTestId('capture-next') as HTMLButtonElement).disabled).toBe(false);
+  });
+
+  it('lets a kept shot be retaken', async () => {
+    const { discard, send } = setup([
+      shot({ accepted: true, shotId: 'aaaaaaaa-0000-4000-8000-000000000003', pose: 'front' }),
+    ]);
+    await send();
+    expect(kept('front')).toBe('true');
+    await fireEvent.click(screen.getByTestId('shot-retake'));
+    expect(kept('front')).toBe('false');
+    expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('front');
+    expect(discard).toHaveBeenCalledWith({ shotIds: ['aaaaaaaa-0000-4000-8000-000000000003'] });
+  });
+
+  it("warns with the matching person's name on a duplicate and pauses until the admin decides", async () => {
+    const { capture, send, oncancel } = setup([
+      shot({
+        accepted: true,
+        shotId: 'aaaaaaaa-0000-4000-8000-000000000004',
+        pose: 'front',
+        duplicateOf: { personId: crypto.randomUUID(), name: 'Alan Turing', distance: 0.41 },
+      }),
+      shot({ accepted: true, shotId: 'aaaaaaaa-0000-4000-8000-000000000005', pose: 'left' }),
+    ]);
+    await send();
+    expect(screen.getByTestId('duplicate-warning').textContent).toContain('Alan Turing');
+    expect(screen.getByTestId('duplicate-name').textContent).toBe('Alan Turing');
+
+    await send(); // paused: nothing is sent while the warning is up
+    expect(capture).toHaveBeenCalledTimes(1);
+
+    await fireEvent.click(screen.getByTestId('duplicate-continue'));
+    expect(screen.queryByTestId('duplicate-warning')).toBeNull();
+    await send();
+    expect(capture).toHaveBeenCalledTimes(2);
+    expect(kept('left')).toBe('true');
+
+    await fireEvent.click(screen.getByTestId('capture-cancel'));
+    expect(oncancel).toHaveBeenCalled();
+  });
+});
