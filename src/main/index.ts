@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PresenceApp } from './app';
 import { AdminSession } from './domain/admin-session';
-import { createWorkerEngine } from './engine';
+// Only the worker's host: TF.js itself is loaded in the worker, never on the window's event loop.
+import { WorkerEngine } from './engine/worker-engine';
 import { DATABASE_FILE, resolveDatabasePath } from './paths';
 import { FileKeyProvider, SafeStorageKeyProvider, keyFilePathFor, type KeyProvider } from './security/key-provider';
 import { createDispatcher } from './transport/dispatch';
@@ -55,7 +56,7 @@ async function start(): Promise<void> {
   const presence = new PresenceApp({
     databasePath,
     keys: keyProviderFor(databasePath),
-    engine: createWorkerEngine(),
+    engine: new WorkerEngine(),
     transport: 'electron',
     version: app.getVersion(),
   });

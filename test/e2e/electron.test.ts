@@ -35,12 +35,12 @@ describe.skipIf(!binary)('Electron desktop app', () => {
       const page = await app.firstWindow();
       await page.waitForLoadState('domcontentloaded');
       const surface = await page.evaluate(() => ({
-        hasPresence: typeof (window as unknown as { presence?: unknown }).presence === 'object',
-        hasRequire: typeof (window as unknown as { require?: unknown }).require !== 'undefined',
-        hasProcess: typeof (window as unknown as { process?: unknown }).process !== 'undefined',
+        hasPresence: typeof (globalThis as unknown as { presence?: unknown }).presence === 'object',
+        hasRequire: typeof (globalThis as unknown as { require?: unknown }).require !== 'undefined',
+        hasProcess: typeof (globalThis as unknown as { process?: unknown }).process !== 'undefined',
       }));
       expect(surface).toEqual({ hasPresence: true, hasRequire: false, hasProcess: false });
-      const info = await page.evaluate(() => (window as unknown as { presence: { app: { info(): Promise<unknown> } } }).presence.app.info());
+      const info = await page.evaluate(() => (globalThis as unknown as { presence: { app: { info(): Promise<unknown> } } }).presence.app.info());
       expect(info).toMatchObject({ ok: true, value: { name: 'Presence', transport: 'electron' } });
       await screenshot(page, 'electron-window');
     } finally {

@@ -8,6 +8,7 @@ import type { Settings } from '../../shared/settings';
 import type { EnrollCommitResult, EnrollPose, EnrollShotResult, Guidance, ImportPhotoResult } from '../../shared/types';
 import type { Actor, Store, TemplateSource } from '../db';
 import type { AnalyzeInput, FaceEngine } from '../engine';
+import { MIN_SHARPNESS } from '../engine/quality';
 import type { FaceIndex } from './face-index';
 import { crowded, overlayOf } from './kiosk';
 import { toPerson } from './people';
@@ -34,10 +35,23 @@ export interface Consent {
 
 export type DuplicateOf = { personId: string; name: string; distance: number } | null;
 
-/** Which way the face looks, judged from the landmark pose (degrees). */
-export function poseOf(q: Pick<FaceQuality, 'yaw' | 'pitch'>): EnrollPose {
-  if (Math.abs(q.yaw) >= Math.abs(q.pitch) * 1.2 && Math.abs(q.yaw) >= POSE_YAW_DEG) return q.yaw > 0 ? 'left' : 'right';
-  if (Math.abs(q.pitch) >= POSE_PITCH_DEG) return q.pitch > 0 ? 'up' : 'down';
+/**
+ * Landmark pitch reads about this many degrees "up" for a face looking straight ahead (median over LFW
+ * photos); without a person's own straight shot to compare with, pitch is judged relative to it.
+ */
+export const NEUTRAL_PITCH_DEG = 8;
+
+type Angles = Pick<FaceQuality, 'yaw' | 'pitch'>;
+
+/**
+ * Which way the face looks. With `front` (this person's straight shot, taken first in the wizard) the
+ * pose is judged relative to it, which cancels both the estimator's bias and the person's own posture.
+ */
+export function poseOf(q: Angles, front?: Angles): EnrollPose {
+  const yaw = q.yaw - (front?.yaw ?? 0);
+  const pitch = q.pitch - (front?.pitch ?? NEUTRAL_PITCH_DEG);
+  if (Math.abs(yaw) >= Math.abs(pitch) * 1.2 && Math.abs(yaw) >= POSE_YAW_DEG) return yaw > 0 ? 'left' : 'right';
+  if (Math.abs(pitch) >= POSE_PITCH_DEG) return pitch > 0 ? 'up' : 'down';
   return 'front';
 }
 
@@ -60,6 +74,8 @@ export function enrollGuidance(faces: readonly FaceAnalysis[]): Guidance[] {
 
 export class EnrollmentService {
   private readonly shots = new Map<string, Shot>();
+  /** The latest straight shot per person being enrolled: the reference for the turned poses. */
+  private readonly fronts = new Map<string, Angles & { at: number }>();
 
   constructor(
     private readonly deps: { engine: FaceEngine; index: FaceIndex; store: Store; settings: () => Settings },
@@ -73,9 +89,11 @@ export class EnrollmentService {
     const face = analysis.faces[0];
     const guidance = enrollGuidance(analysis.faces);
     const base = { width: analysis.width, height: analysis.height, face: face ? overlayOf(face) : null };
-    if (!face || guidance.length > 0) return { ...base, shotId: null, accepted: false, guidance, pose: face ? poseOf(face.quality) : null, duplicateOf: null };
+    const front = this.fronts.get(personId ?? '');
+    if (!face || guidance.length > 0) return { ...base, shotId: null, accepted: false, guidance, pose: face ? poseOf(face.quality, front) : null, duplicateOf: null };
 
-    const pose = poseOf(face.quality);
+    const pose = poseOf(face.quality, front);
+    if (pose === 'front') this.fronts.set(personId ?? '', { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now() });
     if (this.shots.size >= MAX_SHOTS) this.shots.delete(this.shots.keys().next().value as string);
     const shotId = randomUUID();
     this.shots.set(shotId, { embedding: face.embedding, thumbnailJpeg: face.thumbnailJpeg ?? null, quality: qualityScore(face), pose, createdAt: this.now() });
@@ -176,6 +194,7 @@ export class EnrollmentService {
   private expire(): void {
     const cutoff = this.now() - SHOT_TTL_MS;
     for (const [id, shot] of this.shots) if (shot.createdAt < cutoff) this.shots.delete(id);
+    for (const [id, front] of this.fronts) if (front.at < cutoff) this.fronts.delete(id);
   }
 }
 
@@ -184,7 +203,11 @@ function photoProblem(faces: readonly FaceAnalysis[]): AppError | null {
   const face = faces[0];
   if (!face) return new AppError('NO_FACE', 'No face found in this photo: use a photo where the face is clearly visible.');
   if (crowded(faces)) return new AppError('MULTIPLE_FACES', 'This photo shows more than one face: use a photo of this person alone.');
-  const bad = face.quality.reasons.filter((r) => r === 'too_small' || r === 'blurred' || r === 'too_dark');
+  // An existing photo is judged on what cannot be fixed by the next shot: size, light, and real blur
+  // (news and ID photos are often softer than a live camera frame, and still enroll well).
+  const bad = face.quality.reasons.filter(
+    (r) => r === 'too_small' || r === 'too_dark' || (r === 'blurred' && face.quality.sharpness < MIN_SHARPNESS / 2),
+  );
   if (bad.length > 0) {
     return new AppError('POOR_QUALITY', `The face in this photo is not good enough (${bad.join(', ').replace(/_/g, ' ')}): use a sharper, closer, well-lit photo.`);
   }

@@ -1,0 +1,192 @@
+// Enrollment and check-in through the real services, the real engine and models, on real LFW photos
+// placed in 640x480 camera-sized frames, with a real SQLite file.
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RgbaFrame } from '../../src/shared/face';
+import { attendanceCsv } from '../../src/main/domain/attendance-export';
+import { tempApp, type TempApp } from '../helpers/temp-app';
+
+const FACES = path.resolve(__dirname, '../fixtures/faces');
+const IMAGES = path.resolve(__dirname, '../fixtures/images');
+const consent = { given: true as const, by: 'test administrator' };
+
+/** A photo scaled to a face about 150 px wide, centred in a grey 640x480 frame, as a camera would give. */
+async function frameOf(file: string): Promise<RgbaFrame> {
+  const photo = await sharp(file).resize(340, 340).toBuffer();
+  const { data, info } = await sharp({ create: { width: 640, height: 480, channels: 4, background: { r: 128, g: 128, b: 128, alpha: 1 } } })
+    .composite([{ input: photo, left: 150, top: 70 }])
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { width: info.width, height: info.height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+}
+
+let t: TempApp;
+let clock = Date.parse('2026-11-30T08:00:00Z');
+let bush: string;
+let gore: RgbaFrame;
+let bushFrame: RgbaFrame;
+const blank: RgbaFrame = { width: 640, height: 480, rgba: new Uint8Array(640 * 480 * 4).fill(200) };
+
+beforeAll(async () => {
+  t = tempApp({ now: () => clock });
+  await t.app.startEngine();
+  t.app.updateSettings({ timeZone: 'UTC', stationName: 'Front door' }, 'admin');
+  bush = t.app.people.create({ name: 'George W Bush' }, 'admin').id;
+  bushFrame = await frameOf(path.join(FACES, 'George_W_Bush_0002.jpg'));
+  gore = await frameOf(path.join(FACES, 'Al_Gore_0001.jpg'));
+});
+
+afterAll(async () => {
+  await t.cleanup();
+});
+
+describe('enrollment', () => {
+  it('enrolls a photo with consent, a template and an encrypted thumbnail', async () => {
+    const { results, commit } = await t.app.enrollment.importPhotos(
+      bush,
+      [{ name: 'bush-1.jpg', input: { kind: 'file', path: path.join(FACES, 'George_W_Bush_0001.jpg') } }],
+      consent,
+      'import',
+      'admin',
+    );
+    expect(results).toEqual([{ name: 'bush-1.jpg', ok: true, error: null, duplicateOf: null }]);
+    expect(commit?.added).toBe(1);
+    const person = t.app.people.get(bush);
+    expect(person).toMatchObject({ templateCount: 1, hasThumbnail: true, consentBy: 'test administrator' });
+    const thumb = t.app.people.thumbnail(bush);
+    expect(thumb?.subarray(0, 2)).toEqual(new Uint8Array([0xff, 0xd8])); // a JPEG
+    expect(t.app.index.size).toBe(1);
+  });
+
+  it('skips bad photos with their reason and keeps the good ones', async () => {
+    const other = t.app.people.create({ name: 'Aaron Peirsol' }, 'admin').id;
+    const { results } = await t.app.enrollment.importPhotos(
+      other,
+      [
+        { name: 'corrupt.jpg', input: { kind: 'file', path: path.join(IMAGES, 'corrupt-truncated.jpg') } },
+        { name: 'nobody.jpg', input: { kind: 'file', path: path.join(IMAGES, 'no-face-gradient.jpg') } },
+        { name: 'two.jpg', input: { kind: 'file', path: path.join(IMAGES, 'two-faces.jpg') } },
+        { name: 'aaron.jpg', input: { kind: 'file', path: path.join(FACES, 'Aaron_Peirsol_0001.jpg') } },
+      ],
+      consent,
+      'import',
+      'admin',
+    );
+    expect(results.map((r) => [r.name, r.ok, r.error?.code ?? null])).toEqual([
+      ['corrupt.jpg', false, 'IMAGE_CORRUPT'],
+      ['nobody.jpg', false, 'NO_FACE'],
+      ['two.jpg', false, 'MULTIPLE_FACES'],
+      ['aaron.jpg', true, null],
+    ]);
+    expect(t.app.people.get(other).templateCount).toBe(1);
+  });
+
+  it('keeps a good camera shot, refuses a frame without a face, and warns about a face enrolled as someone else', async () => {
+    const newcomer = t.app.people.create({ name: 'Impostor' }, 'admin').id;
+    const none = await t.app.enrollment.capture(blank, newcomer);
+    expect(none).toMatchObject({ accepted: false, shotId: null, guidance: ['no_face'] });
+    const shot = await t.app.enrollment.capture(await frameOf(path.join(FACES, 'George_W_Bush_0001.jpg')), newcomer);
+    expect(shot.accepted).toBe(true);
+    expect(shot.pose).toBe('front');
+    expect(shot.duplicateOf).toMatchObject({ personId: bush, name: 'George W Bush' });
+    // Not saved: the administrator cancels after the warning.
+    expect(t.app.enrollment.discard([shot.shotId!])).toEqual({ discarded: 1 });
+    expect(() => t.app.enrollment.commit(newcomer, [shot.shotId!], consent, 'admin')).toThrow(/expired|already saved/);
+    expect(t.app.people.get(newcomer).templateCount).toBe(0);
+  });
+});
+
+describe('kiosk check-in', () => {
+  it('stays idle without a face and records nothing', async () => {
+    const r = await t.app.kiosk.frame(blank);
+    expect(r).toMatchObject({ state: 'idle', face: null, guidance: ['no_face'], greeting: null });
+  });
+
+  it('greets an enrolled person after a few consistent frames and records one check-in', async () => {
+    t.app.kiosk.reset();
+    const states: string[] = [];
+    let greeting = null;
+    for (let i = 0; i < 5 && !greeting; i++) {
+      clock += 200;
+      const r = await t.app.kiosk.frame(bushFrame);
+      states.push(r.state);
+      greeting = r.greeting;
+      expect(r.face?.box.width).toBeGreaterThan(80);
+    }
+    expect(states).toEqual(['pending', 'pending', 'recognised']);
+    expect(greeting).toMatchObject({ name: 'George W Bush', kind: 'in', recorded: true });
+    const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ personId: bush, kind: 'in', station: 'Front door', localDay: '2026-11-30' });
+    expect(events[0]!.distance).toBeLessThan(t.app.index.threshold(t.app.settings()));
+  });
+
+  it('does not greet again while the person stays, and records nothing new inside the cooldown', async () => {
+    for (let i = 0; i < 4; i++) {
+      clock += 200;
+      expect((await t.app.kiosk.frame(bushFrame)).greeting).toBeNull();
+    }
+    // The person leaves and comes back a minute later: greeted, not recorded again.
+    clock += 500;
+    await t.app.kiosk.frame(blank);
+    clock += 60_000;
+    let greeting = null;
+    for (let i = 0; i < 5 && !greeting; i++) {
+      clock += 200;
+      greeting = (await t.app.kiosk.frame(bushFrame)).greeting;
+    }
+    expect(greeting).toMatchObject({ name: 'George W Bush', kind: 'in', recorded: false });
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(1);
+  });
+
+  it('checks the person out after the cooldown', async () => {
+    await t.app.kiosk.frame(blank);
+    clock += 3 * 60_000;
+    let greeting = null;
+    for (let i = 0; i < 5 && !greeting; i++) {
+      clock += 200;
+      greeting = (await t.app.kiosk.frame(bushFrame)).greeting;
+    }
+    expect(greeting).toMatchObject({ name: 'George W Bush', kind: 'out', recorded: true });
+    const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
+    expect(events.map((e) => e.kind)).toEqual(['in', 'out']);
+  });
+
+  it('tells a stranger they are not recognised and never records them', async () => {
+    await t.app.kiosk.frame(blank);
+    const before = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' }).length;
+    const states: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      clock += 200;
+      const r = await t.app.kiosk.frame(gore);
+      states.push(r.state);
+      expect(r.greeting).toBeNull();
+    }
+    expect(states).toContain('unknown');
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(before);
+  });
+
+  it('exports the day as CSV with the check-in and check-out', () => {
+    const csv = attendanceCsv(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' }), 'UTC');
+    const lines = csv.trim().split('\r\n');
+    expect(lines[0]).toBe('date,time,time_utc,person,person_id,kind,station,distance,liveness');
+    expect(lines.slice(1).map((l) => l.split(',').slice(3, 7))).toEqual([
+      ['George W Bush', bush, 'in', 'Front door'],
+      ['George W Bush', bush, 'out', 'Front door'],
+    ]);
+  });
+
+  it('forgets deleted people at once', async () => {
+    t.app.people.delete(bush, 'admin');
+    await t.app.kiosk.frame(blank);
+    for (let i = 0; i < 5; i++) {
+      clock += 200;
+      expect((await t.app.kiosk.frame(bushFrame)).greeting).toBeNull();
+    }
+    expect(fs.existsSync(t.databasePath)).toBe(true);
+    expect(t.app.store.templates.loadAll(t.app.index.encoder.encoderId).some((r) => r.personId === bush)).toBe(false);
+  });
+});
