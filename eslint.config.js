@@ -5,7 +5,7 @@ import prettier from 'eslint-config-prettier';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'release/', 'node_modules/', 'models/', 'test-output/', 'coverage/'] },
+  { ignores: ['dist/', 'release/', 'node_modules/', 'models/', 'test-output/', 'coverage/', 'bench/.build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],
@@ -17,6 +17,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    // The bin shim is CommonJS so it runs on any Node without a loader.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs' },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
     files: ['src/renderer/**/*.{ts,svelte}', 'test/renderer/**/*.ts'],
@@ -35,8 +41,15 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['**/main/**', '**/cli/**', 'electron', 'node:*'], message: 'The renderer has no Node: talk to main through the api client.' },
-            { group: ['**/shared/*', '!**/shared/wire'], allowTypeImports: true, message: 'Import only types from src/shared.' },
+            {
+              group: ['**/main/**', '**/cli/**', 'electron', 'node:*'],
+              message: 'The renderer has no Node: talk to main through the api client.',
+            },
+            {
+              group: ['**/shared/*', '!**/shared/wire'],
+              allowTypeImports: true,
+              message: 'Import only types from src/shared.',
+            },
           ],
         },
       ],

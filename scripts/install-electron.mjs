@@ -20,7 +20,10 @@ if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
 }
 if (!existsSync(installScript)) process.exit(0);
 
-const result = spawnSync(process.execPath, [installScript], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5 * 60_000 });
+const result = spawnSync(process.execPath, [installScript], {
+  stdio: ['ignore', 'ignore', 'pipe'],
+  timeout: 5 * 60_000,
+});
 if (result.status === 0) {
   console.log('presence: Electron desktop shell ready.');
 } else {

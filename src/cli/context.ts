@@ -20,7 +20,8 @@ export function openApp(opts: GlobalOptions, engine: 'none' | 'in-process' | 'wo
   return new PresenceApp({
     databasePath,
     keys: new FileKeyProvider(keyFilePathFor(databasePath)),
-    engine: engine === 'worker' ? createWorkerEngine() : engine === 'in-process' ? createInProcessEngine() : unusedEngine(),
+    engine:
+      engine === 'worker' ? createWorkerEngine() : engine === 'in-process' ? createInProcessEngine() : unusedEngine(),
     transport: 'http',
     version: pkg.version,
   });
@@ -28,7 +29,8 @@ export function openApp(opts: GlobalOptions, engine: 'none' | 'in-process' | 'wo
 
 /** For commands that never look at a face: refuses clearly if something asks it to. */
 function unusedEngine(): FaceEngine {
-  const refuse = () => Promise.reject(new AppError('ENGINE_UNAVAILABLE', 'This command does not load the face engine.'));
+  const refuse = () =>
+    Promise.reject(new AppError('ENGINE_UNAVAILABLE', 'This command does not load the face engine.'));
   return {
     start: refuse,
     analyze: refuse,
@@ -61,7 +63,8 @@ export function parseDay(value: string): string {
 
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  if (!Number.isInteger(n) || n < 0 || n > 65535)
+    throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return n;
 }
 
@@ -74,8 +77,8 @@ export function existingPath(kind: 'file' | 'directory') {
     } catch {
       throw new InvalidArgumentError(`${value} does not exist.`);
     }
-    if (kind === 'file' ? !stat.isFile() : !stat.isDirectory()) throw new InvalidArgumentError(`${value} is not a ${kind}.`);
+    if (kind === 'file' ? !stat.isFile() : !stat.isDirectory())
+      throw new InvalidArgumentError(`${value} is not a ${kind}.`);
     return full;
   };
 }
-

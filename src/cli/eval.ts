@@ -21,17 +21,30 @@ export function registerEval(program: Command): void {
 
   ev.command('lfw')
     .description('LFW verification, 10-fold cross-validation (pairs file in LFW format)')
-    .requiredOption('--pairs <file>', 'pairs file: first line "N" or "folds N", then "Name i j" and "Name1 i Name2 j" lines', existingPath('file'))
+    .requiredOption(
+      '--pairs <file>',
+      'pairs file: first line "N" or "folds N", then "Name i j" and "Name1 i Name2 j" lines',
+      existingPath('file'),
+    )
     .requiredOption('--images <dir>', 'folder with <Name>/<Name>_NNNN.jpg', existingPath('directory'))
     .option('--json', 'print only the JSON result line')
     .action(async (opts: { pairs: string; images: string; json?: boolean }) => {
       const engine = createInProcessEngine();
       try {
         await engine.start();
-        const result = await evaluateLfw({ pairsFile: opts.pairs, imagesDir: opts.images, engine, onProgress: progress('images') });
+        const result = await evaluateLfw({
+          pairsFile: opts.pairs,
+          imagesDir: opts.images,
+          engine,
+          onProgress: progress('images'),
+        });
         if (!opts.json) {
-          console.log(`accuracy ${(result.accuracy * 100).toFixed(2)} % ± ${(result.std * 100).toFixed(2)} over ${result.folds} folds, ${result.pairs} pairs`);
-          console.log(`AUC ${result.auc.toFixed(4)}, TAR at FAR 1e-3 ${(result.tarAtFar1e3 * 100).toFixed(1)} %, no face found in ${result.failures} photos`);
+          console.log(
+            `accuracy ${(result.accuracy * 100).toFixed(2)} % ± ${(result.std * 100).toFixed(2)} over ${result.folds} folds, ${result.pairs} pairs`,
+          );
+          console.log(
+            `AUC ${result.auc.toFixed(4)}, TAR at FAR 1e-3 ${(result.tarAtFar1e3 * 100).toFixed(1)} %, no face found in ${result.failures} photos`,
+          );
         }
         console.log(JSON.stringify(result));
       } finally {
@@ -48,9 +61,16 @@ export function registerEval(program: Command): void {
       const engine = createInProcessEngine();
       try {
         await engine.start();
-        const result = await evaluateIdent({ listFile: opts.list, imagesDir: opts.images, engine, onProgress: progress('images') });
+        const result = await evaluateIdent({
+          listFile: opts.list,
+          imagesDir: opts.images,
+          engine,
+          onProgress: progress('images'),
+        });
         if (!opts.json) {
-          console.log(`rank-1 ${(result.rank1 * 100).toFixed(2)} %, FNIR at FPIR 1 % ${(result.fnirAtFpir1e2 * 100).toFixed(2)} %`);
+          console.log(
+            `rank-1 ${(result.rank1 * 100).toFixed(2)} %, FNIR at FPIR 1 % ${(result.fnirAtFpir1e2 * 100).toFixed(2)} %`,
+          );
         }
         console.log(JSON.stringify(result));
       } finally {

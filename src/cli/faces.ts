@@ -30,7 +30,13 @@ async function withEngine<T>(opts: GlobalOptions, fn: (app: PresenceApp) => Prom
 }
 
 /** Enrolls files for one person, skipping files already enrolled for them (re-runs add nothing). */
-async function enrollFiles(app: PresenceApp, personId: string, files: readonly string[], consentBy: string, onFile?: () => void) {
+async function enrollFiles(
+  app: PresenceApp,
+  personId: string,
+  files: readonly string[],
+  consentBy: string,
+  onFile?: () => void,
+) {
   const known = app.store.templates.sourceRefs(personId);
   const fresh = files.map((file) => ({ file, ref: sha256(file) })).filter(({ ref }) => !known.has(ref));
   const results = [];
@@ -52,8 +58,8 @@ export function registerFaces(program: Command): void {
   program
     .command('enroll')
     .description('enroll a person from photo files (creates the person if the name is new)')
-    .requiredOption('--name <name>', 'the person\'s full name')
-    .option('--consent-by <who>', 'who recorded the person\'s consent', CLI_CONSENT_NOTE)
+    .requiredOption('--name <name>', "the person's full name")
+    .option('--consent-by <who>', "who recorded the person's consent", CLI_CONSENT_NOTE)
     .argument('<images...>', 'photos of the person (JPEG, PNG or WebP)')
     .action(async (images: string[], opts: { name: string; consentBy: string }, cmd: Command) => {
       const files = images.map(existingPath('file'));
@@ -63,40 +69,61 @@ export function registerFaces(program: Command): void {
         report(results, skipped);
         const added = results.filter((r) => r.ok).length;
         console.log(`${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`);
-        if (added === 0 && skipped === 0) throw new AppError('NO_FACE', 'No photo could be enrolled: see the reasons above.');
+        if (added === 0 && skipped === 0)
+          throw new AppError('NO_FACE', 'No photo could be enrolled: see the reasons above.');
       });
     });
 
   program
     .command('import')
-    .description('enroll a folder with one sub-folder of photos per person (the sub-folder name is the person\'s name)')
+    .description("enroll a folder with one sub-folder of photos per person (the sub-folder name is the person's name)")
     .argument('<dir>', 'folder to import', existingPath('directory'))
-    .option('--consent-by <who>', 'who recorded the people\'s consent', CLI_CONSENT_NOTE)
+    .option('--consent-by <who>', "who recorded the people's consent", CLI_CONSENT_NOTE)
     .action(async (dir: string, opts: { consentBy: string }, cmd: Command) => {
       const people = fs
         .readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
-        .map((d) => ({ name: d.name.replace(/_/g, ' '), files: fs.readdirSync(path.join(dir, d.name)).filter(isImage).sort().map((f) => path.join(dir, d.name, f)) }))
+        .map((d) => ({
+          name: d.name.replace(/_/g, ' '),
+          files: fs
+            .readdirSync(path.join(dir, d.name))
+            .filter(isImage)
+            .sort()
+            .map((f) => path.join(dir, d.name, f)),
+        }))
         .filter((p) => p.files.length > 0);
-      if (people.length === 0) throw new Error(`${dir} has no sub-folders with photos: put each person's photos in a folder named after them.`);
+      if (people.length === 0)
+        throw new Error(
+          `${dir} has no sub-folders with photos: put each person's photos in a folder named after them.`,
+        );
       await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
         const total = people.reduce((n, p) => n + p.files.length, 0);
-        const bar = process.stderr.isTTY ? new SingleBar({ format: 'importing {bar} {value}/{total} photos  {person}', stream: process.stderr }, Presets.shades_classic) : null;
+        const bar = process.stderr.isTTY
+          ? new SingleBar(
+              { format: 'importing {bar} {value}/{total} photos  {person}', stream: process.stderr },
+              Presets.shades_classic,
+            )
+          : null;
         bar?.start(total, 0, { person: '' });
         const failed: Array<{ name: string; message: string }> = [];
         let added = 0;
         let skipped = 0;
         for (const p of people) {
           const person = app.people.findByName(p.name) ?? app.people.create({ name: p.name }, 'cli');
-          const r = await enrollFiles(app, person.id, p.files, opts.consentBy, () => bar?.increment({ person: p.name }));
+          const r = await enrollFiles(app, person.id, p.files, opts.consentBy, () =>
+            bar?.increment({ person: p.name }),
+          );
           bar?.increment(r.skipped, { person: p.name });
           skipped += r.skipped;
-          for (const x of r.results) if (x.ok) added++;
-          else failed.push({ name: x.name, message: x.error?.message ?? 'failed' });
+          for (const x of r.results)
+            if (x.ok) added++;
+            else failed.push({ name: x.name, message: x.error?.message ?? 'failed' });
         }
         bar?.stop();
         for (const f of failed) console.log(`skipped ${path.relative(dir, f.name)}: ${f.message}`);
-        console.log(`Imported ${people.length} people: ${added} photos enrolled, ${skipped} already enrolled, ${failed.length} skipped.`);
+        console.log(
+          `Imported ${people.length} people: ${added} photos enrolled, ${skipped} already enrolled, ${failed.length} skipped.`,
+        );
       });
     });
 
@@ -107,29 +134,53 @@ export function registerFaces(program: Command): void {
     .option('--json', 'print one JSON object')
     .action(async (image: string, opts: { json?: boolean }, cmd: Command) => {
       await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const analysis = await app.engine.analyze({ kind: 'file', path: image }, { maxFaces: 10, liveness: true, embed: true });
+        const analysis = await app.engine.analyze(
+          { kind: 'file', path: image },
+          { maxFaces: 10, liveness: true, embed: true },
+        );
         if (analysis.faces.length === 0) throw new AppError('NO_FACE', 'No face found in this photo.');
         const settings = app.settings();
         const faces = analysis.faces.map((face) => {
           const d = app.index.identify(face.embedding, settings);
           const person = d.accepted && d.personId ? app.store.people.get(d.personId) : undefined;
-          return { box: face.box, personId: person?.id ?? null, name: person?.name ?? null, distance: round(d.distance), threshold: app.index.threshold(settings), reason: d.reason };
+          return {
+            box: face.box,
+            personId: person?.id ?? null,
+            name: person?.name ?? null,
+            distance: round(d.distance),
+            threshold: app.index.threshold(settings),
+            reason: d.reason,
+          };
         });
         if (opts.json) console.log(JSON.stringify({ image, faces }));
-        else for (const f of faces) console.log(f.name ? `${f.name} (distance ${f.distance})` : `not recognised (nearest distance ${f.distance}, threshold ${f.threshold})`);
+        else
+          for (const f of faces)
+            console.log(
+              f.name
+                ? `${f.name} (distance ${f.distance})`
+                : `not recognised (nearest distance ${f.distance}, threshold ${f.threshold})`,
+            );
       });
     });
-
 }
 
 function round(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : x;
 }
 
-function report(results: ReadonlyArray<{ name: string; ok: boolean; error: { message: string } | null; duplicateOf: { name: string } | null }>, skipped: number): void {
+function report(
+  results: ReadonlyArray<{
+    name: string;
+    ok: boolean;
+    error: { message: string } | null;
+    duplicateOf: { name: string } | null;
+  }>,
+  skipped: number,
+): void {
   for (const r of results) {
     if (!r.ok) console.log(`skipped ${r.name}: ${r.error?.message}`);
-    else if (r.duplicateOf) console.log(`warning: ${r.name} looks like ${r.duplicateOf.name}, who is already enrolled.`);
+    else if (r.duplicateOf)
+      console.log(`warning: ${r.name} looks like ${r.duplicateOf.name}, who is already enrolled.`);
   }
   if (skipped > 0) console.log(`${skipped} photo(s) were already enrolled and were skipped.`);
 }

@@ -15,7 +15,9 @@ export function registerPeople(program: Command): void {
         const list = app.people.list();
         if (opts.json) console.log(JSON.stringify(list, null, 2));
         else if (list.length === 0) console.log('No people yet. Add one with: presence people add "Name"');
-        else for (const p of list) console.log(`${p.id}  ${p.name}${p.externalId ? ` (${p.externalId})` : ''}  templates: ${p.templateCount}`);
+        else
+          for (const p of list)
+            console.log(`${p.id}  ${p.name}${p.externalId ? ` (${p.externalId})` : ''}  templates: ${p.templateCount}`);
       } finally {
         await app.close();
       }
@@ -39,7 +41,7 @@ export function registerPeople(program: Command): void {
   people
     .command('remove')
     .description('delete a person and erase their face templates')
-    .argument('<id-or-name>', 'the person\'s id, or their exact name')
+    .argument('<id-or-name>', "the person's id, or their exact name")
     .action(async (who: string, _opts: unknown, cmd: Command) => {
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>());
       try {
@@ -57,6 +59,7 @@ export function findPerson(app: ReturnType<typeof openApp>, who: string) {
   if (byId) return byId;
   const matches = app.people.list(who).filter((p) => p.name.toLocaleLowerCase() === who.trim().toLocaleLowerCase());
   if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new Error(`${matches.length} people are called "${who}": use the id from "presence people list".`);
+  if (matches.length > 1)
+    throw new Error(`${matches.length} people are called "${who}": use the id from "presence people list".`);
   throw new Error(`Nobody called "${who}" is enrolled: see "presence people list".`);
 }

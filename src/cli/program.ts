@@ -11,11 +11,13 @@ import { registerEval } from './eval';
 
 export function buildProgram(): Command {
   const program = new Command('presence')
-    .description('Presence: offline face-recognition attendance. Runs the kiosk server and manages people and attendance.')
+    .description(
+      'Presence: offline face-recognition attendance. Runs the kiosk server and manages people and attendance.',
+    )
     .version(pkg.version)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ showGlobalOptions: true })
-    .addOption(new Option('--db <path>', 'database file (default: the desktop app\'s, or $PRESENCE_DB)'));
+    .addOption(new Option('--db <path>', "database file (default: the desktop app's, or $PRESENCE_DB)"));
   registerServe(program);
   registerPeople(program);
   registerFaces(program);

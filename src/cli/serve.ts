@@ -10,8 +10,15 @@ export function registerServe(program: Command): void {
   program
     .command('serve')
     .description('serve the Presence screens and API on this computer for a browser (kiosk tablet, tests)')
-    .addOption(new Option('--host <address>', 'address to listen on; keep the default unless a kiosk on the network needs it').default('127.0.0.1'))
-    .addOption(new Option('--port <number>', 'port to listen on (0 picks a free one)').default(8420).argParser(parsePort))
+    .addOption(
+      new Option(
+        '--host <address>',
+        'address to listen on; keep the default unless a kiosk on the network needs it',
+      ).default('127.0.0.1'),
+    )
+    .addOption(
+      new Option('--port <number>', 'port to listen on (0 picks a free one)').default(8420).argParser(parsePort),
+    )
     .option('--new-token', 'replace the access token (the old link stops working)')
     .option('--token-file <path>', 'also write the full access link to this file (for scripts and tests)')
     .action(async (opts: { host: string; port: number; newToken?: boolean; tokenFile?: string }, cmd: Command) => {
@@ -37,7 +44,8 @@ export function registerServe(program: Command): void {
       // Load the models now so the first person at the kiosk is not kept waiting.
       app.startEngine().then(
         () => console.log(`Face engine ready (${app.engine.status().backend}, ${app.engine.status().encoderId}).`),
-        (e: unknown) => console.error(`presence: the face engine did not start: ${e instanceof Error ? e.message : String(e)}`),
+        (e: unknown) =>
+          console.error(`presence: the face engine did not start: ${e instanceof Error ? e.message : String(e)}`),
       );
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

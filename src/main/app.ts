@@ -46,7 +46,10 @@ export class PresenceApp {
     const settings = () => this.settings();
     this.admin = new AdminService(this.store, now);
     this.people = new PeopleService(this.store, this.index);
-    this.enrollment = new EnrollmentService({ engine: this.engine, index: this.index, store: this.store, settings }, now);
+    this.enrollment = new EnrollmentService(
+      { engine: this.engine, index: this.index, store: this.store, settings },
+      now,
+    );
     this.kiosk = new KioskService({ engine: this.engine, index: this.index, store: this.store, settings, now });
     this.calibration = new CalibrationService(this.index, settings);
   }
@@ -75,7 +78,11 @@ export class PresenceApp {
   updateSettings(patch: SettingsPatch, actor: 'admin' | 'cli'): Settings {
     const next = applySettingsPatch(this.settings(), patch);
     // Store only the keys that changed, so the audit entry says exactly what was changed.
-    const changed = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => [k, next[k as keyof Settings]]));
+    const changed = Object.fromEntries(
+      Object.entries(patch)
+        .filter(([, v]) => v !== undefined)
+        .map(([k]) => [k, next[k as keyof Settings]]),
+    );
     this.store.settings.setMany(changed, actor);
     this.settingsCache = next;
     return next;
@@ -141,7 +148,10 @@ export class PresenceApp {
       'enroll.discard': ({ shotIds }) => this.enrollment.discard(shotIds),
       'enroll.importPhotos': async ({ personId, photos, consent }) => {
         await this.requireEngine();
-        const inputs = photos.map((p) => ({ name: p.name, input: { kind: 'bytes' as const, bytes: p.bytes, name: p.name } }));
+        const inputs = photos.map((p) => ({
+          name: p.name,
+          input: { kind: 'bytes' as const, bytes: p.bytes, name: p.name },
+        }));
         return (await this.enrollment.importPhotos(personId, inputs, consent, 'import', 'admin')).results;
       },
     };

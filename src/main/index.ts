@@ -63,21 +63,36 @@ async function start(): Promise<void> {
   void presence.startEngine().catch((e: unknown) => console.error('presence: the face engine did not start:', e));
 
   session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {
-    callback(decidePermission(permission, details.requestingUrl ?? contents.getURL(), isTrusted, 'mediaTypes' in details ? details.mediaTypes : undefined));
+    callback(
+      decidePermission(
+        permission,
+        details.requestingUrl ?? contents.getURL(),
+        isTrusted,
+        'mediaTypes' in details ? details.mediaTypes : undefined,
+      ),
+    );
   });
   session.defaultSession.setPermissionCheckHandler((_contents, permission, requestingOrigin) =>
-    decidePermission(permission, requestingOrigin, (url) => isTrusted(url) || url === 'file:///' || url === new URL(rendererUrl).origin),
+    decidePermission(
+      permission,
+      requestingOrigin,
+      (url) => isTrusted(url) || url === 'file:///' || url === new URL(rendererUrl).origin,
+    ),
   );
 
   const sessions = new Map<number, AdminSession>();
-  registerIpcHandlers(ipcMain, createDispatcher(presence.handlers(), { error: (m, e) => console.error(`presence: ${m}`, e) }), {
-    isTrustedUrl: isTrusted,
-    sessionFor: (id) => {
-      let s = sessions.get(id);
-      if (!s) sessions.set(id, (s = new AdminSession()));
-      return s;
+  registerIpcHandlers(
+    ipcMain,
+    createDispatcher(presence.handlers(), { error: (m, e) => console.error(`presence: ${m}`, e) }),
+    {
+      isTrustedUrl: isTrusted,
+      sessionFor: (id) => {
+        let s = sessions.get(id);
+        if (!s) sessions.set(id, (s = new AdminSession()));
+        return s;
+      },
     },
-  });
+  );
 
   const win = new BrowserWindow({
     width: 1280,

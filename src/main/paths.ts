@@ -6,7 +6,10 @@ import path from 'node:path';
 export const APP_DIR_NAME = 'Presence';
 export const DATABASE_FILE = 'presence.db';
 
-export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
+export function defaultDataDir(
+  env: NodeJS.ProcessEnv = process.env,
+  platform: NodeJS.Platform = process.platform,
+): string {
   if (env.PRESENCE_DATA_DIR) return path.resolve(env.PRESENCE_DATA_DIR);
   const home = os.homedir();
   if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_DIR_NAME);

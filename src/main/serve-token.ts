@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
 
 export const TOKEN_FILE = 'serve-token';
 
-export function loadOrCreateServeToken(dataDir: string, renew = false): { token: string; file: string; created: boolean } {
+export function loadOrCreateServeToken(
+  dataDir: string,
+  renew = false,
+): { token: string; file: string; created: boolean } {
   const file = path.join(dataDir, TOKEN_FILE);
   if (!renew && fs.existsSync(file)) {
     const token = fs.readFileSync(file, 'utf8').trim();

@@ -102,7 +102,11 @@ export const contract = {
   'people.get': channel<Person>()(z.object({ id }).strict(), 'admin'),
   'people.create': channel<Person>()(
     z
-      .object({ name: personFields.name, externalId: personFields.externalId.optional(), notes: personFields.notes.optional() })
+      .object({
+        name: personFields.name,
+        externalId: personFields.externalId.optional(),
+        notes: personFields.notes.optional(),
+      })
       .strict(),
     'admin',
   ),
@@ -153,20 +157,33 @@ export const contract = {
       .object({
         personId: id,
         shotIds: z.array(z.uuid()).min(1, { message: 'Capture at least one good shot first.' }).max(20),
-        consent: z.object({ given: z.literal(true, { message: 'Consent is required before enrolling a face.' }), by: z.string().trim().min(1).max(120) }).strict(),
+        consent: z
+          .object({
+            given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
+            by: z.string().trim().min(1).max(120),
+          })
+          .strict(),
       })
       .strict(),
     'admin',
   ),
   /** Drops the shots of an abandoned enrollment. */
-  'enroll.discard': channel<{ discarded: number }>()(z.object({ shotIds: z.array(z.uuid()).max(50) }).strict(), 'admin'),
+  'enroll.discard': channel<{ discarded: number }>()(
+    z.object({ shotIds: z.array(z.uuid()).max(50) }).strict(),
+    'admin',
+  ),
   /** Adds photos from files to a person (the alternative to the camera). */
   'enroll.importPhotos': channel<ImportPhotoResult[]>()(
     z
       .object({
         personId: id,
         photos: z.array(photoSchema).min(1).max(50),
-        consent: z.object({ given: z.literal(true, { message: 'Consent is required before enrolling a face.' }), by: z.string().trim().min(1).max(120) }).strict(),
+        consent: z
+          .object({
+            given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
+            by: z.string().trim().min(1).max(120),
+          })
+          .strict(),
       })
       .strict(),
     'admin',

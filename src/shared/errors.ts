@@ -60,7 +60,9 @@ export class AppError extends Error {
   }
 
   toData(): AppErrorData {
-    return this.details ? { code: this.code, message: this.message, details: this.details } : { code: this.code, message: this.message };
+    return this.details
+      ? { code: this.code, message: this.message, details: this.details }
+      : { code: this.code, message: this.message };
   }
 }
 

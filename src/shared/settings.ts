@@ -25,7 +25,11 @@ const fields = {
   /** False-accept rate that calibration aims for when it chooses the threshold. */
   targetFar: z.number().min(1e-6).max(0.1),
   /** A person recognised again within this time is greeted but not recorded again. */
-  cooldownMinutes: z.number().int().min(0).max(24 * 60),
+  cooldownMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60),
   attendanceMode: z.enum(['alternate', 'check_in_only']),
   /** Record attendance only when passive liveness says a live person is in front of the camera. */
   livenessRequired: z.boolean(),

@@ -30,7 +30,9 @@ export function encodeMessage(value: unknown): Uint8Array {
     }
     return v;
   });
-  const header = new TextEncoder().encode(JSON.stringify({ v: json === undefined ? null : JSON.parse(json), b: blobs.map((b) => b.length) }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ v: json === undefined ? null : JSON.parse(json), b: blobs.map((b) => b.length) }),
+  );
   const total = 4 + header.length + blobs.reduce((n, b) => n + b.length, 0);
   const out = new Uint8Array(total);
   new DataView(out.buffer).setUint32(0, header.length, true);
@@ -48,7 +50,10 @@ export function decodeMessage(bytes: Uint8Array): unknown {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = view.getUint32(0, true);
   if (4 + headerLength > bytes.length) throw new Error('Message header is cut off.');
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as { v: unknown; b: unknown };
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(4, 4 + headerLength))) as {
+    v: unknown;
+    b: unknown;
+  };
   if (!Array.isArray(header.b) || !header.b.every((n) => Number.isInteger(n) && n >= 0)) {
     throw new Error('Message header has no valid blob table.');
   }

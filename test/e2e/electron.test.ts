@@ -20,7 +20,9 @@ function electronBinary(): string | null {
 
 const binary = electronBinary();
 if (!binary) {
-  console.warn('SKIPPED electron e2e: the Electron binary is not installed (its download site is unreachable here); run `node node_modules/electron/install.js` where it is reachable.');
+  console.warn(
+    'SKIPPED electron e2e: the Electron binary is not installed (its download site is unreachable here); run `node node_modules/electron/install.js` where it is reachable.',
+  );
 }
 
 describe.skipIf(!binary)('Electron desktop app', () => {
@@ -40,7 +42,9 @@ describe.skipIf(!binary)('Electron desktop app', () => {
         hasProcess: typeof (globalThis as unknown as { process?: unknown }).process !== 'undefined',
       }));
       expect(surface).toEqual({ hasPresence: true, hasRequire: false, hasProcess: false });
-      const info = await page.evaluate(() => (globalThis as unknown as { presence: { app: { info(): Promise<unknown> } } }).presence.app.info());
+      const info = await page.evaluate(() =>
+        (globalThis as unknown as { presence: { app: { info(): Promise<unknown> } } }).presence.app.info(),
+      );
       expect(info).toMatchObject({ ok: true, value: { name: 'Presence', transport: 'electron' } });
       await screenshot(page, 'electron-window');
     } finally {

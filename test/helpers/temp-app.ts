@@ -14,7 +14,9 @@ export interface TempApp {
   cleanup(): Promise<void>;
 }
 
-export function tempApp(opts: { engine?: FaceEngine; now?: () => number; transport?: 'electron' | 'http' } = {}): TempApp {
+export function tempApp(
+  opts: { engine?: FaceEngine; now?: () => number; transport?: 'electron' | 'http' } = {},
+): TempApp {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'presence-test-'));
   const databasePath = path.join(dir, 'presence.db');
   const app = new PresenceApp({

@@ -32,7 +32,9 @@ afterAll(async () => {
 });
 
 /** Opens a connection and resolves with it, or with the close code when the server ends it at once. */
-function connect(opts: { token?: string; origin?: string; protocols?: string[] } = {}): Promise<WebSocket | { closed: number } | { refused: number }> {
+function connect(
+  opts: { token?: string; origin?: string; protocols?: string[] } = {},
+): Promise<WebSocket | { closed: number } | { refused: number }> {
   const protocols = opts.protocols ?? ['presence.v1', ...(opts.token ? [`token.${opts.token}`] : [])];
   const ws = new WebSocket(wsUrl, protocols, { origin: opts.origin });
   return new Promise((resolve) => {
@@ -48,7 +50,12 @@ function connect(opts: { token?: string; origin?: string; protocols?: string[] }
   });
 }
 
-function call(ws: WebSocket, channel: string, input: unknown, id = Math.floor(Math.random() * 1e9)): Promise<Result<unknown>> {
+function call(
+  ws: WebSocket,
+  channel: string,
+  input: unknown,
+  id = Math.floor(Math.random() * 1e9),
+): Promise<Result<unknown>> {
   return new Promise((resolve) => {
     const onMessage = (data: Buffer) => {
       const msg = decodeMessage(new Uint8Array(data)) as { id: number; result: Result<unknown> };
@@ -92,16 +99,28 @@ describe('loopback transport', () => {
   it('answers the contract on a round trip, with the admin session per connection', async () => {
     const ws = await connect({ token, origin: server.url.slice(0, -1) });
     if (!(ws instanceof WebSocket)) throw new Error(`not connected: ${JSON.stringify(ws)}`);
-    expect(await call(ws, 'app.info', undefined)).toMatchObject({ ok: true, value: { name: 'Presence', transport: 'http' } });
-    expect(await call(ws, 'people.create', { name: 'Ada' })).toMatchObject({ ok: false, error: { code: 'ADMIN_LOCKED' } });
+    expect(await call(ws, 'app.info', undefined)).toMatchObject({
+      ok: true,
+      value: { name: 'Presence', transport: 'http' },
+    });
+    expect(await call(ws, 'people.create', { name: 'Ada' })).toMatchObject({
+      ok: false,
+      error: { code: 'ADMIN_LOCKED' },
+    });
     expect(await call(ws, 'admin.setPin', { newPin: '1357' })).toMatchObject({ ok: true, value: { unlocked: true } });
     const created = await call(ws, 'people.create', { name: 'Ada Lovelace' });
     expect(created).toMatchObject({ ok: true, value: { name: 'Ada Lovelace' } });
 
     // Bad input over the wire gets a typed error and changes nothing.
     const before = t.app.store.people.list().length;
-    expect(await call(ws, 'people.create', { name: '' })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
-    expect(await call(ws, 'people.create', { name: new Uint8Array(3) })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await call(ws, 'people.create', { name: '' })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
+    expect(await call(ws, 'people.create', { name: new Uint8Array(3) })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
     expect(await call(ws, 'kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(3) } })).toMatchObject({
       ok: false,
       error: { code: 'INVALID_INPUT' },

@@ -5,7 +5,12 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AdminSession } from '../../src/main/domain/admin-session';
 import { createDispatcher } from '../../src/main/transport/dispatch';
 import { IPC_PREFIX } from '../../src/main/transport/ipc-prefix';
-import { registerIpcHandlers, trustedUrlMatcher, type IpcEventLike, type IpcMainLike } from '../../src/main/transport/electron-ipc';
+import {
+  registerIpcHandlers,
+  trustedUrlMatcher,
+  type IpcEventLike,
+  type IpcMainLike,
+} from '../../src/main/transport/electron-ipc';
 import { decidePermission } from '../../src/main/window-policy';
 import { CHANNELS } from '../../src/shared/contract';
 import type { Result } from '../../src/shared/errors';
@@ -54,7 +59,10 @@ afterEach(async () => {
 });
 
 async function unlock() {
-  expect(await ipc.invoke('admin.setPin', { newPin: '2468' })).toMatchObject({ ok: true, value: { hasPin: true, unlocked: true } });
+  expect(await ipc.invoke('admin.setPin', { newPin: '2468' })).toMatchObject({
+    ok: true,
+    value: { hasPin: true, unlocked: true },
+  });
 }
 
 describe('Electron IPC binding', () => {
@@ -109,23 +117,49 @@ describe('Electron IPC binding', () => {
   });
 
   it('runs the admin flow: first PIN, lock, wrong PIN, unlock, create, update, delete', async () => {
-    expect(await ipc.invoke('admin.status', undefined)).toMatchObject({ ok: true, value: { hasPin: false, unlocked: false } });
+    expect(await ipc.invoke('admin.status', undefined)).toMatchObject({
+      ok: true,
+      value: { hasPin: false, unlocked: false },
+    });
     await unlock();
     expect(await ipc.invoke('admin.lock', undefined)).toMatchObject({ ok: true, value: { unlocked: false } });
-    expect(await ipc.invoke('admin.unlock', { pin: '1111' })).toMatchObject({ ok: false, error: { code: 'PIN_WRONG' } });
+    expect(await ipc.invoke('admin.unlock', { pin: '1111' })).toMatchObject({
+      ok: false,
+      error: { code: 'PIN_WRONG' },
+    });
     expect(await ipc.invoke('admin.unlock', { pin: '2468' })).toMatchObject({ ok: true, value: { unlocked: true } });
     // A second first-run PIN is not possible once one is set.
-    expect(await ipc.invoke('admin.setPin', { newPin: '9999' })).toMatchObject({ ok: false, error: { code: 'PIN_ALREADY_SET' } });
+    expect(await ipc.invoke('admin.setPin', { newPin: '9999' })).toMatchObject({
+      ok: false,
+      error: { code: 'PIN_ALREADY_SET' },
+    });
 
-    const created = (await ipc.invoke('people.create', { name: 'Grace Hopper', externalId: 'N-1906' })) as Result<{ id: string }>;
+    const created = (await ipc.invoke('people.create', { name: 'Grace Hopper', externalId: 'N-1906' })) as Result<{
+      id: string;
+    }>;
     expect(created.ok).toBe(true);
     const id = created.ok ? created.value.id : '';
-    expect(await ipc.invoke('people.update', { id, notes: 'Rear admiral' })).toMatchObject({ ok: true, value: { notes: 'Rear admiral' } });
-    expect(await ipc.invoke('people.list', undefined)).toMatchObject({ ok: true, value: [{ id, name: 'Grace Hopper', templateCount: 0 }] });
+    expect(await ipc.invoke('people.update', { id, notes: 'Rear admiral' })).toMatchObject({
+      ok: true,
+      value: { notes: 'Rear admiral' },
+    });
+    expect(await ipc.invoke('people.list', undefined)).toMatchObject({
+      ok: true,
+      value: [{ id, name: 'Grace Hopper', templateCount: 0 }],
+    });
     expect(await ipc.invoke('people.delete', { id })).toEqual({ ok: true, value: { id, deleted: true } });
     expect(await ipc.invoke('people.get', { id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const actions = t.app.store.audit.list().map((a) => a.action);
-    expect(actions).toEqual(expect.arrayContaining(['admin.pin_set', 'admin.unlock_failed', 'admin.unlock', 'person.create', 'person.update', 'person.delete']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'admin.pin_set',
+        'admin.unlock_failed',
+        'admin.unlock',
+        'person.create',
+        'person.update',
+        'person.delete',
+      ]),
+    );
   });
 
   it('locks out after repeated wrong PINs and says how long to wait', async () => {
@@ -133,9 +167,15 @@ describe('Electron IPC binding', () => {
     await ipc.invoke('admin.lock', undefined);
     let last: Result<unknown> | undefined;
     for (let i = 0; i < 5; i++) last = await ipc.invoke('admin.unlock', { pin: '0000' });
-    expect(last).toMatchObject({ ok: false, error: { code: 'PIN_LOCKED_OUT', details: { retryAfterMs: expect.any(Number) } } });
+    expect(last).toMatchObject({
+      ok: false,
+      error: { code: 'PIN_LOCKED_OUT', details: { retryAfterMs: expect.any(Number) } },
+    });
     // Even the right PIN is refused during the lock-out.
-    expect(await ipc.invoke('admin.unlock', { pin: '2468' })).toMatchObject({ ok: false, error: { code: 'PIN_LOCKED_OUT' } });
+    expect(await ipc.invoke('admin.unlock', { pin: '2468' })).toMatchObject({
+      ok: false,
+      error: { code: 'PIN_LOCKED_OUT' },
+    });
   });
 
   it('saves validated settings and refuses invalid ones', async () => {
@@ -144,7 +184,10 @@ describe('Electron IPC binding', () => {
       ok: true,
       value: { cooldownMinutes: 10, kiosk: { sound: false, mirror: true } },
     });
-    expect(await ipc.invoke('settings.set', { cooldownMinutes: -1 })).toMatchObject({ ok: false, error: { code: 'INVALID_INPUT' } });
+    expect(await ipc.invoke('settings.set', { cooldownMinutes: -1 })).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_INPUT' },
+    });
     expect(await ipc.invoke('settings.get', undefined)).toMatchObject({ ok: true, value: { cooldownMinutes: 10 } });
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { CHANNELS, contract, frameSchema, MAX_IMAGE_BYTES, type ChannelName } from '../../src/shared/contract';
-import { applySettingsPatch, DEFAULT_SETTINGS, settingsFromStored, settingsPatchSchema } from '../../src/shared/settings';
+import {
+  applySettingsPatch,
+  DEFAULT_SETTINGS,
+  settingsFromStored,
+  settingsPatchSchema,
+} from '../../src/shared/settings';
 import { decodeMessage, encodeMessage } from '../../src/shared/wire';
 
 const uuid = '6f1c1c1e-6a0b-4f6e-9a53-2f7d3c1f7e11';
@@ -18,7 +23,17 @@ describe('the contract', () => {
   it('keeps every data-changing or personal channel behind the admin session', () => {
     const publicChannels = CHANNELS.filter((c) => contract[c].access === 'public').sort();
     expect(publicChannels).toEqual(
-      ['admin.lock', 'admin.setPin', 'admin.status', 'admin.unlock', 'app.info', 'engine.status', 'kiosk.frame', 'kiosk.reset', 'settings.get'].sort(),
+      [
+        'admin.lock',
+        'admin.setPin',
+        'admin.status',
+        'admin.unlock',
+        'app.info',
+        'engine.status',
+        'kiosk.frame',
+        'kiosk.reset',
+        'settings.get',
+      ].sort(),
     );
   });
 
@@ -29,7 +44,9 @@ describe('the contract', () => {
     expect(parse('attendance.list', { from: '2026-11-01', to: '2026-11-30' }).success).toBe(true);
     expect(parse('admin.unlock', { pin: '123456' }).success).toBe(true);
     expect(parse('settings.set', { cooldownMinutes: 5, kiosk: { sound: false } }).success).toBe(true);
-    expect(parse('kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) } }).success).toBe(true);
+    expect(parse('kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) } }).success).toBe(
+      true,
+    );
   });
 
   it.each([
@@ -50,7 +67,11 @@ describe('the contract', () => {
     ['kiosk.frame', { frame: { width: 99999, height: 16, rgba: new Uint8Array(4) } }, ''],
     ['enroll.commit', { personId: uuid, shotIds: [uuid], consent: { given: false, by: 'x' } }, 'Consent is required'],
     ['enroll.commit', { personId: uuid, shotIds: [], consent: { given: true, by: 'x' } }, 'at least one good shot'],
-    ['enroll.importPhotos', { personId: uuid, photos: [{ name: 'a.jpg', bytes: new Uint8Array(0) }], consent: { given: true, by: 'x' } }, 'empty'],
+    [
+      'enroll.importPhotos',
+      { personId: uuid, photos: [{ name: 'a.jpg', bytes: new Uint8Array(0) }], consent: { given: true, by: 'x' } },
+      'empty',
+    ],
   ] as const)('refuses bad input to %s (%j)', (channel, input, message) => {
     const r = parse(channel, input);
     expect(r.success).toBe(false);
@@ -59,7 +80,11 @@ describe('the contract', () => {
 
   it('refuses a photo larger than the limit without copying it', () => {
     const big = new Uint8Array(MAX_IMAGE_BYTES + 1);
-    const r = parse('enroll.importPhotos', { personId: uuid, photos: [{ name: 'huge.jpg', bytes: big }], consent: { given: true, by: 'x' } });
+    const r = parse('enroll.importPhotos', {
+      personId: uuid,
+      photos: [{ name: 'huge.jpg', bytes: big }],
+      consent: { given: true, by: 'x' },
+    });
     expect(r.success).toBe(false);
   });
 
@@ -93,7 +118,11 @@ describe('the wire codec', () => {
   it('carries bytes as raw blobs and everything else as JSON', () => {
     const rgba = new Uint8Array([1, 2, 3, 250]);
     const photo = new Uint8Array(1000).fill(7);
-    const message = { id: 3, channel: 'kiosk.frame', input: { frame: { width: 1, height: 1, rgba }, list: [photo, 'x', null] } };
+    const message = {
+      id: 3,
+      channel: 'kiosk.frame',
+      input: { frame: { width: 1, height: 1, rgba }, list: [photo, 'x', null] },
+    };
     const bytes = encodeMessage(message);
     expect(bytes.length).toBeLessThan(1200);
     const back = decodeMessage(bytes) as typeof message;

@@ -94,7 +94,9 @@ export class TemplatesRepo {
     this.#insert = db.prepare(
       'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, source_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    this.#sourceRefs = db.prepare('SELECT source_ref FROM face_templates WHERE person_id = ? AND source_ref IS NOT NULL');
+    this.#sourceRefs = db.prepare(
+      'SELECT source_ref FROM face_templates WHERE person_id = ? AND source_ref IS NOT NULL',
+    );
     this.#getMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE id = ?`);
     this.#listMeta = db.prepare(
       `SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, id`,

@@ -32,7 +32,11 @@ export class AdminService {
     if (!(await verifyPin(pin, auth.pinHash))) {
       const after = this.store.transaction(() => {
         const state = this.store.adminAuth.recordFailure(this.now());
-        this.store.audit.append({ actor: 'admin', action: 'admin.unlock_failed', details: { failedAttempts: state.failedAttempts } });
+        this.store.audit.append({
+          actor: 'admin',
+          action: 'admin.unlock_failed',
+          details: { failedAttempts: state.failedAttempts },
+        });
         return state;
       });
       session.lock();
@@ -81,6 +85,8 @@ export class AdminService {
 
   private lockedOut(waitMs: number): AppError {
     const seconds = Math.ceil(waitMs / 1000);
-    return new AppError('PIN_LOCKED_OUT', `Too many wrong PINs. Try again in ${seconds} seconds.`, { retryAfterMs: waitMs });
+    return new AppError('PIN_LOCKED_OUT', `Too many wrong PINs. Try again in ${seconds} seconds.`, {
+      retryAfterMs: waitMs,
+    });
   }
 }

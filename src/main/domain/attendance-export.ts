@@ -6,7 +6,13 @@ import type { AttendanceEvent, ExportFile } from '../../shared/types';
 const HEADER = ['date', 'time', 'time_utc', 'person', 'person_id', 'kind', 'station', 'distance', 'liveness'] as const;
 
 function localTime(iso: string, timeZone: string | undefined): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
+  }).format(new Date(iso));
 }
 
 function rowsOf(events: readonly AttendanceEvent[], timeZone: string | undefined): string[][] {

@@ -31,7 +31,13 @@ function minutesPresent(events: readonly AttendanceEvent[], openUntilMs: number 
 }
 
 /** `events` ordered by time; `today` is the station's current local day. */
-export function buildReport(from: string, to: string, events: readonly AttendanceEvent[], today: string, nowMs: number): AttendanceReport {
+export function buildReport(
+  from: string,
+  to: string,
+  events: readonly AttendanceEvent[],
+  today: string,
+  nowMs: number,
+): AttendanceReport {
   const groups = new Map<string, AttendanceEvent[]>();
   for (const e of events) {
     const key = `${e.localDay}\u0000${e.personId}`;

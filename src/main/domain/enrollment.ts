@@ -85,19 +85,44 @@ export class EnrollmentService {
   /** Checks one camera shot; a good one is kept for `commit` and its id returned. */
   async capture(frame: RgbaFrame, personId?: string): Promise<EnrollShotResult> {
     this.expire();
-    const analysis = await this.deps.engine.analyze({ kind: 'rgba', frame }, { maxFaces: 3, liveness: true, embed: true, thumbnail: true });
+    const analysis = await this.deps.engine.analyze(
+      { kind: 'rgba', frame },
+      { maxFaces: 3, liveness: true, embed: true, thumbnail: true },
+    );
     const face = analysis.faces[0];
     const guidance = enrollGuidance(analysis.faces);
     const base = { width: analysis.width, height: analysis.height, face: face ? overlayOf(face) : null };
     const front = this.fronts.get(personId ?? '');
-    if (!face || guidance.length > 0) return { ...base, shotId: null, accepted: false, guidance, pose: face ? poseOf(face.quality, front) : null, duplicateOf: null };
+    if (!face || guidance.length > 0)
+      return {
+        ...base,
+        shotId: null,
+        accepted: false,
+        guidance,
+        pose: face ? poseOf(face.quality, front) : null,
+        duplicateOf: null,
+      };
 
     const pose = poseOf(face.quality, front);
-    if (pose === 'front') this.fronts.set(personId ?? '', { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now() });
+    if (pose === 'front')
+      this.fronts.set(personId ?? '', { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now() });
     if (this.shots.size >= MAX_SHOTS) this.shots.delete(this.shots.keys().next().value as string);
     const shotId = randomUUID();
-    this.shots.set(shotId, { embedding: face.embedding, thumbnailJpeg: face.thumbnailJpeg ?? null, quality: qualityScore(face), pose, createdAt: this.now() });
-    return { ...base, shotId, accepted: true, guidance: [], pose, duplicateOf: this.duplicateOf(face.embedding, personId) };
+    this.shots.set(shotId, {
+      embedding: face.embedding,
+      thumbnailJpeg: face.thumbnailJpeg ?? null,
+      quality: qualityScore(face),
+      pose,
+      createdAt: this.now(),
+    });
+    return {
+      ...base,
+      shotId,
+      accepted: true,
+      guidance: [],
+      pose,
+      duplicateOf: this.duplicateOf(face.embedding, personId),
+    };
   }
 
   discard(shotIds: readonly string[]): { discarded: number } {
@@ -115,7 +140,14 @@ export class EnrollmentService {
       return shot;
     });
     const front = shots.find((s) => s.pose === 'front') ?? shots[0];
-    const added = this.save(personId, shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose })), 'camera', consent, front?.thumbnailJpeg ?? null, actor);
+    const added = this.save(
+      personId,
+      shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose })),
+      'camera',
+      consent,
+      front?.thumbnailJpeg ?? null,
+      actor,
+    );
     this.discard(shotIds);
     return added;
   }
@@ -133,15 +165,37 @@ export class EnrollmentService {
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
     this.requirePerson(personId);
     const results: ImportPhotoResult[] = [];
-    const good: Array<{ embedding: Float32Array; quality: number; pose: EnrollPose; thumbnail: Uint8Array | null; sourceRef?: string }> = [];
+    const good: Array<{
+      embedding: Float32Array;
+      quality: number;
+      pose: EnrollPose;
+      thumbnail: Uint8Array | null;
+      sourceRef?: string;
+    }> = [];
     for (const photo of photos) {
       try {
-        const analysis = await this.deps.engine.analyze(photo.input, { maxFaces: 3, liveness: false, embed: true, thumbnail: true });
+        const analysis = await this.deps.engine.analyze(photo.input, {
+          maxFaces: 3,
+          liveness: false,
+          embed: true,
+          thumbnail: true,
+        });
         const face = analysis.faces[0];
         const problem = photoProblem(analysis.faces);
         if (problem || !face) throw problem ?? new AppError('NO_FACE', 'No face found in this photo.');
-        good.push({ embedding: face.embedding, quality: qualityScore(face), pose: poseOf(face.quality), thumbnail: face.thumbnailJpeg ?? null, sourceRef: photo.sourceRef });
-        results.push({ name: photo.name, ok: true, error: null, duplicateOf: this.duplicateOf(face.embedding, personId) });
+        good.push({
+          embedding: face.embedding,
+          quality: qualityScore(face),
+          pose: poseOf(face.quality),
+          thumbnail: face.thumbnailJpeg ?? null,
+          sourceRef: photo.sourceRef,
+        });
+        results.push({
+          name: photo.name,
+          ok: true,
+          error: null,
+          duplicateOf: this.duplicateOf(face.embedding, personId),
+        });
       } catch (e) {
         if (!isAppError(e)) throw e;
         results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
@@ -166,7 +220,15 @@ export class EnrollmentService {
     const metas = store.transaction(() => {
       store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
       const added = store.templates.addMany(
-        faces.map((f) => ({ personId, modelId: encoder.encoderId, embedding: f.embedding, quality: f.quality, source, pose: f.pose, sourceRef: f.sourceRef ?? null })),
+        faces.map((f) => ({
+          personId,
+          modelId: encoder.encoderId,
+          embedding: f.embedding,
+          quality: f.quality,
+          source,
+          pose: f.pose,
+          sourceRef: f.sourceRef ?? null,
+        })),
         actor,
       );
       if (thumbnail) store.people.setThumbnail(personId, thumbnail, actor);
@@ -201,15 +263,20 @@ export class EnrollmentService {
 /** Photos are judged less strictly on pose than camera shots, but must show one clear, big enough face. */
 function photoProblem(faces: readonly FaceAnalysis[]): AppError | null {
   const face = faces[0];
-  if (!face) return new AppError('NO_FACE', 'No face found in this photo: use a photo where the face is clearly visible.');
-  if (crowded(faces)) return new AppError('MULTIPLE_FACES', 'This photo shows more than one face: use a photo of this person alone.');
+  if (!face)
+    return new AppError('NO_FACE', 'No face found in this photo: use a photo where the face is clearly visible.');
+  if (crowded(faces))
+    return new AppError('MULTIPLE_FACES', 'This photo shows more than one face: use a photo of this person alone.');
   // An existing photo is judged on what cannot be fixed by the next shot: size, light, and real blur
   // (news and ID photos are often softer than a live camera frame, and still enroll well).
   const bad = face.quality.reasons.filter(
     (r) => r === 'too_small' || r === 'too_dark' || (r === 'blurred' && face.quality.sharpness < MIN_SHARPNESS / 2),
   );
   if (bad.length > 0) {
-    return new AppError('POOR_QUALITY', `The face in this photo is not good enough (${bad.join(', ').replace(/_/g, ' ')}): use a sharper, closer, well-lit photo.`);
+    return new AppError(
+      'POOR_QUALITY',
+      `The face in this photo is not good enough (${bad.join(', ').replace(/_/g, ' ')}): use a sharper, closer, well-lit photo.`,
+    );
   }
   return null;
 }

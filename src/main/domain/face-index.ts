@@ -22,7 +22,11 @@ export function encoderSpaceOf(status: {
   defaultThreshold: number | null;
 }): EncoderSpace | null {
   if (!status.encoderId || !status.embeddingSize) return null;
-  return { encoderId: status.encoderId, embeddingSize: status.embeddingSize, defaultThreshold: status.defaultThreshold };
+  return {
+    encoderId: status.encoderId,
+    embeddingSize: status.embeddingSize,
+    defaultThreshold: status.defaultThreshold,
+  };
 }
 
 export class FaceIndex {
@@ -41,7 +45,8 @@ export class FaceIndex {
   }
 
   get encoder(): EncoderSpace {
-    if (!this.space) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is still starting. Try again in a moment.');
+    if (!this.space)
+      throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is still starting. Try again in a moment.');
     return this.space;
   }
 
@@ -50,7 +55,8 @@ export class FaceIndex {
   }
 
   private get ready(): Matcher {
-    if (!this.matcher) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is still starting. Try again in a moment.');
+    if (!this.matcher)
+      throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is still starting. Try again in a moment.');
     return this.matcher;
   }
 

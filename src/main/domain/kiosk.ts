@@ -67,7 +67,14 @@ export class KioskService {
   private skipped(frame: RgbaFrame): KioskFrameResult {
     const base = this.last ?? { state: 'idle', face: null, guidance: [], greeting: null };
     // A skipped frame must never repeat a greeting: that would greet twice for one recognition.
-    return { ...base, greeting: null, state: base.state === 'recognised' ? 'pending' : base.state, width: frame.width, height: frame.height, ms: 0 };
+    return {
+      ...base,
+      greeting: null,
+      state: base.state === 'recognised' ? 'pending' : base.state,
+      width: frame.width,
+      height: frame.height,
+      ms: 0,
+    };
   }
 
   private async run(frame: RgbaFrame): Promise<KioskFrameResult> {
@@ -87,7 +94,10 @@ export class KioskService {
   private async analyse(frame: RgbaFrame): Promise<KioskFrameResult> {
     const started = performance.now();
     const settings = this.deps.settings();
-    const analysis = await this.deps.engine.analyze({ kind: 'rgba', frame }, { maxFaces: 3, liveness: true, embed: true });
+    const analysis = await this.deps.engine.analyze(
+      { kind: 'rgba', frame },
+      { maxFaces: 3, liveness: true, embed: true },
+    );
     const nowMs = this.now();
     const result = (partial: Omit<KioskFrameResult, 'width' | 'height' | 'ms'>): KioskFrameResult => ({
       ...partial,
@@ -107,12 +117,22 @@ export class KioskService {
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['multiple_faces'], greeting: null });
     }
     if (face.box.width < MIN_RECOGNITION_FACE_PX) {
-      return result({ state: 'guidance', face: overlayOf(face), guidance: guidance.length ? guidance : ['too_small'], greeting: null });
+      return result({
+        state: 'guidance',
+        face: overlayOf(face),
+        guidance: guidance.length ? guidance : ['too_small'],
+        greeting: null,
+      });
     }
 
     const decision = this.deps.index.identify(face.embedding, settings);
     const observed = this.smoother.push(
-      { kind: 'face', personId: decision.accepted ? decision.personId : null, distance: decision.distance, liveness: face.liveness },
+      {
+        kind: 'face',
+        personId: decision.accepted ? decision.personId : null,
+        distance: decision.distance,
+        liveness: face.liveness,
+      },
       nowMs,
     );
 
@@ -120,18 +140,35 @@ export class KioskService {
       return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
     }
     if (observed.state !== 'confirmed' || !observed.personId) {
-      return result({ state: guidance.length ? 'guidance' : 'pending', face: overlayOf(face), guidance, greeting: null });
+      return result({
+        state: guidance.length ? 'guidance' : 'pending',
+        face: overlayOf(face),
+        guidance,
+        greeting: null,
+      });
     }
     if (!passesLiveness(observed.minLiveness ?? null, settings.livenessRequired, LIVENESS_THRESHOLD)) {
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['not_live'], greeting: null });
     }
-    const greeting = this.checkIn(observed.personId, observed.meanDistance ?? decision.distance, observed.minLiveness ?? null, settings, nowMs);
+    const greeting = this.checkIn(
+      observed.personId,
+      observed.meanDistance ?? decision.distance,
+      observed.minLiveness ?? null,
+      settings,
+      nowMs,
+    );
     if (!greeting) return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
     return result({ state: 'recognised', face: overlayOf(face), guidance: [], greeting });
   }
 
   /** Records the event the rules ask for; returns null if the person vanished meanwhile (deleted). */
-  private checkIn(personId: string, distance: number, liveness: number | null, settings: Settings, nowMs: number): KioskGreeting | null {
+  private checkIn(
+    personId: string,
+    distance: number,
+    liveness: number | null,
+    settings: Settings,
+    nowMs: number,
+  ): KioskGreeting | null {
     const { store } = this.deps;
     const person = store.people.get(personId);
     if (!person) return null;
@@ -144,9 +181,17 @@ export class KioskService {
         mode: settings.attendanceMode,
       });
       if (decision.record) {
-        store.attendance.record({ personId, kind: decision.kind, at, localDay, station: settings.stationName, distance, liveness }, 'kiosk');
+        store.attendance.record(
+          { personId, kind: decision.kind, at, localDay, station: settings.stationName, distance, liveness },
+          'kiosk',
+        );
       }
-      return { name: person.name, kind: decision.kind, at: decision.record || !last ? at : last.at, recorded: decision.record };
+      return {
+        name: person.name,
+        kind: decision.kind,
+        at: decision.record || !last ? at : last.at,
+        recorded: decision.record,
+      };
     });
   }
 }

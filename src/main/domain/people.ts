@@ -45,7 +45,11 @@ export class PeopleService {
     return toPerson(this.store.people.create(input, actor));
   }
 
-  update(id: string, patch: { name?: string; externalId?: string | null; notes?: string | null }, actor: Actor): Person {
+  update(
+    id: string,
+    patch: { name?: string; externalId?: string | null; notes?: string | null },
+    actor: Actor,
+  ): Person {
     this.get(id);
     return toPerson(this.store.people.update(id, patch, actor));
   }

@@ -108,6 +108,32 @@ export function warpAffine(img: RgbImage, m: Affine, outW: number, outH: number,
   return out;
 }
 
+/**
+ * Averages f x f blocks: a cheap anti-aliasing step before a large downscale (camera frame -> 128 px
+ * detector input), so the bilinear warp after it never skips source pixels.
+ */
+export function boxShrink(img: RgbImage, f: number): RgbImage {
+  const w = Math.floor(img.width / f), h = Math.floor(img.height / f);
+  const out = new Uint8Array(w * h * 3);
+  const acc = new Uint32Array(w * 3);
+  const inv = 1 / (f * f);
+  const { width: W, data } = img;
+  for (let y = 0; y < h; y++) {
+    acc.fill(0);
+    for (let dy = 0; dy < f; dy++) {
+      let o = ((y * f + dy) * W) * 3;
+      for (let x = 0; x < w; x++) {
+        let r = 0, g = 0, b = 0;
+        for (let dx = 0; dx < f; dx++, o += 3) { r += data[o]; g += data[o + 1]; b += data[o + 2]; }
+        acc[x * 3] += r; acc[x * 3 + 1] += g; acc[x * 3 + 2] += b;
+      }
+    }
+    const row = y * w * 3;
+    for (let i = 0; i < w * 3; i++) out[row + i] = Math.round(acc[i] * inv);
+  }
+  return { width: w, height: h, data: out };
+}
+
 /** Horizontal mirror of a packed RGB float crop (flip test-time augmentation). */
 export function mirror(crop: Float32Array, w: number, h: number): Float32Array {
   const out = new Float32Array(crop.length);

@@ -54,7 +54,10 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
       logger.error(`channel ${String(channel)} failed`, e);
       return {
         ok: false,
-        error: { code: 'INTERNAL', message: 'Something went wrong inside Presence. Try again; if it keeps happening, restart the app.' },
+        error: {
+          code: 'INTERNAL',
+          message: 'Something went wrong inside Presence. Try again; if it keeps happening, restart the app.',
+        },
       };
     }
   };

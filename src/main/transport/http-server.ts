@@ -8,7 +8,13 @@ import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { decodeMessage, encodeMessage, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL, type WireRequest } from '../../shared/wire';
+import {
+  decodeMessage,
+  encodeMessage,
+  TOKEN_PROTOCOL_PREFIX,
+  WIRE_PROTOCOL,
+  type WireRequest,
+} from '../../shared/wire';
 import { MAX_IMAGE_BYTES } from '../../shared/contract';
 import { AdminSession } from '../domain/admin-session';
 import type { Dispatch } from './dispatch';
@@ -105,9 +111,9 @@ async function serveStatic(staticDir: string, req: IncomingMessage, res: ServerR
     });
     res.end(req.method === 'HEAD' ? undefined : body);
   } catch {
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(
-      'The Presence web interface is not built. Run "npm run build" and start "presence serve" again.',
-    );
+    res
+      .writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' })
+      .end('The Presence web interface is not built. Run "npm run build" and start "presence serve" again.');
   }
 }
 
@@ -130,7 +136,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const address = server.address() as AddressInfo;
-    const ownOrigins = new Set([`http://${host}:${address.port}`, `http://localhost:${address.port}`, `http://127.0.0.1:${address.port}`]);
+    const ownOrigins = new Set([
+      `http://${host}:${address.port}`,
+      `http://localhost:${address.port}`,
+      `http://127.0.0.1:${address.port}`,
+    ]);
     const origin = req.headers.origin;
     if (url.pathname !== '/api') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
