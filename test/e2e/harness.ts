@@ -14,9 +14,14 @@ export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'e2e');
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export function requireTools(): void {
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium (as .ci/run does).`);
-  if (spawnSync('ffmpeg', ['-version']).status !== 0) throw new Error('ffmpeg is missing: apt-get install ffmpeg (as .ci/run does).');
-  if (!fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.cjs')) || !fs.existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))) {
+  if (!fs.existsSync(CHROMIUM))
+    throw new Error(`Chromium is missing at ${CHROMIUM}: apt-get install chromium (as .ci/run does).`);
+  if (spawnSync('ffmpeg', ['-version']).status !== 0)
+    throw new Error('ffmpeg is missing: apt-get install ffmpeg (as .ci/run does).');
+  if (
+    !fs.existsSync(path.join(ROOT, 'dist', 'cli', 'index.cjs')) ||
+    !fs.existsSync(path.join(ROOT, 'dist', 'renderer', 'index.html'))
+  ) {
     throw new Error('The app is not built: run "npm run build" first (npm test does).');
   }
 }
@@ -47,10 +52,14 @@ export function tail(text: string, lines = 40): string {
 export async function serve(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presence-e2e-'))): Promise<Served> {
   const databasePath = path.join(dataDir, 'presence.db');
   const linkFile = path.join(dataDir, 'link.txt');
-  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'presence.cjs'), 'serve', '--db', databasePath, '--port', '0', '--token-file', linkFile], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, PRESENCE_DATA_DIR: dataDir },
-  });
+  const child = spawn(
+    process.execPath,
+    [path.join(ROOT, 'bin', 'presence.cjs'), 'serve', '--db', databasePath, '--port', '0', '--token-file', linkFile],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, PRESENCE_DATA_DIR: dataDir },
+    },
+  );
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
@@ -65,7 +74,8 @@ export async function serve(dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pre
   };
   const deadline = Date.now() + 120_000;
   while (!output.includes('Face engine ready')) {
-    if (child.exitCode !== null) throw new Error(`presence serve exited early (code ${child.exitCode}):\n${tail(output)}`);
+    if (child.exitCode !== null)
+      throw new Error(`presence serve exited early (code ${child.exitCode}):\n${tail(output)}`);
     if (output.includes('the face engine did not start')) {
       await stop();
       throw new Error(`presence serve could not start its face engine:\n${tail(output)}`);
@@ -101,7 +111,19 @@ export function makeCameraVideo(photos: ReadonlyArray<string | null>, out: strin
     .join(';');
   const concat = `${photos.map((_, i) => `[v${i}]`).join('')}concat=n=${photos.length}:v=1:a=0[out]`;
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const r = spawnSync('ffmpeg', ['-y', '-loglevel', 'error', ...inputs, '-filter_complex', `${scaled};${concat}`, '-map', '[out]', '-r', String(fps), out]);
+  const r = spawnSync('ffmpeg', [
+    '-y',
+    '-loglevel',
+    'error',
+    ...inputs,
+    '-filter_complex',
+    `${scaled};${concat}`,
+    '-map',
+    '[out]',
+    '-r',
+    String(fps),
+    out,
+  ]);
   if (r.status !== 0) throw new Error(`ffmpeg could not make the camera video: ${r.stderr.toString()}`);
   return out;
 }
@@ -123,7 +145,10 @@ export const CHROMIUM_FLAGS = [
 
 /** Chromium with a fake camera playing `video`, or with no camera at all when `video` is null. */
 export async function launchBrowser(video: string | null): Promise<Browser> {
-  const args = [...CHROMIUM_FLAGS, ...(video ? ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`] : [])];
+  const args = [
+    ...CHROMIUM_FLAGS,
+    ...(video ? ['--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${video}`] : []),
+  ];
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args });
 }
 
@@ -187,19 +212,18 @@ export async function expectVisible(
   try {
     await opened.page.getByTestId(testid).first().waitFor({ state: 'visible', timeout });
   } catch {
-    throw await failure(opened, served, `Expected ${what} ([data-testid="${testid}"]) within ${timeout / 1000} s; it did not appear.`);
+    throw await failure(
+      opened,
+      served,
+      `Expected ${what} ([data-testid="${testid}"]) within ${timeout / 1000} s; it did not appear.`,
+    );
   }
 }
 
 /** Builds a descriptive error (and saves a screenshot of the moment) for a failed expectation. */
 export async function failure(opened: Opened, served: Served, message: string): Promise<Error> {
   const name = `FAILED-${message.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;
-  let shot = '';
-  try {
-    shot = await screenshot(opened.page, name);
-  } catch {
-    shot = '(no screenshot)';
-  }
+  const shot = await screenshot(opened.page, name).catch(() => '(no screenshot)');
   return new Error(
     `${message}\n\nThe page showed:\n  ${await describePage(opened.page)}\n` +
       `Page errors: ${opened.errors.length ? `\n  ${opened.errors.slice(-10).join('\n  ')}` : 'none'}\n` +
@@ -211,16 +235,25 @@ export async function failure(opened: Opened, served: Served, message: string): 
  * Opens the admin side (People) and gets past the PIN: on first run the set-PIN dialog (PIN entered
  * twice), otherwise the unlock dialog; nothing when the admin session is already unlocked.
  */
-export async function unlockAdmin(opened: Opened, served: Served, pin: string): Promise<'set' | 'unlocked' | 'already'> {
+export async function unlockAdmin(
+  opened: Opened,
+  served: Served,
+  pin: string,
+): Promise<'set' | 'unlocked' | 'already'> {
   const { page } = opened;
-  if ((await page.getByTestId('app').getAttribute('data-screen')) === 'kiosk') await page.getByTestId('nav-admin').click();
+  if ((await page.getByTestId('app').getAttribute('data-screen')) === 'kiosk')
+    await page.getByTestId('nav-admin').click();
   const setPin = page.getByTestId('setpin-dialog');
   const unlock = page.getByTestId('unlock-dialog');
   const lockButton = page.getByTestId('admin-lock');
   try {
     await setPin.or(unlock).or(lockButton).first().waitFor({ state: 'visible', timeout: 15_000 });
   } catch {
-    throw await failure(opened, served, 'Expected the set-PIN dialog, the unlock dialog or an unlocked admin screen after pressing the admin button.');
+    throw await failure(
+      opened,
+      served,
+      'Expected the set-PIN dialog, the unlock dialog or an unlocked admin screen after pressing the admin button.',
+    );
   }
   if (await setPin.isVisible()) {
     await page.getByTestId('pin-new-input').fill(pin);

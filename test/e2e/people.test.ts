@@ -100,13 +100,20 @@ describe('People through the browser (issue 2)', () => {
     try {
       await row.waitFor({ state: 'detached', timeout: 15_000 });
     } catch {
-      throw await failure(opened, served, `Expected "${NAME}" to disappear from the People list after confirming the deletion.`);
+      throw await failure(
+        opened,
+        served,
+        `Expected "${NAME}" to disappear from the People list after confirming the deletion.`,
+      );
     }
     await expectVisible(opened, served, 'people-empty', 'the empty People list');
     await screenshot(page, 'issue2-05-person-deleted');
 
     const rows = queryDb<{ deleted_at: string | null }>(served, 'SELECT deleted_at FROM people WHERE name = ?', NAME);
-    expect(rows.every((r) => r.deleted_at !== null), 'the person is deleted (tombstoned) in the database').toBe(true);
+    expect(
+      rows.every((r) => r.deleted_at !== null),
+      'the person is deleted (tombstoned) in the database',
+    ).toBe(true);
     const audit = queryDb<{ action: string }>(served, "SELECT action FROM audit_log WHERE action LIKE '%delete%'");
     expect(audit.length, 'the deletion is in the audit log').toBeGreaterThan(0);
   });
