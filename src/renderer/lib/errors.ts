@@ -2,13 +2,13 @@ import type { AppErrorData } from '../../shared/errors';
 
 /**
  * Field-level messages from an INVALID_INPUT error, whichever way main reports them:
- * `details: { field: 'name' }` / `{ path: 'kiosk.greetingSeconds' }` with the sentence in `message`,
+ * the sentence "A name is required (name)." (main's dispatcher today), `details: { path: 'kiosk.greetingSeconds' }`,
  * or `details: { name: 'A name is required.' }`. Keys are dotted paths.
  */
 export function fieldErrors(error: AppErrorData | null | undefined, fields: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!error || error.code !== 'INVALID_INPUT' || !error.details) return out;
-  const d = error.details;
+  if (!error || error.code !== 'INVALID_INPUT') return out;
+  const d = error.details ?? {};
   for (const key of ['field', 'path']) {
     const v = d[key];
     if (typeof v === 'string' && fields.includes(v)) out[v] = error.message;
@@ -17,9 +17,9 @@ export function fieldErrors(error: AppErrorData | null | undefined, fields: read
     const v = d[f];
     if (typeof v === 'string' && !(f in out)) out[f] = v;
   }
-  // A message such as "name: A name is required." names its field too.
-  const m = /^([\w.]+): (.+)$/.exec(error.message);
-  if (m && fields.includes(m[1]) && !(m[1] in out)) out[m[1]] = m[2];
+  // The dispatcher's sentence names the field at its end: "A name is required (name)."
+  const m = /^(.+) \(([\w.]+)\)\.$/.exec(error.message);
+  if (m && fields.includes(m[2]) && !(m[2] in out)) out[m[2]] = `${m[1]}.`;
   return out;
 }
 
