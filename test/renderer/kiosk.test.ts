@@ -1,0 +1,75 @@
+// jsdom has no camera at all (navigator.mediaDevices is missing), which is exactly the "no camera" case.
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen } from '@testing-library/svelte';
+import { fail, ok, settle } from './helpers';
+import Kiosk from '../../src/renderer/screens/Kiosk.svelte';
+import { watchLocked } from '../../src/renderer/lib/locked';
+import type { PresenceApi } from '../../src/shared/contract';
+import type { Settings } from '../../src/shared/settings';
+
+const settings: Settings = {
+  cameraId: null,
+  threshold: null,
+  margin: 0.05,
+  targetFar: 0.001,
+  cooldownMinutes: 2,
+  attendanceMode: 'alternate',
+  livenessRequired: false,
+  stationName: 'Front door',
+  kiosk: { greetingSeconds: 4, sound: false, mirror: true },
+  locale: 'en',
+  timeZone: null,
+};
+
+describe('Kiosk screen', () => {
+  it('says clearly that there is no camera, sends no frames, and resets the run when left', async () => {
+    const frame = vi.fn();
+    const reset = vi.fn(() => ok({ reset: true as const }));
+    const api = { kiosk: { frame, reset } } as unknown as Pick<PresenceApi, 'kiosk'>;
+    const view = render(Kiosk, { props: { api, settings } });
+    await settle();
+    expect(screen.getByTestId('camera-error').dataset.code).toBe('NO_CAMERA');
+    expect(screen.getByTestId('kiosk-state').dataset.state).toBe('camera-error');
+    expect(screen.getByText('No camera found')).toBeTruthy();
+    expect(frame).not.toHaveBeenCalled();
+    view.unmount();
+    expect(reset).toHaveBeenCalledTimes(1);
+  });
+
+  it('maps a refused permission to its own message', async () => {
+    const err = Object.assign(new Error('denied'), { name: 'NotAllowedError' });
+    Object.defineProperty(navigator, 'mediaDevices', {
+      value: {
+        getUserMedia: vi.fn(() => Promise.reject(err)),
+        addEventListener: vi.fn(),
+        removeEventListener: vi.fn(),
+      },
+      configurable: true,
+    });
+    try {
+      const api = { kiosk: { frame: vi.fn(), reset: vi.fn(() => ok({ reset: true as const })) } };
+      render(Kiosk, { props: { api: api as unknown as Pick<PresenceApi, 'kiosk'>, settings } });
+      await settle();
+      expect(screen.getByTestId('camera-error').dataset.code).toBe('CAMERA_DENIED');
+      expect(screen.getByText('Camera access is blocked')).toBeTruthy();
+    } finally {
+      Reflect.deleteProperty(navigator, 'mediaDevices');
+    }
+  });
+});
+
+describe('watchLocked', () => {
+  it('tells the session to look again when any channel answers ADMIN_LOCKED, and passes results through', async () => {
+    const onLocked = vi.fn();
+    const inner = {
+      people: { list: vi.fn(() => fail('ADMIN_LOCKED', 'Unlock the administrator screens first.')) },
+      settings: { get: vi.fn(() => ok({ locale: 'en' })) },
+    } as unknown as PresenceApi;
+    const api = watchLocked(inner, onLocked);
+    expect(await api.settings.get()).toEqual({ ok: true, value: { locale: 'en' } });
+    expect(onLocked).not.toHaveBeenCalled();
+    const r = await api.people.list();
+    expect(r.ok).toBe(false);
+    expect(onLocked).toHaveBeenCalledTimes(1);
+  });
+});
