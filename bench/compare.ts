@@ -49,7 +49,7 @@ async function extract(imagesList: string[], out: string, variants: Variant[]) {
     entry.how = how;
     for (const v of todo) {
       const spec = encoder.ENCODERS[v.enc];
-      const m = similarityTo(canonicalPoints(spec.size, v.zoom, v.dy), five);
+      const m = similarityTo(encoder.templateFor(spec, v.zoom, v.dy), five);
       const crop = warpAffine(img, m, spec.size, spec.size);
       const flip = mirror(crop, spec.size, spec.size);
       const both = new Float32Array(crop.length * 2); both.set(crop); both.set(flip, crop.length);

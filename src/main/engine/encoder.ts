@@ -15,17 +15,33 @@ export interface EncoderSpec {
   zoom: number;
   dy: number;
   dim: number;
+  /** Five points the network was trained on, in crop pixels; zoom/dy then scale/shift them about the centre. Default: ArcFace's. */
+  template?: Point[];
 }
 
+/**
+ * dlib's chip layout (get_face_chip_details, 150 px, padding 0.25): its mean face shape's eye centres,
+ * nose tip and mouth corners mapped by (0.25 + p) / 1.5 * 150.
+ */
+export const DLIB_TEMPLATE_150: Point[] = [
+  [47.55, 46.6],
+  [100.48, 46.6],
+  [74.01, 76.56],
+  [50.41, 103.02],
+  [97.61, 103.02],
+];
+
 export const ENCODERS: Record<string, EncoderSpec> = {
-  dlib128: { id: 'dlib128', size: 150, zoom: 0.8, dy: 0, dim: 128 },
+  dlib128: { id: 'dlib128', size: 150, zoom: 1, dy: 0, dim: 128, template: DLIB_TEMPLATE_150 },
   faceres: { id: 'faceres', size: 224, zoom: 0.7, dy: 0, dim: 1024 },
   mobilefacenet: { id: 'mobilefacenet', size: 112, zoom: 1, dy: 0, dim: 192 },
   mobileface: { id: 'mobileface', size: 112, zoom: 1, dy: 0, dim: 256 },
 };
 
-export function templateFor(spec: EncoderSpec): Point[] {
-  return canonicalPoints(spec.size, spec.zoom, spec.dy);
+export function templateFor(spec: EncoderSpec, zoom = spec.zoom, dy = spec.dy): Point[] {
+  if (!spec.template) return canonicalPoints(spec.size, zoom, dy);
+  const c = spec.size / 2;
+  return spec.template.map(([x, y]) => [(x - c) * zoom + c, (y - c) * zoom + c + dy * spec.size]);
 }
 
 /** Pixel scaling per encoder: 'insight' = (x-127.5)/128, '01' = x/255, '255' = as is; suffix 'bgr' swaps channels. */
