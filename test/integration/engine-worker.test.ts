@@ -1,8 +1,7 @@
 // The worker engine: round trip through a real worker thread, and recovery when the worker dies.
-// Uses dist/engine/worker.cjs when the build made it, else bundles src/main/engine/worker.ts itself the
-// same way scripts/build.mjs does (CJS + import.meta.url shim).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+// Bundles src/main/engine/worker.ts the way scripts/build.mjs does (CJS + import.meta.url shim), so a
+// stale dist/ cannot hide a change; PRESENCE_TEST_DIST_WORKER=1 tests the built dist/engine/worker.cjs.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,12 +9,15 @@ import { WorkerEngine } from '../../src/main/engine/index';
 
 const root = path.resolve(__dirname, '../..');
 const faces = path.join(root, 'test/fixtures/faces');
-const tmp = mkdtempSync(path.join(os.tmpdir(), 'presence-worker-test-'));
+// Inside the project so the bundle's require() finds node_modules by walking up.
+const cacheDir = path.join(root, 'node_modules', '.cache');
+mkdirSync(cacheDir, { recursive: true });
+const tmp = mkdtempSync(path.join(cacheDir, 'presence-worker-test-'));
 let workerPath = path.join(root, 'dist/engine/worker.cjs');
 let engine: WorkerEngine;
 
 beforeAll(async () => {
-  if (!existsSync(workerPath) || process.env.PRESENCE_TEST_BUNDLE_WORKER) {
+  if (!process.env.PRESENCE_TEST_DIST_WORKER || !existsSync(workerPath)) {
     const shim = path.join(tmp, 'shim.js');
     writeFileSync(shim, "export const importMetaUrl = require('node:url').pathToFileURL(__filename).href;\n");
     workerPath = path.join(tmp, 'engine', 'worker.cjs');
@@ -29,7 +31,6 @@ beforeAll(async () => {
       define: { 'import.meta.url': 'importMetaUrl' },
       inject: [shim],
       outfile: workerPath,
-      nodePaths: [path.join(root, 'node_modules')],
       logLevel: 'warning',
     });
   }
