@@ -28,6 +28,15 @@ describe('UnlockDialog', () => {
     expect(onunlocked).not.toHaveBeenCalled();
   });
 
+  it('refuses a PIN that is too short without asking main', async () => {
+    const unlock = vi.fn(() => ok(unlocked));
+    render(UnlockDialog, { props: { unlock, onunlocked: vi.fn() } });
+    await typePin('12');
+    await fireEvent.click(screen.getByTestId('pin-ok'));
+    expect(unlock).not.toHaveBeenCalled();
+    expect(screen.getByTestId('pin-error').textContent).toBe('A PIN is 4 to 12 digits.');
+  });
+
   it('unlocks with the right PIN', async () => {
     const unlock = vi.fn(() => ok(unlocked));
     const onunlocked = vi.fn();
@@ -54,6 +63,8 @@ describe('UnlockDialog', () => {
     expect(screen.getByTestId('pin-lockout').textContent).toContain('1 second.');
     await vi.advanceTimersByTimeAsync(1100);
     expect(screen.queryByTestId('pin-lockout')).toBeNull();
+    // The lock-out sentence is gone with the lock-out.
+    expect(screen.queryByTestId('pin-error')).toBeNull();
     expect((screen.getByTestId('pin-key-1') as HTMLButtonElement).disabled).toBe(false);
   });
 
