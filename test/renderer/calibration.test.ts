@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { render, screen } from '@testing-library/svelte';
-import './helpers';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import type { ComponentProps } from 'svelte';
+import { ok } from './helpers';
+import CalibrationPanel from '../../src/renderer/components/CalibrationPanel.svelte';
 import CalibrationPlot from '../../src/renderer/components/CalibrationPlot.svelte';
 import type { CalibrationPoint } from '../../src/shared/types';
 
@@ -53,5 +55,40 @@ describe('CalibrationPlot', () => {
     expect(screen.queryByTestId('frr-path')).toBeNull();
     expect(screen.getByTestId('far-path')).toBeTruthy();
     expect(screen.queryByTestId('alpha-marker')).toBeNull();
+  });
+});
+
+describe('CalibrationPanel', () => {
+  it('asks main for alpha at the target false-accept rate and applies it as the threshold', async () => {
+    const result = {
+      curve,
+      alpha: 0.8,
+      targetFar: 0.001,
+      genuinePairs: 40,
+      impostorPairs: 900,
+      eer: 0.05,
+      eerThreshold: 0.85,
+      source: 'enrolled' as const,
+      note: 'Measured on the enrolled templates.',
+    };
+    const calibrate = vi.fn((_input?: { targetFar?: number }) => ok(result));
+    const set = vi.fn((patch: Record<string, unknown>) => ok({ ...patch }));
+    const onapplied = vi.fn();
+    const api = { engine: { calibrate }, settings: { set } } as unknown as ComponentProps<
+      typeof CalibrationPanel
+    >['api'];
+    render(CalibrationPanel, { props: { api, settings: { threshold: null, targetFar: 0.001 }, onapplied } });
+    await vi.waitFor(() => expect(screen.getByTestId('calibration-alpha').textContent).toBe('0.800'));
+    expect(calibrate).toHaveBeenCalledWith({ targetFar: 0.001 });
+    expect(screen.getByTestId('calibration-note').textContent).toBe('Measured on the enrolled templates.');
+    expect(screen.getByTestId('alpha-marker')).toBeTruthy();
+
+    // One step of the logarithmic slider: 10^-3 -> 10^-2.75.
+    await fireEvent.input(screen.getByTestId('target-far-slider'), { target: { value: '-2.75' } });
+    await vi.waitFor(() => expect(calibrate).toHaveBeenLastCalledWith({ targetFar: 0.00178 }));
+
+    await fireEvent.click(screen.getByTestId('calibration-apply'));
+    await vi.waitFor(() => expect(onapplied).toHaveBeenCalled());
+    expect(set).toHaveBeenCalledWith({ threshold: 0.8, targetFar: 0.00178 });
   });
 });
