@@ -1,8 +1,9 @@
 // Kiosk latency through the real server: how long from a camera frame to the greeting.
-// Usage: npm run bench:kiosk -- [photo | folder] [--visits 30] [--frames-per-visit 8] [--keep]
+// Usage: npm run bench:kiosk -- [photo | folder] [--people 5] [--visits 30] [--frames-per-visit 8] [--keep]
 //   photo:  one photo of one person: enrolled, and shown as every frame of every visit;
 //   folder: photos named like LFW (`<Name>_NNNN.jpg`, flat or in one sub-folder per person). For each
-//           person up to 3 photos are enrolled and the rest (or the same, with only one photo) are shown.
+//           person up to 3 photos are enrolled and the rest (or the same, with only one photo) are shown;
+//           the --people with the most photos are used (e.g. /work/shared/data/lfw/deepfunneled).
 //   default: test/fixtures/e2e (the browser tests' photos).
 // What it does: enrolls the people with `presence import` into a fresh database, starts the built
 // `presence serve` (run `node scripts/build.mjs` first), connects to its WebSocket API as the kiosk page
@@ -74,7 +75,10 @@ for (const f of files) {
     .replace(/_/g, ' ');
   byPerson.set(name, [...(byPerson.get(name) ?? []), f]);
 }
-const people = [...byPerson].map(([name, photos]) => {
+// A big data folder (all of LFW) would take long to enroll: the people with the most photos are enough.
+const maxPeople = Number(opt('--people', '5'));
+const chosen = [...byPerson].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, maxPeople);
+const people = chosen.map(([name, photos]) => {
   const nEnroll = photos.length === 1 ? 1 : Math.min(3, Math.ceil(photos.length / 2));
   return { name, enroll: photos.slice(0, nEnroll), show: photos.length === 1 ? photos : photos.slice(nEnroll) };
 });
@@ -89,7 +93,8 @@ console.log(
       .join(' ')}`,
 );
 console.log(
-  `photos: ${source}: ${people.length} people, ${files.length} photos; ${visits} visits, at most ${framesPerVisit} frames each`,
+  `photos: ${source}: ${people.length} people (${people.map((p) => `${p.name}: ${p.enroll.length} enrolled, ${p.show.length} shown`).join('; ')}); ` +
+    `${visits} visits, at most ${framesPerVisit} frames each`,
 );
 
 // --- enroll ------------------------------------------------------------------------------------------
