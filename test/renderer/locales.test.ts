@@ -32,3 +32,22 @@ describe('locale files', () => {
     for (const k of Object.keys(e)) expect(vars(String(z[k])), k).toEqual(vars(String(e[k])));
   });
 });
+
+describe('error sentences', () => {
+  it("English shows main's sentence; Chinese shows the translation of the code, or main's sentence when there is none", async () => {
+    const { i18n } = await import('../../src/renderer/lib/i18n.svelte');
+    const noFace = {
+      code: 'NO_FACE',
+      message: 'No face found in this photo: use a photo where the face is clearly visible.',
+    };
+    const invalid = { code: 'INVALID_INPUT', message: 'A name is required (name).' };
+    try {
+      expect(i18n.errorText(noFace)).toBe(noFace.message);
+      i18n.setLocale('zh-CN');
+      expect(i18n.errorText(noFace)).toBe('未找到人脸，请使用能清楚看到脸部的照片。');
+      expect(i18n.errorText(invalid)).toBe(invalid.message);
+    } finally {
+      i18n.setLocale('en');
+    }
+  });
+});

@@ -36,6 +36,17 @@ export class I18n {
     if (typeof document !== 'undefined') document.documentElement.lang = locale;
   }
 
+  /**
+   * The sentence to show for an error. English shows main's own sentence (it is the most specific);
+   * other languages show the translation for the error's code when there is one, and main's sentence
+   * otherwise (e.g. INVALID_INPUT, whose sentence names the field).
+   */
+  errorText(error: { code?: string; message: string }): string {
+    if (this.locale === 'en' || !error.code) return error.message;
+    const key = `errors.${error.code}`;
+    return instance.exists(key, { lng: this.locale, fallbackLng: false }) ? this.t(key) : error.message;
+  }
+
   time(iso: string | Date): string {
     return new Intl.DateTimeFormat(this.locale, { hour: '2-digit', minute: '2-digit' }).format(toDate(iso));
   }
