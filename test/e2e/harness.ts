@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { beforeEach } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -24,6 +25,25 @@ export function requireTools(): void {
   ) {
     throw new Error('The app is not built: run "npm run build" first (npm test does).');
   }
+}
+
+/**
+ * Prints the server's last output when a test fails (an assertion's message alone rarely says why the
+ * server answered as it did). Call once in a describe block; `served` may not exist yet at that time.
+ */
+export function printServerOutputOnFailure(served: () => Served | undefined): void {
+  beforeEach((ctx) => {
+    ctx.onTestFailed(() => {
+      const s = served();
+      if (s) console.error(`--- presence serve output (last lines) for "${ctx.task.name}":\n${tail(s.output(), 60)}`);
+    });
+  });
+}
+
+/** Whether fontconfig knows a Simplified Chinese font; without one, zh-CN screenshots show empty boxes. */
+export function hasChineseFont(): boolean {
+  const r = spawnSync('fc-list', [':lang=zh-cn', 'family'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim().length > 0;
 }
 
 export function fixture(name: string): string {

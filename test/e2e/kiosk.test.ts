@@ -22,9 +22,11 @@ import {
   expectVisible,
   failure,
   fixture,
+  hasChineseFont,
   launchBrowser,
   makeCameraVideo,
   openApp,
+  printServerOutputOnFailure,
   queryDb,
   requireTools,
   screenshot,
@@ -52,6 +54,7 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
   let served: Served;
   let videos: { enroll: string; a: string; b: string };
   const browsers: Browser[] = [];
+  printServerOutputOnFailure(() => served);
 
   async function open(video: string | null): Promise<Opened> {
     const browser = await launchBrowser(video);
@@ -278,6 +281,11 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
   });
 
   it('greets A in Simplified Chinese once the station language is zh-CN (screenshots for review)', async () => {
+    if (!hasChineseFont()) {
+      console.warn(
+        'No Simplified Chinese font is installed (apt-get install fonts-noto-cjk): the zh-CN screenshots will show empty boxes.',
+      );
+    }
     const admin = await open(null);
     try {
       await unlockAdmin(admin, served, PIN);

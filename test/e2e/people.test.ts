@@ -9,6 +9,7 @@ import {
   failure,
   launchBrowser,
   openApp,
+  printServerOutputOnFailure,
   queryDb,
   requireTools,
   screenshot,
@@ -25,6 +26,7 @@ describe('People through the browser (issue 2)', () => {
   let served: Served;
   let browser: Browser;
   let opened: Opened;
+  printServerOutputOnFailure(() => served);
 
   beforeAll(async () => {
     requireTools();
