@@ -41,6 +41,11 @@ describe('Greeting', () => {
     expect(document.documentElement.lang).toBe('zh-CN');
   });
 
+  it("shows the time in the station's time zone when settings name one", () => {
+    render(Greeting, { props: { variant: 'recognised', greeting: greeting(), timeZone: 'Asia/Shanghai' } });
+    expect(screen.getByTestId('greeting-time').textContent).toBe('04:05 PM');
+  });
+
   it('shows only "not recognised" for an unknown face: no name, no time', () => {
     render(Greeting, { props: { variant: 'unknown', greeting: null } });
     expect(screen.getByTestId('greeting-not-recognised').textContent).toContain('Not recognised');

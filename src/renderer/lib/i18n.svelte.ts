@@ -47,8 +47,16 @@ export class I18n {
     return instance.exists(key, { lng: this.locale, fallbackLng: false }) ? this.t(key) : error.message;
   }
 
-  time(iso: string | Date): string {
-    return new Intl.DateTimeFormat(this.locale, { hour: '2-digit', minute: '2-digit' }).format(toDate(iso));
+  /** Clock time; timeZone is the station's setting when it has one (null = this computer's). */
+  time(iso: string | Date, timeZone?: string | null): string {
+    const options: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit' };
+    if (timeZone) options.timeZone = timeZone;
+    try {
+      return new Intl.DateTimeFormat(this.locale, options).format(toDate(iso));
+    } catch {
+      // An unknown zone name must not take the kiosk down: fall back to local time.
+      return new Intl.DateTimeFormat(this.locale, { hour: '2-digit', minute: '2-digit' }).format(toDate(iso));
+    }
   }
 
   date(iso: string | Date): string {
