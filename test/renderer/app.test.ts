@@ -1,0 +1,103 @@
+// The app frame with the Electron bridge faked: lib/api.ts calls window.presence when the preload set it,
+// so a plain object there stands in for main (there is no Electron binary or main process in jsdom).
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { ok, fail, person, settle } from './helpers';
+import type { AdminStatus } from '../../src/shared/types';
+import type { PresenceApi } from '../../src/shared/contract';
+import type { Settings } from '../../src/shared/settings';
+import App from '../../src/renderer/App.svelte';
+
+const settings: Settings = {
+  cameraId: null,
+  threshold: null,
+  margin: 0.05,
+  targetFar: 0.001,
+  cooldownMinutes: 2,
+  attendanceMode: 'alternate',
+  livenessRequired: false,
+  stationName: 'Front door',
+  kiosk: { greetingSeconds: 4, sound: false, mirror: true },
+  locale: 'en',
+  timeZone: null,
+};
+
+function fakeMain(hasPin: boolean) {
+  let status: AdminStatus = { hasPin, unlocked: false, retryAfterMs: 0, idleTimeoutMs: 300_000 };
+  const api = {
+    settings: { get: vi.fn(() => ok(settings)) },
+    admin: {
+      status: vi.fn(() => ok(status)),
+      setPin: vi.fn(() => ok((status = { ...status, hasPin: true, unlocked: true }))),
+      unlock: vi.fn(({ pin }: { pin: string }) =>
+        pin === '2468' ? ok((status = { ...status, unlocked: true })) : fail('PIN_WRONG', 'That PIN is not right.'),
+      ),
+      lock: vi.fn(() => ok((status = { ...status, unlocked: false }))),
+    },
+    people: {
+      list: vi.fn(() => (status.unlocked ? ok([person('Ada Lovelace')]) : fail('ADMIN_LOCKED', 'Locked.'))),
+      thumbnail: vi.fn(() => ok(null)),
+    },
+    kiosk: { frame: vi.fn(), reset: vi.fn(() => ok({ reset: true })) },
+  };
+  return { api, lockFromMain: () => (status = { ...status, unlocked: false }) };
+}
+
+async function startApp(hasPin: boolean) {
+  const main = fakeMain(hasPin);
+  window.presence = main.api as unknown as PresenceApi;
+  render(App);
+  await settle();
+  return main;
+}
+
+async function typePin(digits: string, testid = 'pin'): Promise<void> {
+  for (const d of digits) await fireEvent.click(screen.getByTestId(`${testid}-key-${d}`));
+  await fireEvent.click(screen.getByTestId(`${testid}-ok`));
+  await settle();
+}
+
+beforeEach(() => {
+  delete window.presence;
+});
+
+describe('App frame', () => {
+  it('opens on the kiosk, and the admin screens ask for a PIN to be set on first run', async () => {
+    const { api } = await startApp(false);
+    expect(screen.getByTestId('app').dataset.screen).toBe('kiosk');
+    expect(screen.getByTestId('screen-kiosk')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    expect(screen.getByTestId('setpin-dialog')).toBeTruthy();
+    expect(screen.queryByTestId('screen-people')).toBeNull();
+    await typePin('2468', 'pin-new');
+    await typePin('2468', 'pin-repeat');
+    expect(api.admin.setPin).toHaveBeenCalledWith({ newPin: '2468' });
+    expect(screen.getByTestId('screen-people')).toBeTruthy();
+  });
+
+  it('unlocks with the PIN, and locks again on the way back to the public kiosk', async () => {
+    const { api } = await startApp(true);
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
+    await typePin('2468');
+    expect(screen.getAllByTestId('person-row')).toHaveLength(1);
+    await fireEvent.click(screen.getByTestId('nav-kiosk'));
+    await settle();
+    expect(api.admin.lock).toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
+  });
+
+  it('re-locks the screen when main answers ADMIN_LOCKED (the session ended there)', async () => {
+    const main = await startApp(true);
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    await typePin('2468');
+    expect(screen.getByTestId('screen-people')).toBeTruthy();
+    main.lockFromMain();
+    await fireEvent.input(screen.getByTestId('people-search'), { target: { value: 'a' } });
+    await new Promise((r) => setTimeout(r, 300));
+    await settle();
+    expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
+    expect(screen.queryByTestId('screen-people')).toBeNull();
+  });
+});
