@@ -1,0 +1,75 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { ok, settle } from './helpers';
+import Attendance from '../../src/renderer/screens/Attendance.svelte';
+import type { PresenceApi } from '../../src/shared/contract';
+import type { AttendanceReport } from '../../src/shared/types';
+
+function report(from: string, to: string): AttendanceReport {
+  return {
+    from,
+    to,
+    rows: [
+      {
+        personId: 'p1',
+        name: 'Ada Lovelace',
+        localDay: to,
+        firstIn: `${to}T08:00:00.000Z`,
+        lastOut: null,
+        minutes: 95,
+        events: 1,
+        present: true,
+      },
+      {
+        personId: 'p2',
+        name: 'Alan Turing',
+        localDay: to,
+        firstIn: `${to}T07:00:00.000Z`,
+        lastOut: `${to}T15:30:00.000Z`,
+        minutes: 510,
+        events: 2,
+        present: true,
+      },
+    ],
+    daily: [
+      { localDay: from, present: 1 },
+      { localDay: to, present: 2 },
+    ],
+  };
+}
+
+describe('Attendance screen', () => {
+  it('shows who is in today, hours, the daily chart, and downloads the CSV export', async () => {
+    const exportFn = vi.fn(() =>
+      ok({ filename: 'attendance.csv', mime: 'text/csv', bytes: new TextEncoder().encode('date,person\n') }),
+    );
+    const api = {
+      attendance: {
+        report: vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to))),
+        export: exportFn,
+      },
+      people: { list: vi.fn(() => ok([])) },
+    } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+    URL.createObjectURL = vi.fn(() => 'blob:fake');
+    URL.revokeObjectURL = vi.fn();
+    const clicked = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => {});
+
+    render(Attendance, { props: { api } });
+    await settle();
+    expect(screen.getByTestId('today-summary').textContent).toBe('1 person is in now');
+    const rows = screen.getAllByTestId('today-row');
+    expect(rows.map((r) => r.dataset.personId)).toEqual(['p1', 'p2']);
+    expect(rows[0].textContent).toContain('In');
+    expect(rows[0].textContent).toContain('1:35');
+    expect(rows[1].textContent).toContain('8:30');
+    const bars = screen.getAllByTestId('chart-bar');
+    expect(bars.map((b) => b.dataset.value)).toEqual(['1', '2']);
+    expect(Number(bars[1].getAttribute('height'))).toBeGreaterThan(Number(bars[0].getAttribute('height')));
+
+    await fireEvent.click(screen.getByTestId('export-csv'));
+    await settle();
+    expect(exportFn).toHaveBeenCalledWith(expect.objectContaining({ format: 'csv' }));
+    expect(clicked).toHaveBeenCalled();
+    clicked.mockRestore();
+  });
+});
