@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, fieldErrors } from '../../src/renderer/lib/errors';
+import { addDays } from '../../src/renderer/lib/dates';
+import { fieldErrors } from '../../src/renderer/lib/errors';
 
 describe('fieldErrors', () => {
   const fields = ['name', 'kiosk.greetingSeconds'] as const;
