@@ -88,6 +88,25 @@ describe('App frame', () => {
     expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
   });
 
+  it('locks and returns to the kiosk after the idle timeout without a touch or a key', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const { api } = await startApp(true);
+      await fireEvent.click(screen.getByTestId('nav-admin'));
+      await typePin('2468');
+      expect(screen.getByTestId('screen-people')).toBeTruthy();
+      await vi.advanceTimersByTimeAsync(200_000);
+      await fireEvent.keyDown(window, { key: 'a' }); // activity resets the clock
+      await vi.advanceTimersByTimeAsync(200_000);
+      expect(screen.getByTestId('screen-people')).toBeTruthy();
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(screen.getByTestId('app').dataset.screen).toBe('kiosk');
+      expect(api.admin.lock).toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('re-locks the screen when main answers ADMIN_LOCKED (the session ended there)', async () => {
     const main = await startApp(true);
     await fireEvent.click(screen.getByTestId('nav-admin'));
