@@ -43,9 +43,15 @@ export function createDispatcher(handlers: Handlers, logger: Logger) {
       }
       const spec = contract[channel];
       const parsed = spec.input.safeParse(rawInput);
-      if (!parsed.success) throw new AppError('INVALID_INPUT', describeZodError(parsed.error));
-      if (spec.access === 'admin') ctx.session.require();
-      ctx.session.touch();
+      if (!parsed.success) {
+        const path = parsed.error.issues[0]?.path.join('.') ?? '';
+        throw new AppError('INVALID_INPUT', describeZodError(parsed.error), path ? { path } : undefined);
+      }
+      if (spec.access === 'admin') {
+        ctx.session.require();
+        // Only admin work keeps the session alive: kiosk frames and status polling must not hold it open.
+        ctx.session.touch();
+      }
       const handler = handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
       const value = await handler(parsed.data, ctx);
       return { ok: true, value };
