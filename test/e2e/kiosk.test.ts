@@ -7,7 +7,8 @@
 //   (c) person B (Angelina Jolie), never enrolled: "not recognised", never greeted, nothing recorded;
 //   (e) the CSV export holds A's check-in;
 //   (d) no camera at all: the kiosk says so;
-//   and the greeting once more in Simplified Chinese, for the screenshots.
+//   the greeting once more in Simplified Chinese, for the screenshots; and, with the cooldown set to 0,
+//   A's next pass is a check-out.
 // The database file is read (read-only) as the truth about what was recorded.
 // (c) runs after (b), so that if B is ever taken for A it shows up in (c) (B greeted as A) and cannot
 // spoil A's check-in count in (b); within A's cooldown such a false match would not be recorded, so (c)
@@ -64,6 +65,30 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
 
   async function close(opened: Opened): Promise<void> {
     await opened.context.browser()?.close();
+  }
+
+  /** Changes settings through the Settings screen as an administrator would (in a browser without camera). */
+  async function changeSettings(
+    patch: { locale?: 'en' | 'zh-CN'; cooldownMinutes?: number },
+    then?: (admin: Opened) => Promise<void>,
+  ): Promise<void> {
+    const admin = await open(null);
+    try {
+      await unlockAdmin(admin, served, PIN);
+      await admin.page.getByTestId('nav-settings').click();
+      await expectVisible(admin, served, 'settings-locale', 'the Settings screen');
+      if (patch.locale) await admin.page.getByTestId('settings-locale').selectOption(patch.locale);
+      if (patch.cooldownMinutes !== undefined) {
+        await admin.page.getByTestId('settings-cooldown').fill(String(patch.cooldownMinutes));
+      }
+      await admin.page.getByTestId('settings-save').click();
+      await expectVisible(admin, served, 'settings-saved', 'the settings saved note');
+      const stored = queryDb<{ key: string; value: string }>(served, 'SELECT key, value FROM settings');
+      if (patch.locale) expect(stored).toContainEqual({ key: 'locale', value: JSON.stringify(patch.locale) });
+      await then?.(admin);
+    } finally {
+      await close(admin);
+    }
   }
 
   beforeAll(async () => {
@@ -286,23 +311,13 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
         'No Simplified Chinese font is installed (apt-get install fonts-noto-cjk): the zh-CN screenshots will show empty boxes.',
       );
     }
-    const admin = await open(null);
-    try {
-      await unlockAdmin(admin, served, PIN);
-      await admin.page.getByTestId('nav-settings').click();
-      await expectVisible(admin, served, 'settings-locale', 'the Settings screen');
-      await admin.page.getByTestId('settings-locale').selectOption('zh-CN');
-      // A long cooldown keeps this third pass a greeting of an already recorded check-in.
-      await admin.page.getByTestId('settings-cooldown').fill('30');
-      await admin.page.getByTestId('settings-save').click();
-      await expectVisible(admin, served, 'settings-saved', 'the settings saved note');
+    // A long cooldown keeps this third pass a greeting of an already recorded check-in.
+    await changeSettings({ locale: 'zh-CN', cooldownMinutes: 30 }, async (admin) => {
       await admin.page.getByTestId('nav-kiosk').click();
       await expectVisible(admin, served, 'camera-error', 'the no-camera message in Chinese');
       expect(await admin.page.getByTestId('camera-error').innerText()).toContain('未找到摄像头');
       await screenshot(admin.page, 'issue4-zh-kiosk-no-camera');
-    } finally {
-      await close(admin);
-    }
+    });
 
     const opened = await open(videos.a);
     const { page } = opened;
@@ -312,6 +327,23 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       expect(await page.getByTestId('greeting-kind').innerText()).toContain('签到成功');
       await screenshot(page, 'issue4-zh-kiosk-greeting');
       expect(attendanceEvents(served).length, 'still one event').toBe(1);
+    } finally {
+      await close(opened);
+    }
+  });
+
+  it("after the cooldown, A's next pass is recorded as a check-out", async () => {
+    await changeSettings({ locale: 'en', cooldownMinutes: 0 });
+    const opened = await open(videos.a);
+    const { page } = opened;
+    try {
+      await expectVisible(opened, served, 'greeting', `a greeting for ${A}`, 60_000);
+      expect(await page.getByTestId('greeting-name').innerText()).toBe(A);
+      expect(await page.getByTestId('greeting').getAttribute('data-kind')).toBe('out');
+      expect(await page.getByTestId('greeting-kind').innerText()).toContain('Checked out');
+      expect(await page.getByTestId('greeting-already').count(), 'a check-out is recorded').toBe(0);
+      await screenshot(page, 'issue4-b3-kiosk-checked-out');
+      expect(attendanceEvents(served).map((e) => e.kind)).toEqual(['in', 'out']);
     } finally {
       await close(opened);
     }
