@@ -94,14 +94,15 @@ export function embedFor(entry: { emb: Record<string, number[][]> }, spec: strin
 function table(pairsFile: string, imagesDir: string, out: string, specs: string[]) {
   const cache = JSON.parse(readFileSync(out + '.json', 'utf8'));
   const { pairs, folds } = parsePairs(readFileSync(pairsFile, 'utf8'), imagesDir);
-  const avail = pairs.filter((p) => cache[p.a] && cache[p.b]);
-  console.log(`pairs ${avail.length}/${pairs.length}`);
+  // Every row on the same pairs: those whose two photos have every requested variant.
+  const has = (f: string) => specs.every((spec) => { try { return !!cache[f] && !!embedFor(cache[f], spec); } catch { return false; } });
+  const avail = pairs.filter((p) => has(p.a) && has(p.b));
   for (const spec of specs) {
     try {
       const scores = avail.map((p) => dot(embedFor(cache[p.a], spec), embedFor(cache[p.b], spec)));
       const same = avail.map((p) => p.same), fold = avail.map((p) => p.fold);
       const r = tenFold(scores, same, fold, folds);
-      console.log(`${spec.padEnd(60)} acc ${(r.accuracy * 100).toFixed(2)} ± ${(r.std * 100).toFixed(2)}  auc ${auc(scores, same).toFixed(4)}  tar@1e-3 ${tarAtFar(scores, same, 1e-3).toFixed(3)}`);
+      console.log(`${spec.padEnd(52)} pairs ${avail.length} acc ${(r.accuracy * 100).toFixed(2)} ± ${(r.std * 100).toFixed(2)}  auc ${auc(scores, same).toFixed(4)}  tar@1e-3 ${tarAtFar(scores, same, 1e-3).toFixed(3)}`);
     } catch (e) { console.log(spec, String(e)); }
   }
 }

@@ -10,7 +10,7 @@ import * as encoder from './encoder';
 import { decodeFile, decodeImage, fromRgba, type RgbImage } from './image';
 import { modelFile } from './models';
 import { resolveModelsDir } from './paths';
-import { analyzeImage, DEFAULT_ENCODER, embeddingSize, embedFaces, locateFaces, DEFAULT_OPTIONS, type EncoderConfig } from './pipeline';
+import { analyzeImage, DEFAULT_ENCODER, ENCODER_CONFIGS, embeddingSize, embedFaces, locateFaces, DEFAULT_OPTIONS, type EncoderConfig } from './pipeline';
 import { centredFaceLandmarks } from './fallback';
 import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
 
@@ -35,7 +35,10 @@ export class InProcessEngine implements FaceEngine {
   readonly encoderConfig: EncoderConfig;
 
   constructor(private readonly opts: InProcessOptions = {}) {
-    this.encoderConfig = opts.encoder ?? DEFAULT_ENCODER;
+    // PRESENCE_ENCODER picks another embedding space for evaluation runs (bench/RESULTS.md); the app uses the default.
+    const fromEnv = process.env.PRESENCE_ENCODER ? ENCODER_CONFIGS[process.env.PRESENCE_ENCODER] : undefined;
+    if (process.env.PRESENCE_ENCODER && !fromEnv) throw new AppError('INVALID_INPUT', `Unknown encoder "${process.env.PRESENCE_ENCODER}": use one of ${Object.keys(ENCODER_CONFIGS).join(', ')}.`);
+    this.encoderConfig = opts.encoder ?? fromEnv ?? DEFAULT_ENCODER;
   }
 
   status(): EngineStatus {
@@ -86,12 +89,14 @@ export class InProcessEngine implements FaceEngine {
     return this.status();
   }
 
-  /** First inference compiles kernels and allocates: do it now so the first real frame is fast. */
+  /**
+   * First inference compiles kernels and allocates: do it now for the stages every frame with a face runs.
+   * The small-face detector is left cold (it runs only when the first one finds nothing): start time matters more.
+   */
   private async warmUp(): Promise<void> {
     const img: RgbImage = { width: 128, height: 128, data: new Uint8Array(128 * 128 * 3).fill(128) };
     const five = centredFaceLandmarks(128, 128);
     await detector.predict(img);
-    await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID });
     await landmarks.predict(img, { box: { x: 32, y: 32, width: 64, height: 64 }, score: 1, keypoints: five.concat([five[0], five[1]]) });
     liveness.predict(new Float32Array(liveness.LIVENESS_SIZE ** 2 * 3), 1);
     embedFaces(img, [five], this.encoderConfig);

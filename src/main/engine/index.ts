@@ -9,7 +9,7 @@ export type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
 export type { EvalEmbedding } from './engine';
 export { InProcessEngine } from './engine';
 export { WorkerEngine } from './worker-engine';
-export { DEFAULT_ENCODER, type EncoderConfig } from './pipeline';
+export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './pipeline';
 export * as qualityThresholds from './quality';
 export { centredFaceLandmarks } from './fallback';
 

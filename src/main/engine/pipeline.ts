@@ -24,8 +24,26 @@ export interface EncoderConfig {
   defaultThreshold: number;
 }
 
-/** The shipped embedding: chosen by measurement on LFW dev (bench/RESULTS.md). */
-export const DEFAULT_ENCODER: EncoderConfig = { id: 'dlib128-flip', parts: [{ encoder: 'dlib128', weight: 1 }], flip: true, defaultThreshold: 0.6 };
+/**
+ * Embedding spaces the engine can produce. Templates carry the id: a template from one space is never
+ * compared with a face from another. Thresholds: bench/RESULTS.md.
+ */
+export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
+  // cosine 0.907-0.917 at the 10-fold thresholds on LFW dev = distance 0.41-0.43
+  'dlib128-flip': { id: 'dlib128-flip', parts: [{ encoder: 'dlib128', weight: 1 }], flip: true, defaultThreshold: 0.43 },
+  dlib128: { id: 'dlib128', parts: [{ encoder: 'dlib128', weight: 1 }], flip: false, defaultThreshold: 0.45 },
+  'faceres-flip': { id: 'faceres-flip', parts: [{ encoder: 'faceres', weight: 1 }], flip: true, defaultThreshold: 0.9 },
+  'mobileface-flip': { id: 'mobileface-flip', parts: [{ encoder: 'mobileface', weight: 1 }], flip: true, defaultThreshold: 0.9 },
+  'fusion-dlib128+faceres-flip': {
+    id: 'fusion-dlib128+faceres-flip',
+    parts: [{ encoder: 'dlib128', weight: 0.7 }, { encoder: 'faceres', weight: 0.3 }],
+    flip: true,
+    defaultThreshold: 0.7,
+  },
+};
+
+/** The shipped embedding: the most accurate option within the latency target, chosen on LFW dev (bench/RESULTS.md). */
+export const DEFAULT_ENCODER: EncoderConfig = ENCODER_CONFIGS['dlib128-flip'];
 
 export function embeddingSize(cfg: EncoderConfig): number {
   return cfg.parts.reduce((s, p) => s + encoder.ENCODERS[p.encoder].dim, 0);
