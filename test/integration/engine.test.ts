@@ -132,6 +132,18 @@ describe('face engine (in-process, real models)', () => {
     expect(jpeg[1]).toBe(0xd8);
   });
 
+  it('reports quality reasons: blurred and too small', async () => {
+    const src = path.join(faces, 'George_W_Bush_0002.jpg');
+    const sharpFace = (await one('George_W_Bush_0002.jpg')).faces[0].quality;
+    const blurred = await engine.analyze({ kind: 'bytes', bytes: new Uint8Array(await sharp(src).blur(2).jpeg().toBuffer()) });
+    expect(sharpFace.reasons).not.toContain('blurred');
+    expect(blurred.faces[0].quality.reasons).toContain('blurred');
+    expect(blurred.faces[0].quality.sharpness).toBeLessThan(sharpFace.sharpness / 3);
+    const small = await one('raw150_Aaron_Peirsol_0003.jpg');
+    expect(small.faces[0].quality.reasons).toContain('too_small');
+    expect(small.faces[0].quality.ok).toBe(false);
+  });
+
   it('refuses corrupt and unsupported files with an actionable error', async () => {
     await expect(one('corrupt-truncated.jpg', images)).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
     await expect(one('not-an-image.jpg', images)).rejects.toMatchObject({ code: 'IMAGE_UNSUPPORTED', message: expect.stringMatching(/JPEG, PNG or WebP/) });
