@@ -9,7 +9,7 @@ import { initBackend } from '../src/main/engine/backend';
 import * as detector from '../src/main/engine/detector';
 import * as landmarks from '../src/main/engine/landmarks';
 import * as encoder from '../src/main/engine/encoder';
-import { canonicalPoints, similarityTo, warpAffine, mirror } from '../src/main/engine/align';
+import { similarityTo, warpAffine, mirror } from '../src/main/engine/align';
 import { decodeFile } from '../src/main/engine/image';
 import { centredFaceLandmarks } from '../src/main/engine/fallback';
 import { resolveModelsDir } from '../src/main/engine/paths';
@@ -19,17 +19,25 @@ import type { Point } from '../src/shared/face';
 
 type Variant = { enc: string; zoom: number; dy: number; mode?: string };
 function parseVariants(s: string): Variant[] {
-  return s.split(',').map((v) => { const [enc, zoom, dy, mode] = v.split(':'); return { enc, zoom: +zoom, dy: +(dy ?? 0), mode }; });
+  return s.split(',').map((v) => {
+    const [enc, zoom, dy, mode] = v.split(':');
+    return { enc, zoom: +zoom, dy: +(dy ?? 0), mode };
+  });
 }
 const key = (v: Variant) => `${v.enc}:${v.zoom}:${v.dy}` + (v.mode ? `:${v.mode}` : '');
 
 async function extract(imagesList: string[], out: string, variants: Variant[]) {
   const dir = resolveModelsDir()!;
   console.log('backend', await initBackend('wasm'));
-  await detector.load(dir); await detector.load(dir, detector.SMALL_FACE_DETECTOR_ID); await landmarks.load(dir);
+  await detector.load(dir);
+  await detector.load(dir, detector.SMALL_FACE_DETECTOR_ID);
+  await landmarks.load(dir);
   for (const v of variants) await encoder.load(dir, v.enc);
-  const cache: Record<string, { how: string; emb: Record<string, number[][]> }> = existsSync(out + '.json') ? JSON.parse(readFileSync(out + '.json', 'utf8')) : {};
-  let i = 0; const t0 = Date.now();
+  const cache: Record<string, { how: string; emb: Record<string, number[][]> }> = existsSync(out + '.json')
+    ? JSON.parse(readFileSync(out + '.json', 'utf8'))
+    : {};
+  let i = 0;
+  const t0 = Date.now();
   for (const file of imagesList) {
     i++;
     const entry = cache[file] ?? { how: '', emb: {} };
@@ -39,20 +47,28 @@ async function extract(imagesList: string[], out: string, variants: Variant[]) {
     let five: Point[];
     let dets = await detector.predict(img, { maxFaces: 1 });
     let how = 'short';
-    if (!dets.length) { dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: 1 }); how = 'back'; }
+    if (!dets.length) {
+      dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: 1 });
+      how = 'back';
+    }
     if (dets.length) {
       // largest face; for LFW prefer the one nearest the centre when several
       const all = [dets[0]];
       const lm = await landmarks.predict(img, all[0]);
       five = lm.five;
-    } else { five = centredFaceLandmarks(img.width, img.height); how = 'fallback'; }
+    } else {
+      five = centredFaceLandmarks(img.width, img.height);
+      how = 'fallback';
+    }
     entry.how = how;
     for (const v of todo) {
       const spec = encoder.ENCODERS[v.enc];
       const m = similarityTo(encoder.templateFor(spec, v.zoom, v.dy), five);
       const crop = warpAffine(img, m, spec.size, spec.size);
       const flip = mirror(crop, spec.size, spec.size);
-      const both = new Float32Array(crop.length * 2); both.set(crop); both.set(flip, crop.length);
+      const both = new Float32Array(crop.length * 2);
+      both.set(crop);
+      both.set(flip, crop.length);
       const res = tf.tidy(() => encoder.forward(v.enc, tf.tensor4d(both, [2, spec.size, spec.size, 3]), v.mode));
       const arr = (await res.array()) as number[][];
       res.dispose();
@@ -60,7 +76,9 @@ async function extract(imagesList: string[], out: string, variants: Variant[]) {
     }
     cache[file] = entry;
     if (i % 100 === 0) {
-      console.log(`${i}/${imagesList.length} ${((Date.now() - t0) / i).toFixed(0)} ms/img tensors=${tf.memory().numTensors}`);
+      console.log(
+        `${i}/${imagesList.length} ${((Date.now() - t0) / i).toFixed(0)} ms/img tensors=${tf.memory().numTensors}`,
+      );
       writeFileSync(out + '.json', JSON.stringify(cache));
     }
   }
@@ -70,9 +88,21 @@ async function extract(imagesList: string[], out: string, variants: Variant[]) {
   console.log('detection:', JSON.stringify(hows));
 }
 
-function norm(v: number[]): Float32Array { const o = Float32Array.from(v); let s = 0; for (const x of o) s += x * x; s = Math.sqrt(s) || 1; return o.map((x) => x / s); }
-function add(a: Float32Array, b: Float32Array) { return a.map((x, i) => x + b[i]); }
-function dot(a: Float32Array, b: Float32Array) { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * b[i]; return s; }
+function norm(v: number[]): Float32Array {
+  const o = Float32Array.from(v);
+  let s = 0;
+  for (const x of o) s += x * x;
+  s = Math.sqrt(s) || 1;
+  return o.map((x) => x / s);
+}
+function add(a: Float32Array, b: Float32Array) {
+  return a.map((x, i) => x + b[i]);
+}
+function dot(a: Float32Array, b: Float32Array) {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
 
 export function embedFor(entry: { emb: Record<string, number[][]> }, spec: string): Float32Array {
   // spec: "enc:zoom:dy[+flip]" or "w*spec|w*spec" for fusion (concatenated weighted normalised vectors)
@@ -87,7 +117,11 @@ export function embedFor(entry: { emb: Record<string, number[][]> }, spec: strin
     return v.map((x) => x * Math.sqrt(w));
   });
   const cat = new Float32Array(vecs.reduce((s, v) => s + v.length, 0));
-  let o = 0; for (const v of vecs) { cat.set(v, o); o += v.length; }
+  let o = 0;
+  for (const v of vecs) {
+    cat.set(v, o);
+    o += v.length;
+  }
   return norm(Array.from(cat));
 }
 
@@ -95,15 +129,27 @@ function table(pairsFile: string, imagesDir: string, out: string, specs: string[
   const cache = JSON.parse(readFileSync(out + '.json', 'utf8'));
   const { pairs, folds } = parsePairs(readFileSync(pairsFile, 'utf8'), imagesDir);
   // Every row on the same pairs: those whose two photos have every requested variant.
-  const has = (f: string) => specs.every((spec) => { try { return !!cache[f] && !!embedFor(cache[f], spec); } catch { return false; } });
+  const has = (f: string) =>
+    specs.every((spec) => {
+      try {
+        return !!cache[f] && !!embedFor(cache[f], spec);
+      } catch {
+        return false;
+      }
+    });
   const avail = pairs.filter((p) => has(p.a) && has(p.b));
   for (const spec of specs) {
     try {
       const scores = avail.map((p) => dot(embedFor(cache[p.a], spec), embedFor(cache[p.b], spec)));
-      const same = avail.map((p) => p.same), fold = avail.map((p) => p.fold);
+      const same = avail.map((p) => p.same),
+        fold = avail.map((p) => p.fold);
       const r = tenFold(scores, same, fold, folds);
-      console.log(`${spec.padEnd(52)} pairs ${avail.length} acc ${(r.accuracy * 100).toFixed(2)} ± ${(r.std * 100).toFixed(2)}  auc ${auc(scores, same).toFixed(4)}  tar@1e-3 ${tarAtFar(scores, same, 1e-3).toFixed(3)}`);
-    } catch (e) { console.log(spec, String(e)); }
+      console.log(
+        `${spec.padEnd(52)} pairs ${avail.length} acc ${(r.accuracy * 100).toFixed(2)} ± ${(r.std * 100).toFixed(2)}  auc ${auc(scores, same).toFixed(4)}  tar@1e-3 ${tarAtFar(scores, same, 1e-3).toFixed(3)}`,
+      );
+    } catch (e) {
+      console.log(spec, String(e));
+    }
   }
 }
 
@@ -111,7 +157,12 @@ const [cmd, ...args] = process.argv.slice(2);
 if (cmd === 'extract') {
   const [imagesDir, listFile, out, variants, every] = args;
   let list: string[];
-  if (listFile.endsWith('.tsv')) list = readFileSync(listFile, 'utf8').split('\n').slice(1).filter(Boolean).map((l) => `${imagesDir}/${l.split('\t')[2]}`);
+  if (listFile.endsWith('.tsv'))
+    list = readFileSync(listFile, 'utf8')
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => `${imagesDir}/${l.split('\t')[2]}`);
   else {
     const { pairs } = parsePairs(readFileSync(listFile, 'utf8'), imagesDir);
     const step = +(every ?? 1);

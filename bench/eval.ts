@@ -5,11 +5,14 @@
 // Last line of output: the runner's JSON object.
 import os from 'node:os';
 import { InProcessEngine } from '../src/main/engine/index';
-import { evaluateIdent, evaluateLfwDetailed } from '../src/main/evaluation/index';
+import { evaluateIdentDetailed, evaluateLfwDetailed } from '../src/main/evaluation/index';
 import type { EngineBackend } from '../src/shared/face';
 
 const args = process.argv.slice(2);
-const opt = (name: string) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
+const opt = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
 const [kind, listFile, imagesDir] = args;
 if (!kind || !listFile || !imagesDir) {
   console.error('usage: eval.mjs lfw|ident LIST IMAGES_DIR [--backend wasm|cpu]');
@@ -17,10 +20,15 @@ if (!kind || !listFile || !imagesDir) {
 }
 const engine = new InProcessEngine({ backend: opt('--backend') as EngineBackend | undefined });
 const status = await engine.start();
-console.log(`# ${new Date().toISOString()} ${os.cpus()[0]?.model} x${os.cpus().length} node ${process.version} backend ${status.backend} encoder ${status.encoderId} start ${status.loadMs} ms`);
+console.log(
+  `# ${new Date().toISOString()} ${os.cpus()[0]?.model} x${os.cpus().length} node ${process.version} backend ${status.backend} encoder ${status.encoderId} start ${status.loadMs} ms`,
+);
 let last = 0;
 const onProgress = (done: number, total: number) => {
-  if (done === total || Date.now() - last > 15000) { last = Date.now(); console.log(`# ${done}/${total}`); }
+  if (done === total || Date.now() - last > 15000) {
+    last = Date.now();
+    console.log(`# ${done}/${total}`);
+  }
 };
 if (kind === 'lfw') {
   const d = await evaluateLfwDetailed({ pairsFile: listFile, imagesDir, engine, onProgress });
@@ -28,6 +36,8 @@ if (kind === 'lfw') {
   console.log(`# fold thresholds (cosine): ${d.thresholds.map((t) => t.toFixed(3)).join(' ')}`);
   console.log(JSON.stringify(d.report));
 } else {
-  console.log(JSON.stringify(await evaluateIdent({ listFile, imagesDir, engine, onProgress })));
+  const both = await evaluateIdentDetailed({ listFile, imagesDir, engine, onProgress });
+  console.log(`# centroid scoring (mean of each person's templates): ${JSON.stringify(both.centroid)}`);
+  console.log(JSON.stringify(both['nearest-template']));
 }
 await engine.stop();

@@ -65,7 +65,9 @@ describe('worker engine', () => {
   });
 
   it('passes typed errors through', async () => {
-    await expect(engine.analyze({ kind: 'file', path: path.join(faces, 'missing.jpg') })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(engine.analyze({ kind: 'file', path: path.join(faces, 'missing.jpg') })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('rejects in-flight calls with ENGINE_FAILED when the worker dies, then restarts it', async () => {

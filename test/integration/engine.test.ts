@@ -38,7 +38,9 @@ describe('face engine (in-process, real models)', () => {
     expect(s.encoderId).toBeTruthy();
     expect(s.embeddingSize).toBeGreaterThan(0);
     expect(s.defaultThreshold).toBeGreaterThan(0);
-    expect(s.models.map((m) => m.role)).toEqual(expect.arrayContaining(['detector', 'landmarks', 'encoder', 'liveness']));
+    expect(s.models.map((m) => m.role)).toEqual(
+      expect.arrayContaining(['detector', 'landmarks', 'encoder', 'liveness']),
+    );
     expect(s.loadMs).toBeGreaterThan(0);
   });
 
@@ -78,10 +80,25 @@ describe('face engine (in-process, real models)', () => {
 
   it('puts two photos of one person nearer than photos of two people', async () => {
     const [a1, a2, g1, g2, al] = await Promise.all(
-      ['Aaron_Peirsol_0001.jpg', 'Aaron_Peirsol_0002.jpg', 'George_W_Bush_0001.jpg', 'George_W_Bush_0002.jpg', 'Al_Gore_0001.jpg'].map(async (n) => (await one(n)).faces[0].embedding),
+      [
+        'Aaron_Peirsol_0001.jpg',
+        'Aaron_Peirsol_0002.jpg',
+        'George_W_Bush_0001.jpg',
+        'George_W_Bush_0002.jpg',
+        'Al_Gore_0001.jpg',
+      ].map(async (n) => (await one(n)).faces[0].embedding),
     );
     const genuine = [dist(a1, a2), dist(g1, g2)];
-    const impostor = [dist(a1, g1), dist(a1, g2), dist(a2, g1), dist(a2, g2), dist(a1, al), dist(g1, al), dist(g2, al), dist(a2, al)];
+    const impostor = [
+      dist(a1, g1),
+      dist(a1, g2),
+      dist(a2, g1),
+      dist(a2, g2),
+      dist(a1, al),
+      dist(g1, al),
+      dist(g2, al),
+      dist(a2, al),
+    ];
     expect(Math.max(...genuine)).toBeLessThan(Math.min(...impostor));
     expect(Math.max(...genuine)).toBeLessThan(engine.status().defaultThreshold!);
     expect(Math.min(...impostor)).toBeGreaterThan(engine.status().defaultThreshold!);
@@ -118,9 +135,19 @@ describe('face engine (in-process, real models)', () => {
   it('reads PNG, WebP, raw bytes and RGBA frames alike', async () => {
     const png = await one('face.png', images);
     const webp = await one('face.webp', images);
-    const bytes = await engine.analyze({ kind: 'bytes', bytes: new Uint8Array(readFileSync(path.join(images, 'face.png'))), name: 'face.png' });
-    const { data, info } = await sharp(path.join(images, 'frame-640x480-one-face.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-    const frame = await engine.analyze({ kind: 'rgba', frame: { width: info.width, height: info.height, rgba: new Uint8Array(data) } }, { thumbnail: true });
+    const bytes = await engine.analyze({
+      kind: 'bytes',
+      bytes: new Uint8Array(readFileSync(path.join(images, 'face.png'))),
+      name: 'face.png',
+    });
+    const { data, info } = await sharp(path.join(images, 'frame-640x480-one-face.jpg'))
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const frame = await engine.analyze(
+      { kind: 'rgba', frame: { width: info.width, height: info.height, rgba: new Uint8Array(data) } },
+      { thumbnail: true },
+    );
     expect(png.faces).toHaveLength(1);
     expect(webp.faces).toHaveLength(1);
     expect(dist(png.faces[0].embedding, bytes.faces[0].embedding)).toBeLessThan(1e-5);
@@ -135,7 +162,10 @@ describe('face engine (in-process, real models)', () => {
   it('reports quality reasons: blurred and too small', async () => {
     const src = path.join(faces, 'George_W_Bush_0002.jpg');
     const sharpFace = (await one('George_W_Bush_0002.jpg')).faces[0].quality;
-    const blurred = await engine.analyze({ kind: 'bytes', bytes: new Uint8Array(await sharp(src).blur(2).jpeg().toBuffer()) });
+    const blurred = await engine.analyze({
+      kind: 'bytes',
+      bytes: new Uint8Array(await sharp(src).blur(2).jpeg().toBuffer()),
+    });
     expect(sharpFace.reasons).not.toContain('blurred');
     expect(blurred.faces[0].quality.reasons).toContain('blurred');
     expect(blurred.faces[0].quality.sharpness).toBeLessThan(sharpFace.sharpness / 3);
@@ -146,8 +176,13 @@ describe('face engine (in-process, real models)', () => {
 
   it('refuses corrupt and unsupported files with an actionable error', async () => {
     await expect(one('corrupt-truncated.jpg', images)).rejects.toMatchObject({ code: 'IMAGE_CORRUPT' });
-    await expect(one('not-an-image.jpg', images)).rejects.toMatchObject({ code: 'IMAGE_UNSUPPORTED', message: expect.stringMatching(/JPEG, PNG or WebP/) });
-    await expect(engine.analyze({ kind: 'rgba', frame: { width: 10, height: 10, rgba: new Uint8Array(5) } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(one('not-an-image.jpg', images)).rejects.toMatchObject({
+      code: 'IMAGE_UNSUPPORTED',
+      message: expect.stringMatching(/JPEG, PNG or WebP/),
+    });
+    await expect(
+      engine.analyze({ kind: 'rgba', frame: { width: 10, height: 10, rgba: new Uint8Array(5) } }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     // the engine still works after errors
     expect((await one('Al_Gore_0001.jpg')).faces).toHaveLength(1);
   });

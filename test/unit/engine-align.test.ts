@@ -1,13 +1,30 @@
 import { describe, expect, it } from 'vitest';
-import { applyAffine, canonicalPoints, invertAffine, mirror, similarityTo, warpAffine, ARCFACE_112 } from '../../src/main/engine/align';
+import {
+  applyAffine,
+  canonicalPoints,
+  invertAffine,
+  mirror,
+  similarityTo,
+  warpAffine,
+  ARCFACE_112,
+} from '../../src/main/engine/align';
 import { centredFaceLandmarks } from '../../src/main/engine/fallback';
 import type { Point } from '../../src/shared/face';
 
 describe('similarity transform', () => {
   it('recovers a known rotation + scale + shift', () => {
-    const angle = 0.3, s = 2.5, tx = 40, ty = -7;
+    const angle = 0.3,
+      s = 2.5,
+      tx = 40,
+      ty = -7;
     const dst = ARCFACE_112.map((p) => [...p] as Point);
-    const src = dst.map(([u, v]) => [s * (Math.cos(angle) * u - Math.sin(angle) * v) + tx, s * (Math.sin(angle) * u + Math.cos(angle) * v) + ty] as Point);
+    const src = dst.map(
+      ([u, v]) =>
+        [
+          s * (Math.cos(angle) * u - Math.sin(angle) * v) + tx,
+          s * (Math.sin(angle) * u + Math.cos(angle) * v) + ty,
+        ] as Point,
+    );
     const m = similarityTo(dst, src);
     dst.forEach((p, i) => {
       const q = applyAffine(m, p);
@@ -38,8 +55,10 @@ describe('warp', () => {
     expect(Array.from(m.subarray(0, 3))).toEqual(Array.from(out.subarray(9, 12)));
   });
   it('averages when shrinking, so a fine checkerboard turns grey instead of aliasing', () => {
-    const W = 64, data = new Uint8Array(W * W * 3);
-    for (let y = 0; y < W; y++) for (let x = 0; x < W; x++) data.fill((x + y) % 2 ? 255 : 0, (y * W + x) * 3, (y * W + x) * 3 + 3);
+    const W = 64,
+      data = new Uint8Array(W * W * 3);
+    for (let y = 0; y < W; y++)
+      for (let x = 0; x < W; x++) data.fill((x + y) % 2 ? 255 : 0, (y * W + x) * 3, (y * W + x) * 3 + 3);
     const out = warpAffine({ width: W, height: W, data }, [4, 0, 1.5, 0, 4, 1.5], 16, 16);
     for (const v of out) expect(Math.abs(v - 127.5)).toBeLessThan(20);
   });

@@ -14,7 +14,9 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe('model manifest and checksums', () => {
   it('finds the models folder and every listed file matches', () => {
     const m = readManifest(real);
-    expect(m.models.map((x) => x.role)).toEqual(expect.arrayContaining(['detector', 'landmarks', 'encoder', 'liveness']));
+    expect(m.models.map((x) => x.role)).toEqual(
+      expect.arrayContaining(['detector', 'landmarks', 'encoder', 'liveness']),
+    );
     for (const model of m.models) for (const f of model.files) expect(readVerified(real, f).length).toBe(f.bytes);
   });
 
@@ -25,13 +27,18 @@ describe('model manifest and checksums', () => {
     bytes[1000] ^= 0xff; // same size, one byte changed
     writeFileSync(target, bytes);
     const engine = createInProcessEngine({ modelsDir: tmp, backend: 'cpu' });
-    await expect(engine.start()).rejects.toMatchObject({ code: 'MODEL_CHECKSUM', message: expect.stringMatching(/facemesh-detection-short\.bin/) });
+    await expect(engine.start()).rejects.toMatchObject({
+      code: 'MODEL_CHECKSUM',
+      message: expect.stringMatching(/facemesh-detection-short\.bin/),
+    });
     expect(engine.status().state).toBe('failed');
     expect(engine.status().error?.code).toBe('MODEL_CHECKSUM');
   });
 
   it('reports a missing model file as MODEL_MISSING', () => {
     const m = readManifest(real);
-    expect(() => readVerified(tmp, { ...m.models[0].files[0], file: 'nope.bin' })).toThrow(expect.objectContaining({ code: 'MODEL_MISSING' }));
+    expect(() => readVerified(tmp, { ...m.models[0].files[0], file: 'nope.bin' })).toThrow(
+      expect.objectContaining({ code: 'MODEL_MISSING' }),
+    );
   });
 });

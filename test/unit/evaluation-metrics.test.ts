@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { auc, bestThreshold, fnirAtFpir, percentile, rank1, tarAtFar, tenFold, thresholdAtRate } from '../../src/main/evaluation/metrics';
+import {
+  auc,
+  bestThreshold,
+  fnirAtFpir,
+  percentile,
+  rank1,
+  tarAtFar,
+  tenFold,
+  thresholdAtRate,
+} from '../../src/main/evaluation/metrics';
 import { parseIdentList, parsePairs } from '../../src/main/evaluation/pairs';
 
 describe('bestThreshold', () => {
@@ -33,8 +42,15 @@ describe('tenFold', () => {
     expect(r.std).toBeCloseTo(0.25);
   });
   it('gives 100% on a separable 10-fold set', () => {
-    const scores: number[] = [], same: boolean[] = [], fold: number[] = [];
-    for (let f = 0; f < 10; f++) for (let i = 0; i < 10; i++) { scores.push(i < 5 ? 0.7 + i * 0.01 : 0.2 + i * 0.01); same.push(i < 5); fold.push(f); }
+    const scores: number[] = [],
+      same: boolean[] = [],
+      fold: number[] = [];
+    for (let f = 0; f < 10; f++)
+      for (let i = 0; i < 10; i++) {
+        scores.push(i < 5 ? 0.7 + i * 0.01 : 0.2 + i * 0.01);
+        same.push(i < 5);
+        fold.push(f);
+      }
     const r = tenFold(scores, same, fold);
     expect(r.accuracy).toBe(1);
     expect(r.std).toBe(0);
@@ -101,7 +117,16 @@ describe('pairs and list parsing', () => {
     for (let f = 0; f < 2; f++) lines.push(`P ${f} ${f + 1}`, `P ${f + 2} ${f + 3}`, `P 1 Q ${f}`, `P 2 Q ${f + 5}`);
     const { pairs, folds } = parsePairs(lines.join('\n'), 'D');
     expect(folds).toBe(2);
-    expect(pairs.map((p) => [p.same, p.fold])).toEqual([[true, 0], [true, 0], [false, 0], [false, 0], [true, 1], [true, 1], [false, 1], [false, 1]]);
+    expect(pairs.map((p) => [p.same, p.fold])).toEqual([
+      [true, 0],
+      [true, 0],
+      [false, 0],
+      [false, 0],
+      [true, 1],
+      [true, 1],
+      [false, 1],
+      [false, 1],
+    ]);
   });
   it('rejects a short file', () => {
     expect(() => parsePairs('5\nA 1 2', '/x')).toThrow(/promises/);

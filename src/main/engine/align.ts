@@ -20,26 +20,43 @@ export const ARCFACE_112: readonly Point[] = [
  * (encoders trained on looser crops, e.g. dlib's 150 px chips with padding); dy moves the face down.
  */
 export function canonicalPoints(size: number, zoom = 1, dy = 0): Point[] {
-  return ARCFACE_112.map(([x, y]) => [((x / 112 - 0.5) * zoom + 0.5) * size, ((y / 112 - 0.5) * zoom + 0.5 + dy) * size]);
+  return ARCFACE_112.map(([x, y]) => [
+    ((x / 112 - 0.5) * zoom + 0.5) * size,
+    ((y / 112 - 0.5) * zoom + 0.5 + dy) * size,
+  ]);
 }
 
 /** Least-squares similarity (scale, rotation, translation) taking dst points to src points. */
 export function similarityTo(dst: readonly Point[], src: readonly Point[]): Affine {
   const n = dst.length;
-  let mux = 0, muy = 0, mx = 0, my = 0;
+  let mux = 0,
+    muy = 0,
+    mx = 0,
+    my = 0;
   for (let i = 0; i < n; i++) {
-    mux += dst[i][0]; muy += dst[i][1]; mx += src[i][0]; my += src[i][1];
+    mux += dst[i][0];
+    muy += dst[i][1];
+    mx += src[i][0];
+    my += src[i][1];
   }
-  mux /= n; muy /= n; mx /= n; my /= n;
-  let sxx = 0, sxy = 0, norm = 0;
+  mux /= n;
+  muy /= n;
+  mx /= n;
+  my /= n;
+  let sxx = 0,
+    sxy = 0,
+    norm = 0;
   for (let i = 0; i < n; i++) {
-    const u = dst[i][0] - mux, v = dst[i][1] - muy;
-    const x = src[i][0] - mx, y = src[i][1] - my;
+    const u = dst[i][0] - mux,
+      v = dst[i][1] - muy;
+    const x = src[i][0] - mx,
+      y = src[i][1] - my;
     sxx += u * x + v * y;
     sxy += u * y - v * x;
     norm += u * u + v * v;
   }
-  const a = sxx / norm, b = sxy / norm; // x = a*u - b*v + tx ; y = b*u + a*v + ty
+  const a = sxx / norm,
+    b = sxy / norm; // x = a*u - b*v + tx ; y = b*u + a*v + ty
   return [a, -b, mx - a * mux + b * muy, b, a, my - b * mux - a * muy];
 }
 
@@ -50,14 +67,18 @@ export function applyAffine(m: Affine, p: Point): Point {
 export function invertAffine(m: Affine): Affine {
   const [a, b, c, d, e, f] = m;
   const det = a * e - b * d;
-  const ia = e / det, ib = -b / det, id = -d / det, ie = a / det;
+  const ia = e / det,
+    ib = -b / det,
+    id = -d / det,
+    ie = a / det;
   return [ia, ib, -(ia * c + ib * f), id, ie, -(id * c + ie * f)];
 }
 
 /** Rotation by angle (radians) and uniform scale about a centre, as an output->source map for a size x size crop. */
 export function rotatedCrop(cx: number, cy: number, side: number, angle: number, size: number): Affine {
   const s = side / size;
-  const cos = Math.cos(angle) * s, sin = Math.sin(angle) * s;
+  const cos = Math.cos(angle) * s,
+    sin = Math.sin(angle) * s;
   // u,v relative to crop centre, rotated by angle, scaled to source pixels
   const h = size / 2;
   return [cos, -sin, cx - cos * h + sin * h, sin, cos, cy - sin * h - cos * h];
@@ -75,15 +96,22 @@ export function warpAffine(img: RgbImage, m: Affine, outW: number, outH: number,
   const inv = 1 / (k * k);
   for (let v = 0; v < outH; v++) {
     for (let u = 0; u < outW; u++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let sy = 0; sy < k; sy++) {
         for (let sx = 0; sx < k; sx++) {
-          const uu = u + (sx + 0.5) / k - 0.5, vv = v + (sy + 0.5) / k - 0.5;
+          const uu = u + (sx + 0.5) / k - 0.5,
+            vv = v + (sy + 0.5) / k - 0.5;
           const x = m[0] * uu + m[1] * vv + m[2];
           const y = m[3] * uu + m[4] * vv + m[5];
-          const x0 = Math.floor(x), y0 = Math.floor(y);
-          const fx = x - x0, fy = y - y0;
-          let pr = 0, pg = 0, pb = 0;
+          const x0 = Math.floor(x),
+            y0 = Math.floor(y);
+          const fx = x - x0,
+            fy = y - y0;
+          let pr = 0,
+            pg = 0,
+            pb = 0;
           for (let j = 0; j < 2; j++) {
             const yy = y0 + j;
             const wy = j ? fy : 1 - fy;
@@ -91,18 +119,26 @@ export function warpAffine(img: RgbImage, m: Affine, outW: number, outH: number,
               const xx = x0 + i;
               const w = wy * (i ? fx : 1 - fx);
               if (xx < 0 || yy < 0 || xx >= W || yy >= H) {
-                pr += w * fill; pg += w * fill; pb += w * fill;
+                pr += w * fill;
+                pg += w * fill;
+                pb += w * fill;
               } else {
                 const o = (yy * W + xx) * 3;
-                pr += w * data[o]; pg += w * data[o + 1]; pb += w * data[o + 2];
+                pr += w * data[o];
+                pg += w * data[o + 1];
+                pb += w * data[o + 2];
               }
             }
           }
-          r += pr; g += pg; b += pb;
+          r += pr;
+          g += pg;
+          b += pb;
         }
       }
       const o = (v * outW + u) * 3;
-      out[o] = r * inv; out[o + 1] = g * inv; out[o + 2] = b * inv;
+      out[o] = r * inv;
+      out[o + 1] = g * inv;
+      out[o + 2] = b * inv;
     }
   }
   return out;
@@ -113,7 +149,8 @@ export function warpAffine(img: RgbImage, m: Affine, outW: number, outH: number,
  * detector input), so the bilinear warp after it never skips source pixels.
  */
 export function boxShrink(img: RgbImage, f: number): RgbImage {
-  const w = Math.floor(img.width / f), h = Math.floor(img.height / f);
+  const w = Math.floor(img.width / f),
+    h = Math.floor(img.height / f);
   const out = new Uint8Array(w * h * 3);
   const acc = new Uint32Array(w * 3);
   const inv = 1 / (f * f);
@@ -121,11 +158,19 @@ export function boxShrink(img: RgbImage, f: number): RgbImage {
   for (let y = 0; y < h; y++) {
     acc.fill(0);
     for (let dy = 0; dy < f; dy++) {
-      let o = ((y * f + dy) * W) * 3;
+      let o = (y * f + dy) * W * 3;
       for (let x = 0; x < w; x++) {
-        let r = 0, g = 0, b = 0;
-        for (let dx = 0; dx < f; dx++, o += 3) { r += data[o]; g += data[o + 1]; b += data[o + 2]; }
-        acc[x * 3] += r; acc[x * 3 + 1] += g; acc[x * 3 + 2] += b;
+        let r = 0,
+          g = 0,
+          b = 0;
+        for (let dx = 0; dx < f; dx++, o += 3) {
+          r += data[o];
+          g += data[o + 1];
+          b += data[o + 2];
+        }
+        acc[x * 3] += r;
+        acc[x * 3 + 1] += g;
+        acc[x * 3 + 2] += b;
       }
     }
     const row = y * w * 3;
@@ -139,8 +184,11 @@ export function mirror(crop: Float32Array, w: number, h: number): Float32Array {
   const out = new Float32Array(crop.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
-      const s = (y * w + x) * 3, d = (y * w + (w - 1 - x)) * 3;
-      out[d] = crop[s]; out[d + 1] = crop[s + 1]; out[d + 2] = crop[s + 2];
+      const s = (y * w + x) * 3,
+        d = (y * w + (w - 1 - x)) * 3;
+      out[d] = crop[s];
+      out[d + 1] = crop[s + 1];
+      out[d + 2] = crop[s + 2];
     }
   }
   return out;

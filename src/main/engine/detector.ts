@@ -34,7 +34,8 @@ function anchorsFor(size: number): Float32Array {
   const out: number[] = [];
   for (const { stride, n } of spec) {
     const grid = Math.ceil(size / stride);
-    for (let y = 0; y < grid; y++) for (let x = 0; x < grid; x++) for (let k = 0; k < n; k++) out.push(stride * (x + 0.5), stride * (y + 0.5));
+    for (let y = 0; y < grid; y++)
+      for (let x = 0; x < grid; x++) for (let k = 0; k < n; k++) out.push(stride * (x + 0.5), stride * (y + 0.5));
   }
   return new Float32Array(out);
 }
@@ -54,8 +55,10 @@ export function unload(): void {
 }
 
 function iou(a: Box, b: Box): number {
-  const x1 = Math.max(a.x, b.x), y1 = Math.max(a.y, b.y);
-  const x2 = Math.min(a.x + a.width, b.x + b.width), y2 = Math.min(a.y + a.height, b.y + b.height);
+  const x1 = Math.max(a.x, b.x),
+    y1 = Math.max(a.y, b.y);
+  const x2 = Math.min(a.x + a.width, b.x + b.width),
+    y2 = Math.min(a.y + a.height, b.y + b.height);
   const inter = Math.max(0, x2 - x1) * Math.max(0, y2 - y1);
   return inter / (a.width * a.height + b.width * b.height - inter);
 }
@@ -73,13 +76,17 @@ function rawOutput(net: Net, input: tf.Tensor4D): Float32Array {
   });
 }
 
-export async function predict(img: RgbImage, opts: { id?: string; minScore?: number; maxFaces?: number } = {}): Promise<Detection[]> {
+export async function predict(
+  img: RgbImage,
+  opts: { id?: string; minScore?: number; maxFaces?: number } = {},
+): Promise<Detection[]> {
   const net = nets.get(opts.id ?? DETECTOR_ID);
   if (!net) throw new Error(`detector ${opts.id ?? DETECTOR_ID} not loaded`);
   const { size, anchors } = net;
   const side = Math.max(img.width, img.height);
   const s = side / size;
-  const ox = (img.width - side) / 2, oy = (img.height - side) / 2;
+  const ox = (img.width - side) / 2,
+    oy = (img.height - side) / 2;
   // Shrink by an integer factor first (box average), then the residual < 2x bilinear warp.
   const f = Math.floor(s);
   const src = f >= 2 ? boxShrink(img, f) : img;
@@ -104,8 +111,12 @@ export async function predict(img: RgbImage, opts: { id?: string; minScore?: num
     const logit = Math.max(-80, Math.min(80, raw[r]));
     const score = 1 / (1 + Math.exp(-logit));
     if (score < minScore) continue;
-    const ax = anchors[i * 2], ay = anchors[i * 2 + 1];
-    const cx = raw[r + 1] + ax, cy = raw[r + 2] + ay, w = raw[r + 3], h = raw[r + 4];
+    const ax = anchors[i * 2],
+      ay = anchors[i * 2 + 1];
+    const cx = raw[r + 1] + ax,
+      cy = raw[r + 2] + ay,
+      w = raw[r + 3],
+      h = raw[r + 4];
     const [x0, y0] = toImg(cx - w / 2, cy - h / 2);
     const keypoints: Point[] = [];
     for (let k = 0; k < 6; k++) keypoints.push(toImg(raw[r + 5 + k * 2] + ax, raw[r + 6 + k * 2] + ay));
@@ -118,13 +129,24 @@ export async function predict(img: RgbImage, opts: { id?: string; minScore?: num
   for (let i = 0; i < cands.length; i++) {
     if (used[i]) continue;
     const group = [cands[i]];
-    for (let j = i + 1; j < cands.length; j++) if (!used[j] && iou(cands[i].box, cands[j].box) > IOU_THRESHOLD) { used[j] = true; group.push(cands[j]); }
+    for (let j = i + 1; j < cands.length; j++)
+      if (!used[j] && iou(cands[i].box, cands[j].box) > IOU_THRESHOLD) {
+        used[j] = true;
+        group.push(cands[j]);
+      }
     const wsum = group.reduce((acc, g) => acc + g.score, 0);
     const avg = (f: (d: Detection) => number) => group.reduce((acc, g) => acc + f(g) * g.score, 0) / wsum;
     out.push({
       score: cands[i].score,
-      box: { x: avg((d) => d.box.x), y: avg((d) => d.box.y), width: avg((d) => d.box.width), height: avg((d) => d.box.height) },
-      keypoints: cands[i].keypoints.map((_, k) => [avg((d) => d.keypoints[k][0]), avg((d) => d.keypoints[k][1])] as Point),
+      box: {
+        x: avg((d) => d.box.x),
+        y: avg((d) => d.box.y),
+        width: avg((d) => d.box.width),
+        height: avg((d) => d.box.height),
+      },
+      keypoints: cands[i].keypoints.map(
+        (_, k) => [avg((d) => d.keypoints[k][0]), avg((d) => d.keypoints[k][1])] as Point,
+      ),
     });
   }
   out.sort((a, b) => b.box.width * b.box.height - a.box.width * a.box.height);

@@ -10,7 +10,16 @@ import * as encoder from './encoder';
 import { decodeFile, decodeImage, fromRgba, type RgbImage } from './image';
 import { modelFile } from './models';
 import { resolveModelsDir } from './paths';
-import { analyzeImage, DEFAULT_ENCODER, ENCODER_CONFIGS, embeddingSize, embedFaces, locateFaces, DEFAULT_OPTIONS, type EncoderConfig } from './pipeline';
+import {
+  analyzeImage,
+  DEFAULT_ENCODER,
+  ENCODER_CONFIGS,
+  embeddingSize,
+  embedFaces,
+  locateFaces,
+  DEFAULT_OPTIONS,
+  type EncoderConfig,
+} from './pipeline';
 import { centredFaceLandmarks } from './fallback';
 import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
 
@@ -29,7 +38,18 @@ export interface EvalEmbedding {
 }
 
 export class InProcessEngine implements FaceEngine {
-  private st: EngineStatus = { state: 'stopped', backend: null, encoderId: null, embeddingSize: null, defaultThreshold: null, models: [], loadMs: null, queueDepth: 0, restarts: 0, error: null };
+  private st: EngineStatus = {
+    state: 'stopped',
+    backend: null,
+    encoderId: null,
+    embeddingSize: null,
+    defaultThreshold: null,
+    models: [],
+    loadMs: null,
+    queueDepth: 0,
+    restarts: 0,
+    error: null,
+  };
   private starting: Promise<EngineStatus> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   readonly encoderConfig: EncoderConfig;
@@ -37,7 +57,11 @@ export class InProcessEngine implements FaceEngine {
   constructor(private readonly opts: InProcessOptions = {}) {
     // PRESENCE_ENCODER picks another embedding space for evaluation runs (bench/RESULTS.md); the app uses the default.
     const fromEnv = process.env.PRESENCE_ENCODER ? ENCODER_CONFIGS[process.env.PRESENCE_ENCODER] : undefined;
-    if (process.env.PRESENCE_ENCODER && !fromEnv) throw new AppError('INVALID_INPUT', `Unknown encoder "${process.env.PRESENCE_ENCODER}": use one of ${Object.keys(ENCODER_CONFIGS).join(', ')}.`);
+    if (process.env.PRESENCE_ENCODER && !fromEnv)
+      throw new AppError(
+        'INVALID_INPUT',
+        `Unknown encoder "${process.env.PRESENCE_ENCODER}": use one of ${Object.keys(ENCODER_CONFIGS).join(', ')}.`,
+      );
     this.encoderConfig = opts.encoder ?? fromEnv ?? DEFAULT_ENCODER;
   }
 
@@ -47,7 +71,9 @@ export class InProcessEngine implements FaceEngine {
 
   start(): Promise<EngineStatus> {
     if (this.st.state === 'ready') return Promise.resolve(this.status());
-    this.starting ??= this.doStart().finally(() => { this.starting = null; });
+    this.starting ??= this.doStart().finally(() => {
+      this.starting = null;
+    });
     return this.starting;
   }
 
@@ -56,7 +82,11 @@ export class InProcessEngine implements FaceEngine {
     this.st = { ...this.st, state: 'starting', error: null };
     try {
       const dir = resolveModelsDir(this.opts.modelsDir);
-      if (!dir) throw new AppError('MODEL_MISSING', 'The models folder was not found: reinstall Presence, or set PRESENCE_MODELS_DIR.');
+      if (!dir)
+        throw new AppError(
+          'MODEL_MISSING',
+          'The models folder was not found: reinstall Presence, or set PRESENCE_MODELS_DIR.',
+        );
       const backend = await initBackend(this.opts.backend);
       const models: EngineModelInfo[] = [];
       const timed = async (id: string, role: EngineModelInfo['role'], f: () => unknown) => {
@@ -65,7 +95,9 @@ export class InProcessEngine implements FaceEngine {
         models.push({ id, role, file: modelFile(dir, id), loadMs: Math.round(performance.now() - s) });
       };
       await timed(detector.DETECTOR_ID, 'detector', () => detector.load(dir));
-      await timed(detector.SMALL_FACE_DETECTOR_ID, 'detector', () => detector.load(dir, detector.SMALL_FACE_DETECTOR_ID));
+      await timed(detector.SMALL_FACE_DETECTOR_ID, 'detector', () =>
+        detector.load(dir, detector.SMALL_FACE_DETECTOR_ID),
+      );
       await timed(landmarks.LANDMARKS_ID, 'landmarks', () => landmarks.load(dir));
       await timed(liveness.LIVENESS_ID, 'liveness', () => liveness.load(dir));
       for (const p of this.encoderConfig.parts) await timed(p.encoder, 'encoder', () => encoder.load(dir, p.encoder));
@@ -82,7 +114,12 @@ export class InProcessEngine implements FaceEngine {
         error: null,
       };
     } catch (e) {
-      const err = isAppError(e) ? e : new AppError('ENGINE_FAILED', `The face engine could not start: ${e instanceof Error ? e.message : String(e)}`);
+      const err = isAppError(e)
+        ? e
+        : new AppError(
+            'ENGINE_FAILED',
+            `The face engine could not start: ${e instanceof Error ? e.message : String(e)}`,
+          );
       this.st = { ...this.st, state: 'failed', error: { code: err.code, message: err.message } };
       throw err;
     }
@@ -97,13 +134,21 @@ export class InProcessEngine implements FaceEngine {
     const img: RgbImage = { width: 128, height: 128, data: new Uint8Array(128 * 128 * 3).fill(128) };
     const five = centredFaceLandmarks(128, 128);
     await detector.predict(img);
-    await landmarks.predict(img, { box: { x: 32, y: 32, width: 64, height: 64 }, score: 1, keypoints: five.concat([five[0], five[1]]) });
+    await landmarks.predict(img, {
+      box: { x: 32, y: 32, width: 64, height: 64 },
+      score: 1,
+      keypoints: five.concat([five[0], five[1]]),
+    });
     liveness.predict(new Float32Array(liveness.LIVENESS_SIZE ** 2 * 3), 1);
-    embedFaces(img, [five], this.encoderConfig);
+    embedFaces(img, [{ five }], this.encoderConfig);
   }
 
   private ready(): void {
-    if (this.st.state !== 'ready') throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first (or check engine status for the error).');
+    if (this.st.state !== 'ready')
+      throw new AppError(
+        'ENGINE_UNAVAILABLE',
+        'The face engine is not running: start it first (or check engine status for the error).',
+      );
   }
 
   /** Runs f after every earlier call finished; queueDepth counts calls waiting or running. */
@@ -111,7 +156,9 @@ export class InProcessEngine implements FaceEngine {
     this.st.queueDepth++;
     const run = this.chain.then(f, f);
     this.chain = run.catch(() => undefined);
-    return run.finally(() => { this.st.queueDepth--; });
+    return run.finally(() => {
+      this.st.queueDepth--;
+    });
   }
 
   private async decode(input: AnalyzeInput): Promise<RgbImage> {
@@ -130,7 +177,10 @@ export class InProcessEngine implements FaceEngine {
         return await analyzeImage(img, this.encoderConfig, stripUndefined(options), decodeMs);
       } catch (e) {
         if (isAppError(e)) throw e;
-        throw new AppError('ENGINE_FAILED', `The face engine failed on this image: ${e instanceof Error ? e.message : String(e)}`);
+        throw new AppError(
+          'ENGINE_FAILED',
+          `The face engine failed on this image: ${e instanceof Error ? e.message : String(e)}`,
+        );
       }
     });
   }
@@ -146,8 +196,8 @@ export class InProcessEngine implements FaceEngine {
       const img = await this.decode(input);
       const faces = await locateFaces(img, { ...DEFAULT_OPTIONS, maxFaces: 1 }, { totalMs: 0 });
       const found = faces.length > 0;
-      const five = found ? faces[0].five : centredFaceLandmarks(img.width, img.height);
-      const [embedding] = embedFaces(img, [five], this.encoderConfig);
+      const points = found ? faces[0] : { five: centredFaceLandmarks(img.width, img.height) };
+      const [embedding] = embedFaces(img, [points], this.encoderConfig);
       return { embedding, found, ms: performance.now() - t0 };
     });
   }

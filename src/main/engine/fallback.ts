@@ -14,6 +14,7 @@ const CENTRED_FIVE: readonly Point[] = [
 
 export function centredFaceLandmarks(width: number, height: number): Point[] {
   const side = Math.min(width, height);
-  const ox = (width - side) / 2, oy = (height - side) / 2;
+  const ox = (width - side) / 2,
+    oy = (height - side) / 2;
   return CENTRED_FIVE.map(([x, y]) => [ox + x * side, oy + y * side]);
 }

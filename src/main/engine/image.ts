@@ -20,8 +20,17 @@ const SUPPORTED = new Set(['jpeg', 'png', 'webp']);
 
 export function fromRgba(frame: RgbaFrame): RgbImage {
   const { width, height, rgba } = frame;
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0 || rgba.length !== width * height * 4) {
-    throw new AppError('INVALID_INPUT', `The camera frame is malformed (${width}x${height}, ${rgba.length} bytes): expected width*height*4 RGBA bytes.`);
+  if (
+    !Number.isInteger(width) ||
+    !Number.isInteger(height) ||
+    width <= 0 ||
+    height <= 0 ||
+    rgba.length !== width * height * 4
+  ) {
+    throw new AppError(
+      'INVALID_INPUT',
+      `The camera frame is malformed (${width}x${height}, ${rgba.length} bytes): expected width*height*4 RGBA bytes.`,
+    );
   }
   const data = new Uint8Array(width * height * 3);
   for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
@@ -34,16 +43,27 @@ export function fromRgba(frame: RgbaFrame): RgbImage {
 
 export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promise<RgbImage> {
   if (bytes.length > MAX_FILE_BYTES) {
-    throw new AppError('IMAGE_TOO_LARGE', `${name} is ${(bytes.length / 1e6).toFixed(0)} MB: use a photo under ${MAX_FILE_BYTES / 1024 / 1024} MB.`);
+    throw new AppError(
+      'IMAGE_TOO_LARGE',
+      `${name} is ${(bytes.length / 1e6).toFixed(0)} MB: use a photo under ${MAX_FILE_BYTES / 1024 / 1024} MB.`,
+    );
   }
   let format: string | undefined;
   try {
     format = (await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()).format;
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    if (/unsupported image format/i.test(msg)) throw new AppError('IMAGE_UNSUPPORTED', `${name} is not a JPEG, PNG or WebP image: save it in one of those formats.`);
-    if (/pixel limit/i.test(msg)) throw new AppError('IMAGE_TOO_LARGE', `${name} has too many pixels: use a photo under 100 megapixels.`);
-    throw new AppError('IMAGE_CORRUPT', `${name} could not be read (the file is damaged or truncated): take or export the photo again.`);
+    if (/unsupported image format/i.test(msg))
+      throw new AppError(
+        'IMAGE_UNSUPPORTED',
+        `${name} is not a JPEG, PNG or WebP image: save it in one of those formats.`,
+      );
+    if (/pixel limit/i.test(msg))
+      throw new AppError('IMAGE_TOO_LARGE', `${name} has too many pixels: use a photo under 100 megapixels.`);
+    throw new AppError(
+      'IMAGE_CORRUPT',
+      `${name} could not be read (the file is damaged or truncated): take or export the photo again.`,
+    );
   }
   if (!format || !SUPPORTED.has(format)) {
     throw new AppError('IMAGE_UNSUPPORTED', `${name} is a ${format ?? 'unknown'} file: use a JPEG, PNG or WebP photo.`);
@@ -56,7 +76,12 @@ export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promis
       .removeAlpha()
       .raw()
       .toBuffer({ resolveWithObject: true });
-    if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
+    if (info.channels === 3)
+      return {
+        width: info.width,
+        height: info.height,
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+      };
     const out = new Uint8Array(info.width * info.height * 3);
     for (let i = 0; i < info.width * info.height; i++) {
       const v = data[i * info.channels];
@@ -66,8 +91,12 @@ export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promis
   } catch (e) {
     if (e instanceof AppError) throw e;
     const msg = e instanceof Error ? e.message : String(e);
-    if (/pixel limit/i.test(msg)) throw new AppError('IMAGE_TOO_LARGE', `${name} has too many pixels: use a photo under 100 megapixels.`);
-    throw new AppError('IMAGE_CORRUPT', `${name} could not be decoded (the file is damaged or truncated): take or export the photo again.`);
+    if (/pixel limit/i.test(msg))
+      throw new AppError('IMAGE_TOO_LARGE', `${name} has too many pixels: use a photo under 100 megapixels.`);
+    throw new AppError(
+      'IMAGE_CORRUPT',
+      `${name} could not be decoded (the file is damaged or truncated): take or export the photo again.`,
+    );
   }
 }
 
@@ -76,13 +105,18 @@ export async function decodeFile(filePath: string): Promise<RgbImage> {
   try {
     bytes = await readFile(filePath);
   } catch {
-    throw new AppError('NOT_FOUND', `The photo ${filePath} could not be opened: check that the file exists and is readable.`);
+    throw new AppError(
+      'NOT_FOUND',
+      `The photo ${filePath} could not be opened: check that the file exists and is readable.`,
+    );
   }
   return decodeImage(bytes, filePath);
 }
 
 /** JPEG of packed RGB pixels (aligned face thumbnails). */
 export async function encodeJpeg(rgb: Uint8Array, width: number, height: number, quality = 85): Promise<Uint8Array> {
-  const buf = await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality }).toBuffer();
+  const buf = await sharp(rgb, { raw: { width, height, channels: 3 } })
+    .jpeg({ quality })
+    .toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
 }

@@ -17,6 +17,10 @@ export function createInProcessEngine(opts?: { modelsDir?: string; backend?: Eng
   return new InProcessEngine(opts);
 }
 
-export function createWorkerEngine(opts?: { workerPath?: string; modelsDir?: string; backend?: EngineBackend }): FaceEngine {
+export function createWorkerEngine(opts?: {
+  workerPath?: string;
+  modelsDir?: string;
+  backend?: EngineBackend;
+}): FaceEngine {
   return new WorkerEngine(opts);
 }

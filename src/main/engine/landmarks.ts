@@ -28,6 +28,64 @@ const CHEEK_LEFT = 454;
 const FOREHEAD = 10;
 const CHIN = 152;
 
+/**
+ * Face Mesh points matching dlib's 68-point landmarks 17..67 (brows, nose, eyes, mouth; not the jaw):
+ * the points dlib itself aligns its face chips on.
+ */
+export const DLIB51_FROM_MESH = [
+  70,
+  63,
+  105,
+  66,
+  107,
+  336,
+  296,
+  334,
+  293,
+  300, // brows 17-26
+  168,
+  197,
+  5,
+  4,
+  75,
+  97,
+  2,
+  326,
+  305, // nose 27-35
+  33,
+  160,
+  158,
+  133,
+  153,
+  144, // right eye 36-41
+  362,
+  385,
+  387,
+  263,
+  373,
+  380, // left eye 42-47
+  61,
+  39,
+  37,
+  0,
+  267,
+  269,
+  291,
+  405,
+  314,
+  17,
+  84,
+  181, // outer lips 48-59
+  78,
+  82,
+  13,
+  312,
+  308,
+  317,
+  14,
+  87, // inner lips 60-67
+];
+
 let model: GraphModel | null = null;
 
 export async function load(modelsDir: string): Promise<GraphModel> {
@@ -42,6 +100,8 @@ export function unload(): void {
 export interface Landmarks {
   /** right eye, left eye, nose tip, right mouth corner, left mouth corner (image coordinates). */
   five: Point[];
+  /** dlib's landmarks 17..67 (image coordinates), for the dlib encoder's own alignment. */
+  dlib51: Point[];
   /** Mesh confidence 0..1. */
   score: number;
   /** Degrees. yaw > 0: the person turns to their left; pitch > 0: chin up; roll > 0: head tilts clockwise in the image. */
@@ -51,8 +111,14 @@ export interface Landmarks {
 }
 
 function mean(pts: Float32Array, idx: number[]): [number, number, number] {
-  let x = 0, y = 0, z = 0;
-  for (const i of idx) { x += pts[i * 3]; y += pts[i * 3 + 1]; z += pts[i * 3 + 2]; }
+  let x = 0,
+    y = 0,
+    z = 0;
+  for (const i of idx) {
+    x += pts[i * 3];
+    y += pts[i * 3 + 1];
+    z += pts[i * 3 + 2];
+  }
   return [x / idx.length, y / idx.length, z / idx.length];
 }
 
@@ -60,7 +126,8 @@ function mean(pts: Float32Array, idx: number[]): [number, number, number] {
 export function meshCrop(det: Detection): Affine {
   const [re, le] = det.keypoints;
   const angle = Math.atan2(le[1] - re[1], le[0] - re[0]);
-  const cx = det.box.x + det.box.width / 2, cy = det.box.y + det.box.height / 2;
+  const cx = det.box.x + det.box.width / 2,
+    cy = det.box.y + det.box.height / 2;
   return rotatedCrop(cx, cy, Math.max(det.box.width, det.box.height) * CROP_SCALE, angle, SIZE);
 }
 
@@ -76,15 +143,20 @@ export async function predict(img: RgbImage, det: Detection): Promise<Landmarks>
     return [pts.dataSync() as Float32Array, conf.dataSync()[0]];
   });
   const toImg = (p: [number, number, number]): Point => applyAffine(m, [p[0], p[1]]);
-  const re = mean(mesh, RIGHT_EYE), le = mean(mesh, LEFT_EYE);
+  const re = mean(mesh, RIGHT_EYE),
+    le = mean(mesh, LEFT_EYE);
   const five = [re, le, mean(mesh, [NOSE_TIP]), mean(mesh, [MOUTH_RIGHT]), mean(mesh, [MOUTH_LEFT])].map(toImg);
+  const dlib51 = DLIB51_FROM_MESH.map((i) => toImg(mean(mesh, [i])));
   // Pose from the mesh's depth: the crop is already roll-corrected, so yaw/pitch are about upright axes.
-  const cr = mean(mesh, [CHEEK_RIGHT]), cl = mean(mesh, [CHEEK_LEFT]);
-  const fh = mean(mesh, [FOREHEAD]), ch = mean(mesh, [CHIN]);
+  const cr = mean(mesh, [CHEEK_RIGHT]),
+    cl = mean(mesh, [CHEEK_LEFT]);
+  const fh = mean(mesh, [FOREHEAD]),
+    ch = mean(mesh, [CHIN]);
   const yaw = (Math.atan2(cl[2] - cr[2], cl[0] - cr[0]) * 180) / Math.PI;
   const pitch = (Math.atan2(fh[2] - ch[2], ch[1] - fh[1]) * 180) / Math.PI;
-  const r5 = five[0], l5 = five[1];
+  const r5 = five[0],
+    l5 = five[1];
   const roll = (Math.atan2(l5[1] - r5[1], l5[0] - r5[0]) * 180) / Math.PI;
   const score = flag >= 0 && flag <= 1 ? flag : 1 / (1 + Math.exp(-flag));
-  return { five, score, yaw, pitch, roll };
+  return { five, dlib51, score, yaw, pitch, roll };
 }

@@ -29,7 +29,11 @@ export function readManifest(modelsDir: string): Manifest {
   const cached = manifests.get(modelsDir);
   if (cached) return cached;
   const p = path.join(modelsDir, 'models.json');
-  if (!existsSync(p)) throw new AppError('MODEL_MISSING', `The model manifest ${p} is missing: reinstall Presence or run "node scripts/fetch-models.mjs".`);
+  if (!existsSync(p))
+    throw new AppError(
+      'MODEL_MISSING',
+      `The model manifest ${p} is missing: reinstall Presence or run "node scripts/fetch-models.mjs".`,
+    );
   const m = JSON.parse(readFileSync(p, 'utf8')) as Manifest;
   manifests.set(modelsDir, m);
   return m;
@@ -37,22 +41,34 @@ export function readManifest(modelsDir: string): Manifest {
 
 export function manifestEntry(modelsDir: string, id: string): ManifestModel {
   const entry = readManifest(modelsDir).models.find((m) => m.id === id);
-  if (!entry) throw new AppError('MODEL_MISSING', `Model "${id}" is not listed in ${path.join(modelsDir, 'models.json')}: reinstall Presence.`);
+  if (!entry)
+    throw new AppError(
+      'MODEL_MISSING',
+      `Model "${id}" is not listed in ${path.join(modelsDir, 'models.json')}: reinstall Presence.`,
+    );
   return entry;
 }
 
 /** Reads one listed file and checks its size and sha256. */
 export function readVerified(modelsDir: string, f: ManifestFile): Buffer {
   const p = path.join(modelsDir, f.file);
-  if (!existsSync(p)) throw new AppError('MODEL_MISSING', `Model file ${p} is missing: reinstall Presence or run "node scripts/fetch-models.mjs".`);
+  if (!existsSync(p))
+    throw new AppError(
+      'MODEL_MISSING',
+      `Model file ${p} is missing: reinstall Presence or run "node scripts/fetch-models.mjs".`,
+    );
   const bytes = readFileSync(p);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (bytes.length !== f.bytes || sha !== f.sha256) {
-    throw new AppError('MODEL_CHECKSUM', `Model file ${f.file} does not match its checksum in models.json: it is damaged or was replaced. Reinstall Presence.`, {
-      file: f.file,
-      expected: f.sha256,
-      actual: sha,
-    });
+    throw new AppError(
+      'MODEL_CHECKSUM',
+      `Model file ${f.file} does not match its checksum in models.json: it is damaged or was replaced. Reinstall Presence.`,
+      {
+        file: f.file,
+        expected: f.sha256,
+        actual: sha,
+      },
+    );
   }
   return bytes;
 }
@@ -62,7 +78,11 @@ interface WeightsGroup {
   weights: tf.io.WeightsManifestEntry[];
 }
 
-function weightsFrom(modelsDir: string, entry: ManifestModel, groups: WeightsGroup[]): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+function weightsFrom(
+  modelsDir: string,
+  entry: ManifestModel,
+  groups: WeightsGroup[],
+): { specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
   const byName = new Map(entry.files.map((f) => [f.file, f]));
   const buffers: Buffer[] = [];
   const specs: tf.io.WeightsManifestEntry[] = [];
@@ -70,7 +90,11 @@ function weightsFrom(modelsDir: string, entry: ManifestModel, groups: WeightsGro
     specs.push(...g.weights);
     for (const shard of g.paths) {
       const f = byName.get(path.basename(shard));
-      if (!f) throw new AppError('MODEL_MISSING', `Weight shard ${shard} of model "${entry.id}" is not listed in models.json: reinstall Presence.`);
+      if (!f)
+        throw new AppError(
+          'MODEL_MISSING',
+          `Weight shard ${shard} of model "${entry.id}" is not listed in models.json: reinstall Presence.`,
+        );
       buffers.push(readVerified(modelsDir, f));
     }
   }

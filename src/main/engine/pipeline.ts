@@ -11,6 +11,8 @@ import { encodeJpeg, type RgbImage } from './image';
 
 export interface EncoderPart {
   encoder: string;
+  /** 'dlib51': fit dlib's own 51-point mean face (as dlib cuts its chips) instead of the five points. */
+  align?: 'five' | 'dlib51';
   /** Share of the fused vector's squared norm this encoder contributes. */
   weight: number;
 }
@@ -30,13 +32,32 @@ export interface EncoderConfig {
  */
 export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
   // cosine 0.907-0.917 at the 10-fold thresholds on LFW dev = distance 0.41-0.43
-  'dlib128-flip': { id: 'dlib128-flip', parts: [{ encoder: 'dlib128', weight: 1 }], flip: true, defaultThreshold: 0.43 },
+  'dlib128-a51-flip': {
+    id: 'dlib128-a51-flip',
+    parts: [{ encoder: 'dlib128', weight: 1, align: 'dlib51' }],
+    flip: true,
+    defaultThreshold: 0.43,
+  },
+  'dlib128-flip': {
+    id: 'dlib128-flip',
+    parts: [{ encoder: 'dlib128', weight: 1 }],
+    flip: true,
+    defaultThreshold: 0.43,
+  },
   dlib128: { id: 'dlib128', parts: [{ encoder: 'dlib128', weight: 1 }], flip: false, defaultThreshold: 0.45 },
   'faceres-flip': { id: 'faceres-flip', parts: [{ encoder: 'faceres', weight: 1 }], flip: true, defaultThreshold: 0.9 },
-  'mobileface-flip': { id: 'mobileface-flip', parts: [{ encoder: 'mobileface', weight: 1 }], flip: true, defaultThreshold: 0.9 },
+  'mobileface-flip': {
+    id: 'mobileface-flip',
+    parts: [{ encoder: 'mobileface', weight: 1 }],
+    flip: true,
+    defaultThreshold: 0.9,
+  },
   'fusion-dlib128+faceres-flip': {
     id: 'fusion-dlib128+faceres-flip',
-    parts: [{ encoder: 'dlib128', weight: 0.7 }, { encoder: 'faceres', weight: 0.3 }],
+    parts: [
+      { encoder: 'dlib128', weight: 0.7 },
+      { encoder: 'faceres', weight: 0.3 },
+    ],
     flip: true,
     defaultThreshold: 0.7,
   },
@@ -57,39 +78,59 @@ export interface PipelineOptions {
   /** Retry with the 256 px detector when the 128 px one finds nothing (small or distant faces). */
   smallFaces: boolean;
 }
-export const DEFAULT_OPTIONS: PipelineOptions = { maxFaces: 10, liveness: true, embed: true, thumbnail: false, smallFaces: true };
+export const DEFAULT_OPTIONS: PipelineOptions = {
+  maxFaces: 10,
+  liveness: true,
+  embed: true,
+  thumbnail: false,
+  smallFaces: true,
+};
 
 const QUALITY_SIZE = 112;
 const THUMB_SIZE = 160;
 /** Thumbnails show the whole head, not just the encoder's tight crop. */
 const THUMB_ZOOM = 0.75;
 
-export interface FaceGeometry {
+/** Where a face's landmarks are: five points always, dlib's 51 when Face Mesh ran. */
+export interface FacePoints {
+  five: Point[];
+  dlib51?: Point[];
+}
+
+export interface FaceGeometry extends FacePoints {
   box: FaceAnalysis['box'];
   score: number;
-  five: Point[];
   yaw: number;
   pitch: number;
   roll: number;
 }
 
 /** Embeds faces given their five points (also used by the evaluation fallback). Returns L2-normalised rows. */
-export function embedFaces(img: RgbImage, fives: Point[][], cfg: EncoderConfig): Float32Array[] {
-  const n = fives.length;
+export function embedFaces(img: RgbImage, faces: FacePoints[], cfg: EncoderConfig): Float32Array[] {
+  const n = faces.length;
   if (!n) return [];
   const rows = cfg.flip ? 2 : 1;
-  const fused = fives.map(() => new Float32Array(embeddingSize(cfg)));
+  const fused = faces.map(() => new Float32Array(embeddingSize(cfg)));
   let offset = 0;
   for (const part of cfg.parts) {
     const spec = encoder.ENCODERS[part.encoder];
     const px = spec.size * spec.size * 3;
     const batch = new Float32Array(n * rows * px);
-    fives.forEach((five, i) => {
-      const crop = warpAffine(img, similarityTo(encoder.templateFor(spec), five), spec.size, spec.size);
+    faces.forEach((face, i) => {
+      const m =
+        part.align === 'dlib51' && face.dlib51
+          ? similarityTo(encoder.DLIB_TEMPLATE51_150, face.dlib51)
+          : similarityTo(encoder.templateFor(spec), face.five);
+      const crop = warpAffine(img, m, spec.size, spec.size);
       batch.set(crop, i * rows * px);
       if (cfg.flip) batch.set(mirror(crop, spec.size, spec.size), (i * rows + 1) * px);
     });
-    const raw = tf.tidy(() => encoder.forward(part.encoder, tf.tensor4d(batch, [n * rows, spec.size, spec.size, 3])).dataSync() as Float32Array);
+    const raw = tf.tidy(
+      () =>
+        encoder
+          .forward(part.encoder, tf.tensor4d(batch, [n * rows, spec.size, spec.size, 3]))
+          .dataSync() as Float32Array,
+    );
     const scale = Math.sqrt(part.weight);
     for (let i = 0; i < n; i++) {
       const v = new Float32Array(spec.dim);
@@ -109,20 +150,34 @@ export function embedFaces(img: RgbImage, fives: Point[][], cfg: EncoderConfig):
 export async function locateFaces(img: RgbImage, opts: PipelineOptions, t: StageTimings): Promise<FaceGeometry[]> {
   let t0 = performance.now();
   let dets = await detector.predict(img, { maxFaces: opts.maxFaces });
-  if (!dets.length && opts.smallFaces) dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: opts.maxFaces });
+  if (!dets.length && opts.smallFaces)
+    dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: opts.maxFaces });
   t.detectMs = performance.now() - t0;
   t0 = performance.now();
   const faces: FaceGeometry[] = [];
   for (const d of dets) {
     const lm = await landmarks.predict(img, d);
     if (lm.score < landmarks.MIN_MESH_SCORE) continue;
-    faces.push({ box: d.box, score: d.score, five: lm.five, yaw: lm.yaw, pitch: lm.pitch + landmarks.PITCH_OFFSET_DEG, roll: lm.roll });
+    faces.push({
+      box: d.box,
+      score: d.score,
+      five: lm.five,
+      dlib51: lm.dlib51,
+      yaw: lm.yaw,
+      pitch: lm.pitch + landmarks.PITCH_OFFSET_DEG,
+      roll: lm.roll,
+    });
   }
   t.landmarksMs = performance.now() - t0;
   return faces;
 }
 
-export async function analyzeImage(img: RgbImage, cfg: EncoderConfig, options: Partial<PipelineOptions> = {}, decodeMs?: number): Promise<AnalyzeResult> {
+export async function analyzeImage(
+  img: RgbImage,
+  cfg: EncoderConfig,
+  options: Partial<PipelineOptions> = {},
+  decodeMs?: number,
+): Promise<AnalyzeResult> {
   const opts = { ...DEFAULT_OPTIONS, ...options };
   const start = performance.now();
   const t: StageTimings = { totalMs: 0 };
@@ -130,7 +185,9 @@ export async function analyzeImage(img: RgbImage, cfg: EncoderConfig, options: P
   const faces = await locateFaces(img, opts, t);
 
   let t0 = performance.now();
-  const qcrops = faces.map((f) => warpAffine(img, similarityTo(canonicalPoints(QUALITY_SIZE), f.five), QUALITY_SIZE, QUALITY_SIZE));
+  const qcrops = faces.map((f) =>
+    warpAffine(img, similarityTo(canonicalPoints(QUALITY_SIZE), f.five), QUALITY_SIZE, QUALITY_SIZE),
+  );
   t.alignMs = performance.now() - t0;
 
   t0 = performance.now();
@@ -143,7 +200,9 @@ export async function analyzeImage(img: RgbImage, cfg: EncoderConfig, options: P
     const px = liveness.LIVENESS_SIZE * liveness.LIVENESS_SIZE * 3;
     const crops = new Float32Array(faces.length * px);
     const tpl = canonicalPoints(liveness.LIVENESS_SIZE, liveness.LIVENESS_ZOOM);
-    faces.forEach((f, i) => crops.set(warpAffine(img, similarityTo(tpl, f.five), liveness.LIVENESS_SIZE, liveness.LIVENESS_SIZE), i * px));
+    faces.forEach((f, i) =>
+      crops.set(warpAffine(img, similarityTo(tpl, f.five), liveness.LIVENESS_SIZE, liveness.LIVENESS_SIZE), i * px),
+    );
     live = Array.from(liveness.predict(crops, faces.length));
     t.livenessMs = performance.now() - t0;
   }
@@ -151,17 +210,33 @@ export async function analyzeImage(img: RgbImage, cfg: EncoderConfig, options: P
   let embeddings: Float32Array[] = faces.map(() => new Float32Array(0));
   if (opts.embed && faces.length) {
     t0 = performance.now();
-    embeddings = embedFaces(img, faces.map((f) => f.five), cfg);
+    embeddings = embedFaces(img, faces, cfg);
     t.embedMs = performance.now() - t0;
   }
 
   const out: FaceAnalysis[] = [];
   for (let i = 0; i < faces.length; i++) {
     const f = faces[i];
-    const a: FaceAnalysis = { box: f.box, score: f.score, landmarks: f.five, quality: q[i], liveness: live[i], embedding: embeddings[i] };
+    const a: FaceAnalysis = {
+      box: f.box,
+      score: f.score,
+      landmarks: f.five,
+      quality: q[i],
+      liveness: live[i],
+      embedding: embeddings[i],
+    };
     if (opts.thumbnail) {
-      const crop = warpAffine(img, similarityTo(canonicalPoints(THUMB_SIZE, THUMB_ZOOM), f.five), THUMB_SIZE, THUMB_SIZE);
-      a.thumbnailJpeg = await encodeJpeg(Uint8Array.from(crop, (v) => Math.round(v)), THUMB_SIZE, THUMB_SIZE);
+      const crop = warpAffine(
+        img,
+        similarityTo(canonicalPoints(THUMB_SIZE, THUMB_ZOOM), f.five),
+        THUMB_SIZE,
+        THUMB_SIZE,
+      );
+      a.thumbnailJpeg = await encodeJpeg(
+        Uint8Array.from(crop, (v) => Math.round(v)),
+        THUMB_SIZE,
+        THUMB_SIZE,
+      );
     }
     out.push(a);
   }

@@ -24,9 +24,15 @@ export function inputTransfers(input: AnalyzeInput): ArrayBuffer[] {
 
 export function resultTransfers(value: unknown): ArrayBuffer[] {
   const out: ArrayBuffer[] = [];
-  const add = (a?: { buffer: ArrayBufferLike }) => { if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer); };
+  const add = (a?: { buffer: ArrayBufferLike }) => {
+    if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
+  };
   if (value && typeof value === 'object') {
-    if ('faces' in value) for (const f of (value as AnalyzeResult).faces) { add(f.embedding); add(f.thumbnailJpeg); }
+    if ('faces' in value)
+      for (const f of (value as AnalyzeResult).faces) {
+        add(f.embedding);
+        add(f.thumbnailJpeg);
+      }
     if ('embedding' in value) add((value as EvalEmbedding).embedding);
   }
   return out;

@@ -22,20 +22,37 @@ export interface Pose {
 }
 
 /** grey: size x size luminance of the aligned face. */
-export function measure(grey: Float32Array, size: number, box: Box, frame: { width: number; height: number }, pose: Pose): FaceQuality {
-  let sum = 0, sq = 0;
+export function measure(
+  grey: Float32Array,
+  size: number,
+  box: Box,
+  frame: { width: number; height: number },
+  pose: Pose,
+): FaceQuality {
+  let sum = 0,
+    sq = 0;
   // Only the central part of the crop: the corners hold background, not face.
   const m = Math.round(size * 0.2);
   let n = 0;
-  for (let y = m; y < size - m; y++) for (let x = m; x < size - m; x++) { const v = grey[y * size + x]; sum += v; sq += v * v; n++; }
+  for (let y = m; y < size - m; y++)
+    for (let x = m; x < size - m; x++) {
+      const v = grey[y * size + x];
+      sum += v;
+      sq += v * v;
+      n++;
+    }
   const brightness = sum / n;
   const contrast = Math.sqrt(Math.max(0, sq / n - brightness * brightness));
-  let ls = 0, lq = 0, ln = 0;
+  let ls = 0,
+    lq = 0,
+    ln = 0;
   for (let y = Math.max(1, m); y < size - Math.max(1, m); y++) {
     for (let x = Math.max(1, m); x < size - Math.max(1, m); x++) {
       const i = y * size + x;
       const lap = grey[i - 1] + grey[i + 1] + grey[i - size] + grey[i + size] - 4 * grey[i];
-      ls += lap; lq += lap * lap; ln++;
+      ls += lap;
+      lq += lap * lap;
+      ln++;
     }
   }
   const sharpness = lq / ln - (ls / ln) ** 2;
@@ -48,8 +65,19 @@ export function measure(grey: Float32Array, size: number, box: Box, frame: { wid
   if (Math.abs(pose.yaw) > MAX_YAW_DEG) reasons.push('turned');
   if (Math.abs(pose.pitch) > MAX_PITCH_DEG || Math.abs(pose.roll) > MAX_ROLL_DEG) reasons.push('tilted');
   const tol = EDGE_TOLERANCE * box.width;
-  if (box.x < -tol || box.y < -tol || box.x + box.width > frame.width + tol || box.y + box.height > frame.height + tol) reasons.push('at_edge');
-  return { faceSizePx: box.width, sharpness, brightness, contrast, yaw: pose.yaw, pitch: pose.pitch, roll: pose.roll, ok: reasons.length === 0, reasons };
+  if (box.x < -tol || box.y < -tol || box.x + box.width > frame.width + tol || box.y + box.height > frame.height + tol)
+    reasons.push('at_edge');
+  return {
+    faceSizePx: box.width,
+    sharpness,
+    brightness,
+    contrast,
+    yaw: pose.yaw,
+    pitch: pose.pitch,
+    roll: pose.roll,
+    ok: reasons.length === 0,
+    reasons,
+  };
 }
 
 export function toGrey(rgb: Float32Array): Float32Array {

@@ -1,7 +1,10 @@
 // The engine's public surface, shared by the in-process and worker implementations.
 import type { AnalyzeResult, EngineStatus, RgbaFrame } from '../../shared/face';
 
-export type AnalyzeInput = { kind: 'rgba'; frame: RgbaFrame } | { kind: 'bytes'; bytes: Uint8Array; name?: string } | { kind: 'file'; path: string };
+export type AnalyzeInput =
+  | { kind: 'rgba'; frame: RgbaFrame }
+  | { kind: 'bytes'; bytes: Uint8Array; name?: string }
+  | { kind: 'file'; path: string };
 
 export interface AnalyzeOptions {
   maxFaces?: number;

@@ -27,7 +27,18 @@ export class WorkerEngine implements FaceEngine {
   private pending = new Map<number, Pending>();
   private wanted = false;
   private recentRestarts: number[] = [];
-  private st: EngineStatus = { state: 'stopped', backend: null, encoderId: null, embeddingSize: null, defaultThreshold: null, models: [], loadMs: null, queueDepth: 0, restarts: 0, error: null };
+  private st: EngineStatus = {
+    state: 'stopped',
+    backend: null,
+    encoderId: null,
+    embeddingSize: null,
+    defaultThreshold: null,
+    models: [],
+    loadMs: null,
+    queueDepth: 0,
+    restarts: 0,
+    error: null,
+  };
 
   constructor(private readonly opts: WorkerEngineOptions = {}) {}
 
@@ -37,7 +48,11 @@ export class WorkerEngine implements FaceEngine {
 
   private spawn(): Worker {
     const file = this.opts.workerPath ?? resolveWorkerPath();
-    if (!existsSync(file)) throw new AppError('ENGINE_UNAVAILABLE', `The engine worker ${file} is missing: run "npm run build" or reinstall Presence.`);
+    if (!existsSync(file))
+      throw new AppError(
+        'ENGINE_UNAVAILABLE',
+        `The engine worker ${file} is missing: run "npm run build" or reinstall Presence.`,
+      );
     const w = new Worker(file);
     w.on('message', (msg: WorkerReply) => this.onMessage(msg));
     w.on('error', (err) => this.onDeath(w, err));
@@ -66,12 +81,22 @@ export class WorkerEngine implements FaceEngine {
     this.worker = null;
     const inflight = [...this.pending.values()];
     this.pending.clear();
-    for (const p of inflight) p.reject(new AppError('ENGINE_FAILED', `The face engine stopped unexpectedly (${err.message}); it is being restarted: try again.`));
+    for (const p of inflight)
+      p.reject(
+        new AppError(
+          'ENGINE_FAILED',
+          `The face engine stopped unexpectedly (${err.message}); it is being restarted: try again.`,
+        ),
+      );
     if (!this.wanted) return;
     const now = Date.now();
     this.recentRestarts = this.recentRestarts.filter((t) => now - t < 60_000);
     if (this.recentRestarts.length >= MAX_RESTARTS_PER_MINUTE) {
-      this.st = { ...this.st, state: 'failed', error: { code: 'ENGINE_FAILED', message: `The face engine keeps stopping (${err.message}): restart Presence.` } };
+      this.st = {
+        ...this.st,
+        state: 'failed',
+        error: { code: 'ENGINE_FAILED', message: `The face engine keeps stopping (${err.message}): restart Presence.` },
+      };
       return;
     }
     this.recentRestarts.push(now);
@@ -81,7 +106,8 @@ export class WorkerEngine implements FaceEngine {
 
   private call<T>(req: Distributive<WorkerRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     const w = this.worker;
-    if (!w) return Promise.reject(new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.'));
+    if (!w)
+      return Promise.reject(new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
@@ -92,7 +118,11 @@ export class WorkerEngine implements FaceEngine {
 
   private async startWorker(): Promise<EngineStatus> {
     this.spawn();
-    const status = await this.call<EngineStatus>({ type: 'start', modelsDir: this.opts.modelsDir, backend: this.opts.backend });
+    const status = await this.call<EngineStatus>({
+      type: 'start',
+      modelsDir: this.opts.modelsDir,
+      backend: this.opts.backend,
+    });
     this.st = { ...status, restarts: this.st.restarts };
     return this.status();
   }

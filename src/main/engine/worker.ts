@@ -37,7 +37,9 @@ port.on('message', async (req: WorkerRequest) => {
     }
     reply({ type: 'reply', id: req.id, ok: true, value });
   } catch (e) {
-    const err = isAppError(e) ? e : new AppError('ENGINE_FAILED', `The face engine failed: ${e instanceof Error ? e.message : String(e)}`);
+    const err = isAppError(e)
+      ? e
+      : new AppError('ENGINE_FAILED', `The face engine failed: ${e instanceof Error ? e.message : String(e)}`);
     reply({ type: 'reply', id: req.id, ok: false, error: err.toData() });
   }
   if (engine) reply({ type: 'status', status: engine.status() });

@@ -28,7 +28,12 @@ export async function embedPhoto(engine: FaceEngine, path: string): Promise<Phot
     const face = r.faces[0];
     return { embedding: face ? face.embedding : null, failed: !face, ms: performance.now() - t0 };
   } catch (err) {
-    return { embedding: null, failed: true, ms: performance.now() - t0, error: err instanceof Error ? err.message : String(err) };
+    return {
+      embedding: null,
+      failed: true,
+      ms: performance.now() - t0,
+      error: err instanceof Error ? err.message : String(err),
+    };
   }
 }
 

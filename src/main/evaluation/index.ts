@@ -1,5 +1,5 @@
 // Evaluation on LFW-format benchmarks: runners (`presence eval lfw|ident`) and their metric math.
 export { evaluateLfw, evaluateLfwDetailed, type LfwReport } from './lfw';
-export { evaluateIdent, type IdentReport } from './ident';
+export { evaluateIdent, evaluateIdentDetailed, type IdentReport, type IdentScoring } from './ident';
 export * from './metrics';
 export { parsePairs, parseIdentList, lfwImagePath } from './pairs';

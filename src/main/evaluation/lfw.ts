@@ -31,7 +31,12 @@ export interface LfwDetails {
 
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
-export async function evaluateLfwDetailed(args: { pairsFile: string; imagesDir: string; engine: FaceEngine; onProgress?: Progress }): Promise<LfwDetails> {
+export async function evaluateLfwDetailed(args: {
+  pairsFile: string;
+  imagesDir: string;
+  engine: FaceEngine;
+  onProgress?: Progress;
+}): Promise<LfwDetails> {
   const { pairs, folds } = parsePairs(await readFile(args.pairsFile, 'utf8'), args.imagesDir);
   const photos = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
   const emb = new Map<string, PhotoEmbedding>();
@@ -54,7 +59,13 @@ export async function evaluateLfwDetailed(args: { pairsFile: string; imagesDir: 
       auc: round(auc(scores, same)),
       tarAtFar1e3: round(tarAtFar(scores, same, 1e-3)),
       failures: failedPhotos.length,
-      msPerImageP50: round(percentile([...emb.values()].map((e) => e.ms), 0.5), 1),
+      msPerImageP50: round(
+        percentile(
+          [...emb.values()].map((e) => e.ms),
+          0.5,
+        ),
+        1,
+      ),
       backend: status.backend,
       encoder: status.encoderId,
     },
@@ -66,6 +77,11 @@ export async function evaluateLfwDetailed(args: { pairsFile: string; imagesDir: 
   };
 }
 
-export async function evaluateLfw(args: { pairsFile: string; imagesDir: string; engine: FaceEngine; onProgress?: Progress }): Promise<LfwReport> {
+export async function evaluateLfw(args: {
+  pairsFile: string;
+  imagesDir: string;
+  engine: FaceEngine;
+  onProgress?: Progress;
+}): Promise<LfwReport> {
   return (await evaluateLfwDetailed(args)).report;
 }

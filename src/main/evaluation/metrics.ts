@@ -36,18 +36,29 @@ export interface TenFoldResult {
  * LFW's protocol: for each fold, the threshold that maximises accuracy on the other folds is applied to
  * it; accuracy is the mean over folds and std their (population) standard deviation.
  */
-export function tenFold(scores: ArrayLike<number>, same: ArrayLike<boolean>, fold: ArrayLike<number>, folds = 10): TenFoldResult {
+export function tenFold(
+  scores: ArrayLike<number>,
+  same: ArrayLike<boolean>,
+  fold: ArrayLike<number>,
+  folds = 10,
+): TenFoldResult {
   const foldAccuracies: number[] = [];
   const thresholds: number[] = [];
   for (let f = 0; f < folds; f++) {
-    const trS: number[] = [], trY: boolean[] = [];
-    let right = 0, count = 0;
-    for (let i = 0; i < scores.length; i++) if (fold[i] !== f) { trS.push(scores[i]); trY.push(same[i]); }
+    const trS: number[] = [],
+      trY: boolean[] = [];
+    let right = 0,
+      count = 0;
+    for (let i = 0; i < scores.length; i++)
+      if (fold[i] !== f) {
+        trS.push(scores[i]);
+        trY.push(same[i]);
+      }
     const { threshold } = bestThreshold(trS, trY);
     for (let i = 0; i < scores.length; i++) {
       if (fold[i] !== f) continue;
       count++;
-      if ((scores[i] >= threshold) === same[i]) right++;
+      if (scores[i] >= threshold === same[i]) right++;
     }
     thresholds.push(threshold);
     foldAccuracies.push(count ? right / count : 0);
@@ -61,12 +72,17 @@ export function tenFold(scores: ArrayLike<number>, same: ArrayLike<boolean>, fol
 export function auc(scores: ArrayLike<number>, same: ArrayLike<boolean>): number {
   const n = scores.length;
   const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let rankSumPos = 0, pos = 0;
-  for (let k = 0; k < n; ) {
+  let rankSumPos = 0,
+    pos = 0;
+  for (let k = 0; k < n;) {
     let j = k;
     while (j + 1 < n && scores[idx[j + 1]] === scores[idx[k]]) j++;
     const rank = (k + j) / 2 + 1;
-    for (let t = k; t <= j; t++) if (same[idx[t]]) { rankSumPos += rank; pos++; }
+    for (let t = k; t <= j; t++)
+      if (same[idx[t]]) {
+        rankSumPos += rank;
+        pos++;
+      }
     k = j + 1;
   }
   const neg = n - pos;
@@ -94,7 +110,8 @@ function nextUp(x: number): number {
 
 /** True-accept rate at a false-accept rate (genuine pairs accepted with the threshold that admits <= far impostors). */
 export function tarAtFar(scores: ArrayLike<number>, same: ArrayLike<boolean>, far: number): number {
-  const neg: number[] = [], pos: number[] = [];
+  const neg: number[] = [],
+    pos: number[] = [];
   for (let i = 0; i < scores.length; i++) (same[i] ? pos : neg).push(scores[i]);
   const t = thresholdAtRate(neg, far);
   return pos.length ? pos.filter((s) => s >= t).length / pos.length : NaN;
@@ -115,7 +132,11 @@ export function rank1(probes: readonly ProbeOutcome[]): number {
  * FNIR at FPIR x: with the threshold that lets through a share x of impostors (their best scores), the
  * share of probes not correctly identified (wrong top identity, or right one below the threshold).
  */
-export function fnirAtFpir(probes: readonly ProbeOutcome[], impostorTopScores: ArrayLike<number>, fpir: number): number {
+export function fnirAtFpir(
+  probes: readonly ProbeOutcome[],
+  impostorTopScores: ArrayLike<number>,
+  fpir: number,
+): number {
   const t = thresholdAtRate(impostorTopScores, fpir);
   return probes.length ? probes.filter((p) => !(p.correct && p.score >= t)).length / probes.length : NaN;
 }
@@ -124,6 +145,7 @@ export function percentile(values: readonly number[], p: number): number {
   if (!values.length) return NaN;
   const s = [...values].sort((a, b) => a - b);
   const pos = (s.length - 1) * p;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
+  const lo = Math.floor(pos),
+    hi = Math.ceil(pos);
   return s[lo] + (s[hi] - s[lo]) * (pos - lo);
 }
