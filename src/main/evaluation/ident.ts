@@ -44,13 +44,18 @@ export function nearest(
 
 export type IdentScoring = 'nearest-template' | 'centroid';
 
+/**
+ * `scoring` picks how a person's score is formed: their nearest template (the default, as the matcher does)
+ * or their centroid (bench/RESULTS.md: fewer false identifications at the same rank-1).
+ */
 export async function evaluateIdent(args: {
   listFile: string;
   imagesDir: string;
   engine: FaceEngine;
   onProgress?: Progress;
+  scoring?: IdentScoring;
 }): Promise<IdentReport> {
-  return (await evaluateIdentDetailed(args))['nearest-template'];
+  return (await evaluateIdentDetailed(args))[args.scoring ?? 'nearest-template'];
 }
 
 /**
