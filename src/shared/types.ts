@@ -146,13 +146,17 @@ export interface CalibrationPoint {
 }
 
 export interface CalibrationResult {
+  /** Thresholds of the grid plus alpha and the EER threshold, ascending. */
   curve: CalibrationPoint[];
   alpha: number;
   targetFar: number;
+  /** Pairs actually used (after sampling). */
   genuinePairs: number;
   impostorPairs: number;
+  /** Equal error rate, the mean of FAR and FRR where they are closest; null without genuine pairs. */
   eer: number | null;
   eerThreshold: number | null;
   source: 'enrolled' | 'evaluation' | 'default';
+  /** What was done and what it means, in a sentence or two, for the settings screen and the log. */
   note: string;
 }

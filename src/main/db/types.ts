@@ -1,4 +1,5 @@
 // Row shapes the repositories return: plain camelCase objects, times as ISO-8601 UTC strings.
+import type { AttendanceEvent as SharedAttendanceEvent, AttendanceKind } from '../../shared/types';
 
 /** Who caused a change; recorded in the audit log. */
 export type Actor = 'admin' | 'kiosk' | 'cli' | 'system';
@@ -7,7 +8,7 @@ export const ACTORS: readonly Actor[] = ['admin', 'kiosk', 'cli', 'system'];
 export type TemplateSource = 'camera' | 'import' | 'cli';
 export const TEMPLATE_SOURCES: readonly TemplateSource[] = ['camera', 'import', 'cli'];
 
-export type AttendanceKind = 'in' | 'out';
+export type { AttendanceKind };
 export const ATTENDANCE_KINDS: readonly AttendanceKind[] = ['in', 'out'];
 
 export interface PersonRow {
@@ -41,16 +42,8 @@ export interface LoadedTemplate {
   embedding: Float32Array;
 }
 
-export interface AttendanceEvent {
-  id: string;
-  personId: string;
-  personName: string;
-  kind: AttendanceKind;
-  at: string;
-  localDay: string;
-  station: string;
-  distance: number | null;
-  liveness: number | null;
+/** An event as the contract shows it, plus the row's own bookkeeping. */
+export interface AttendanceEvent extends SharedAttendanceEvent {
   createdAt: string;
   updatedAt: string;
 }

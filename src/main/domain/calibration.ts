@@ -14,6 +14,7 @@
 //                  (the encoder's published threshold) is returned unchanged.
 
 import { AppError } from '../../shared/errors';
+import type { CalibrationPoint, CalibrationResult } from '../../shared/types';
 
 export interface EnrolledPerson {
   personId: string;
@@ -41,31 +42,9 @@ export interface CalibrationOptions {
   gridStep?: number;
 }
 
-export interface CalibrationPoint {
-  threshold: number;
-  /** null when there are no impostor pairs to measure it. */
-  far: number | null;
-  /** null when there are no genuine pairs to measure it. */
-  frr: number | null;
-}
-
-export type CalibrationSource = 'enrolled' | 'evaluation' | 'default';
-
-export interface CalibrationResult {
-  /** Thresholds of the grid plus alpha and the EER threshold, ascending. */
-  curve: CalibrationPoint[];
-  alpha: number;
-  targetFar: number;
-  /** Pairs actually used (after sampling). */
-  genuinePairs: number;
-  impostorPairs: number;
-  /** Equal error rate, the mean of FAR and FRR where they are closest; null without genuine pairs. */
-  eer: number | null;
-  eerThreshold: number | null;
-  source: CalibrationSource;
-  /** What was done and what it means, in a sentence or two, for the settings screen and the log. */
-  note: string;
-}
+// The result's shape is part of the contract (engine.calibrate); it is declared once, in src/shared.
+export type { CalibrationPoint, CalibrationResult } from '../../shared/types';
+export type CalibrationSource = CalibrationResult['source'];
 
 export interface AlphaChoice {
   alpha: number;
