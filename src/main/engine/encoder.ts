@@ -11,7 +11,7 @@ export interface EncoderSpec {
   id: string;
   /** Square crop side the network takes. */
   size: number;
-  /** Placement of the canonical points (see canonicalPoints): measured on LFW dev, bench/RESULTS.md. */
+  /** Placement of the canonical points (see canonicalPoints), chosen on LFW dev subsets: bench/RESULTS.md. */
   zoom: number;
   dy: number;
   dim: number;
@@ -54,7 +54,7 @@ export const DLIB_TEMPLATE_150: Point[] = [
 
 export const ENCODERS: Record<string, EncoderSpec> = {
   dlib128: { id: 'dlib128', size: 150, zoom: 1, dy: 0, dim: 128, template: DLIB_TEMPLATE_150 },
-  faceres: { id: 'faceres', size: 224, zoom: 0.7, dy: 0, dim: 1024 },
+  faceres: { id: 'faceres', size: 224, zoom: 0.85, dy: -0.05, dim: 1024 },
   mobilefacenet: { id: 'mobilefacenet', size: 112, zoom: 1, dy: 0, dim: 192 },
   mobileface: { id: 'mobileface', size: 112, zoom: 1, dy: 0, dim: 256 },
 };

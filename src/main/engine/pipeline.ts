@@ -46,6 +46,7 @@ export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
     defaultThreshold: 0.43,
   },
   dlib128: { id: 'dlib128', parts: [{ encoder: 'dlib128', weight: 1 }], flip: false, defaultThreshold: 0.45 },
+  // The rest are for evaluation runs (PRESENCE_ENCODER): their thresholds are rough, calibrate before use.
   'faceres-flip': { id: 'faceres-flip', parts: [{ encoder: 'faceres', weight: 1 }], flip: true, defaultThreshold: 0.9 },
   'mobileface-flip': {
     id: 'mobileface-flip',
@@ -56,11 +57,11 @@ export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
   'fusion-dlib128+faceres-flip': {
     id: 'fusion-dlib128+faceres-flip',
     parts: [
-      { encoder: 'dlib128', weight: 0.7 },
-      { encoder: 'faceres', weight: 0.3 },
+      { encoder: 'dlib128', weight: 0.8, align: 'dlib51' },
+      { encoder: 'faceres', weight: 0.2 },
     ],
     flip: true,
-    defaultThreshold: 0.7,
+    defaultThreshold: 0.5,
   },
 };
 
