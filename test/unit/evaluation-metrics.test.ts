@@ -41,6 +41,12 @@ describe('tenFold', () => {
     expect(r.accuracy).toBeCloseTo(0.75);
     expect(r.std).toBeCloseTo(0.25);
   });
+  it('leaves empty folds out of the mean', () => {
+    const r = tenFold([0.9, 0.1, 0.8, 0.2], [true, false, true, false], [0, 0, 1, 1], 10);
+    expect(r.accuracy).toBe(1);
+    expect(r.std).toBe(0);
+    expect(r.foldAccuracies.filter((a) => Number.isNaN(a))).toHaveLength(8);
+  });
   it('gives 100% on a separable 10-fold set', () => {
     const scores: number[] = [],
       same: boolean[] = [],

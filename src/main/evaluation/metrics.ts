@@ -61,10 +61,12 @@ export function tenFold(
       if (scores[i] >= threshold === same[i]) right++;
     }
     thresholds.push(threshold);
-    foldAccuracies.push(count ? right / count : 0);
+    // A fold without pairs (tiny files) has no accuracy; it is left out of the mean, not counted as 0.
+    foldAccuracies.push(count ? right / count : NaN);
   }
-  const accuracy = foldAccuracies.reduce((a, b) => a + b, 0) / folds;
-  const std = Math.sqrt(foldAccuracies.reduce((a, b) => a + (b - accuracy) ** 2, 0) / folds);
+  const used = foldAccuracies.filter((a) => !Number.isNaN(a));
+  const accuracy = used.reduce((a, b) => a + b, 0) / used.length;
+  const std = Math.sqrt(used.reduce((a, b) => a + (b - accuracy) ** 2, 0) / used.length);
   return { accuracy, std, foldAccuracies, thresholds };
 }
 
