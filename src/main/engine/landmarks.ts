@@ -131,17 +131,56 @@ export function meshCrop(det: Detection): Affine {
   return rotatedCrop(cx, cy, Math.max(det.box.width, det.box.height) * CROP_SCALE, angle, SIZE);
 }
 
-export async function predict(img: RgbImage, det: Detection): Promise<Landmarks> {
-  if (!model) throw new Error('landmarks model not loaded');
-  const m = meshCrop(det);
+function runMesh(img: RgbImage, m: Affine): [Float32Array, number] {
   const pixels = warpAffine(img, m, SIZE, SIZE);
-  const [mesh, flag] = tf.tidy(() => {
+  return tf.tidy(() => {
     const input = tf.div(tf.tensor4d(pixels, [1, SIZE, SIZE, 3]), 255);
     const outs = model!.execute(input) as tf.Tensor[];
     const pts = outs.find((t) => t.shape[1] === 1404)!;
     const conf = outs.find((t) => t.shape[1] === 1)!;
     return [pts.dataSync() as Float32Array, conf.dataSync()[0]];
   });
+}
+
+/**
+ * Second look, as MediaPipe's tracker does: a crop built from the first mesh (its bounding box, eyes
+ * level) fits the face better than one from the detector's box. Off by default: it costs a mesh run.
+ */
+export const REFINE_MESH = process.env.PRESENCE_MESH_REFINE === '1';
+
+function cropFromMesh(mesh: Float32Array, m: Affine): Affine {
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
+  for (let i = 0; i < 468; i++) {
+    const [x, y] = applyAffine(m, [mesh[i * 3], mesh[i * 3 + 1]]);
+    x0 = Math.min(x0, x);
+    y0 = Math.min(y0, y);
+    x1 = Math.max(x1, x);
+    y1 = Math.max(y1, y);
+  }
+  const r = mean(mesh, RIGHT_EYE),
+    l = mean(mesh, LEFT_EYE);
+  const [rx, ry] = applyAffine(m, [r[0], r[1]]),
+    [lx, ly] = applyAffine(m, [l[0], l[1]]);
+  return rotatedCrop(
+    (x0 + x1) / 2,
+    (y0 + y1) / 2,
+    Math.max(x1 - x0, y1 - y0) * CROP_SCALE,
+    Math.atan2(ly - ry, lx - rx),
+    SIZE,
+  );
+}
+
+export async function predict(img: RgbImage, det: Detection): Promise<Landmarks> {
+  if (!model) throw new Error('landmarks model not loaded');
+  let m = meshCrop(det);
+  let [mesh, flag] = runMesh(img, m);
+  if (REFINE_MESH) {
+    m = cropFromMesh(mesh, m);
+    [mesh, flag] = runMesh(img, m);
+  }
   const toImg = (p: [number, number, number]): Point => applyAffine(m, [p[0], p[1]]);
   const re = mean(mesh, RIGHT_EYE),
     le = mean(mesh, LEFT_EYE);
