@@ -14,7 +14,7 @@
 //                  (the encoder's published threshold) is returned unchanged.
 
 import { AppError } from '../../shared/errors';
-import type { CalibrationPoint, CalibrationResult } from '../../shared/types';
+import type { CalibrationResult } from '../../shared/types';
 
 export interface EnrolledPerson {
   personId: string;
