@@ -4,9 +4,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
-import { AppError } from '../shared/errors';
 import { PresenceApp } from '../main/app';
-import { createInProcessEngine, createWorkerEngine, type FaceEngine } from '../main/engine';
+import { createInProcessEngine, createWorkerEngine } from '../main/engine';
 import { resolveDatabasePath } from '../main/paths';
 import { FileKeyProvider, keyFilePathFor } from '../main/security/key-provider';
 
@@ -14,40 +13,19 @@ export interface GlobalOptions {
   db?: string;
 }
 
-/** Opens the app on the chosen database; the engine is created lazily and started only by commands that need faces. */
-export function openApp(opts: GlobalOptions, engine: 'none' | 'in-process' | 'worker' = 'none'): PresenceApp {
+/**
+ * Opens the app on the chosen database. The engine is only created here: it loads its models when a
+ * command that looks at faces starts it, so `people list` and `export` stay instant.
+ */
+export function openApp(opts: GlobalOptions, engine: 'in-process' | 'worker' = 'in-process'): PresenceApp {
   const databasePath = resolveDatabasePath(opts.db);
   return new PresenceApp({
     databasePath,
     keys: new FileKeyProvider(keyFilePathFor(databasePath)),
-    engine:
-      engine === 'worker' ? createWorkerEngine() : engine === 'in-process' ? createInProcessEngine() : unusedEngine(),
+    engine: engine === 'worker' ? createWorkerEngine() : createInProcessEngine(),
     transport: 'http',
     version: pkg.version,
   });
-}
-
-/** For commands that never look at a face: refuses clearly if something asks it to. */
-function unusedEngine(): FaceEngine {
-  const refuse = () =>
-    Promise.reject(new AppError('ENGINE_UNAVAILABLE', 'This command does not load the face engine.'));
-  return {
-    start: refuse,
-    analyze: refuse,
-    stop: () => Promise.resolve(),
-    status: () => ({
-      state: 'stopped',
-      backend: null,
-      encoderId: null,
-      embeddingSize: null,
-      defaultThreshold: null,
-      models: [],
-      loadMs: null,
-      queueDepth: 0,
-      restarts: 0,
-      error: null,
-    }),
-  };
 }
 
 export function rendererDir(): string {

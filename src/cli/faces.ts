@@ -20,7 +20,7 @@ function sha256(file: string): string {
 }
 
 async function withEngine<T>(opts: GlobalOptions, fn: (app: PresenceApp) => Promise<T>): Promise<T> {
-  const app = openApp(opts, 'in-process');
+  const app = openApp(opts);
   try {
     await app.startEngine();
     return await fn(app);
