@@ -13,7 +13,6 @@ import { EnrollmentService } from './domain/enrollment';
 import { FaceIndex, encoderSpaceOf } from './domain/face-index';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
-import { CalibrationService } from './domain/calibration-service';
 import type { KeyProvider } from './security/key-provider';
 import type { Handlers } from './transport/dispatch';
 
@@ -34,7 +33,6 @@ export class PresenceApp {
   readonly people: PeopleService;
   readonly enrollment: EnrollmentService;
   readonly kiosk: KioskService;
-  readonly calibration: CalibrationService;
   private settingsCache: Settings | null = null;
   private engineStart: Promise<void> | null = null;
 
@@ -51,7 +49,6 @@ export class PresenceApp {
       now,
     );
     this.kiosk = new KioskService({ engine: this.engine, index: this.index, store: this.store, settings, now });
-    this.calibration = new CalibrationService(this.index, settings);
   }
 
   /** Starts the engine and loads the gallery of its encoder; later calls wait for the same start. */
@@ -129,7 +126,7 @@ export class PresenceApp {
         exportAttendance(this.store.attendance.list(r), r, r.format, this.settings().timeZone ?? undefined),
 
       'engine.status': () => this.engine.status(),
-      'engine.calibrate': (input) => this.calibration.calibrate(input?.targetFar),
+      'engine.calibrate': (input) => this.index.calibrate(input?.targetFar ?? this.settings().targetFar),
 
       'kiosk.frame': async ({ frame }) => {
         await this.requireEngine();

@@ -4,6 +4,8 @@
 import { AppError } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import type { Store } from '../db';
+import type { CalibrationResult } from '../../shared/types';
+import { calibrate } from './calibration';
 import { Matcher, type MatchDecision } from './matcher';
 
 /** Used only when the engine reports no measured threshold of its own. */
@@ -29,9 +31,15 @@ export function encoderSpaceOf(status: {
   };
 }
 
+/** Enough pairs to place alpha for FAR 1e-3 and below, few enough to recalibrate after every enrollment. */
+const AUTO_CALIBRATION_MAX_PAIRS = 50_000;
+
 export class FaceIndex {
   private matcher: Matcher | null = null;
   private space: EncoderSpace | null = null;
+  /** Bumped on every change of the gallery, so a calibration knows when it is out of date. */
+  private version = 0;
+  private calibrated: { version: number; targetFar: number; result: CalibrationResult } | null = null;
 
   constructor(private readonly store: Store) {}
 
@@ -42,6 +50,7 @@ export class FaceIndex {
     matcher.load(this.store.templates.loadAll(space.encoderId));
     this.matcher = matcher;
     this.space = space;
+    this.version++;
   }
 
   get encoder(): EncoderSpace {
@@ -60,9 +69,27 @@ export class FaceIndex {
     return this.matcher;
   }
 
-  /** The threshold in force: the administrator's (from calibration), else the encoder's measured default. */
+  /**
+   * The threshold in force: the administrator's, when set; otherwise alpha calibrated on the people
+   * enrolled here for the target false-accept rate, never looser than the encoder's measured default
+   * (with fewer than two people, that default). A look-alike pair enrolled at this station thus tightens
+   * the threshold at once, instead of waiting for someone to open the calibration view.
+   */
   threshold(settings: Settings): number {
-    return settings.threshold ?? this.space?.defaultThreshold ?? FALLBACK_THRESHOLD;
+    return settings.threshold ?? this.calibrate(settings.targetFar).alpha;
+  }
+
+  /** FAR/FRR of the enrolled people and the alpha for `targetFar`; cached until the gallery changes. */
+  calibrate(targetFar: number): CalibrationResult {
+    const cached = this.calibrated;
+    if (cached && cached.version === this.version && cached.targetFar === targetFar) return cached.result;
+    const defaultAlpha = this.space?.defaultThreshold ?? FALLBACK_THRESHOLD;
+    const people = this.space
+      ? [...this.templatesByPerson()].map(([personId, embeddings]) => ({ personId, embeddings }))
+      : [];
+    const result = calibrate(people, { targetFar, defaultAlpha, maxPairs: AUTO_CALIBRATION_MAX_PAIRS });
+    this.calibrated = { version: this.version, targetFar, result };
+    return result;
   }
 
   identify(embedding: Float32Array, settings: Settings): MatchDecision {
@@ -71,14 +98,16 @@ export class FaceIndex {
 
   add(templateId: string, personId: string, embedding: Float32Array): void {
     this.ready.add(templateId, personId, embedding);
+    this.version++;
   }
 
   removePerson(personId: string): void {
     this.matcher?.removePerson(personId);
+    this.version++;
   }
 
   /** Templates grouped by person, for calibration. */
-  templatesByPerson(): Map<string, Float32Array[]> {
+  private templatesByPerson(): Map<string, Float32Array[]> {
     const groups = new Map<string, Float32Array[]>();
     for (const row of this.store.templates.loadAll(this.encoder.encoderId)) {
       const list = groups.get(row.personId) ?? [];
