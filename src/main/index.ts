@@ -117,10 +117,21 @@ async function start(): Promise<void> {
   lockDown(win.webContents);
   win.once('ready-to-show', () => win.show());
   win.on('closed', () => sessions.delete(win.webContents.id));
-  await win.loadURL(kiosk ? `${rendererUrl}#/kiosk` : rendererUrl);
+  // The kiosk screen is the app's first screen; --kiosk only makes the window full screen and locked.
+  await win.loadURL(rendererUrl);
 
-  app.on('before-quit', () => {
-    void presence.close();
+  // Close the database and stop the engine worker before the process exits, so the WAL is checkpointed.
+  let closed = false;
+  app.on('before-quit', (event) => {
+    if (closed) return;
+    event.preventDefault();
+    presence
+      .close()
+      .catch((e: unknown) => console.error('presence: closing failed', e))
+      .finally(() => {
+        closed = true;
+        app.quit();
+      });
   });
 }
 
