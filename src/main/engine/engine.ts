@@ -21,7 +21,7 @@ import {
   type EncoderConfig,
 } from './pipeline';
 import { centredFaceLandmarks } from './fallback';
-import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
+import { stoppedStatus, type AnalyzeInput, type AnalyzeOptions, type FaceEngine } from './types';
 
 export interface InProcessOptions {
   modelsDir?: string;
@@ -38,18 +38,7 @@ export interface EvalEmbedding {
 }
 
 export class InProcessEngine implements FaceEngine {
-  private st: EngineStatus = {
-    state: 'stopped',
-    backend: null,
-    encoderId: null,
-    embeddingSize: null,
-    defaultThreshold: null,
-    models: [],
-    loadMs: null,
-    queueDepth: 0,
-    restarts: 0,
-    error: null,
-  };
+  private st: EngineStatus = stoppedStatus();
   private starting: Promise<EngineStatus> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   readonly encoderConfig: EncoderConfig;

@@ -21,3 +21,19 @@ export interface FaceEngine {
   analyze(input: AnalyzeInput, options?: AnalyzeOptions): Promise<AnalyzeResult>;
   stop(): Promise<void>;
 }
+
+/** What an engine reports before its first start. */
+export function stoppedStatus(): EngineStatus {
+  return {
+    state: 'stopped',
+    backend: null,
+    encoderId: null,
+    embeddingSize: null,
+    defaultThreshold: null,
+    models: [],
+    loadMs: null,
+    queueDepth: 0,
+    restarts: 0,
+    error: null,
+  };
+}

@@ -7,7 +7,7 @@ import type { AnalyzeResult, EngineBackend, EngineStatus } from '../../shared/fa
 import type { EvalEmbedding } from './engine';
 import { inputTransfers, type WorkerReply, type WorkerRequest } from './protocol';
 import { resolveWorkerPath } from './paths';
-import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from './types';
+import { stoppedStatus, type AnalyzeInput, type AnalyzeOptions, type FaceEngine } from './types';
 
 export interface WorkerEngineOptions {
   workerPath?: string;
@@ -27,18 +27,7 @@ export class WorkerEngine implements FaceEngine {
   private pending = new Map<number, Pending>();
   private wanted = false;
   private recentRestarts: number[] = [];
-  private st: EngineStatus = {
-    state: 'stopped',
-    backend: null,
-    encoderId: null,
-    embeddingSize: null,
-    defaultThreshold: null,
-    models: [],
-    loadMs: null,
-    queueDepth: 0,
-    restarts: 0,
-    error: null,
-  };
+  private st: EngineStatus = stoppedStatus();
 
   constructor(private readonly opts: WorkerEngineOptions = {}) {}
 
