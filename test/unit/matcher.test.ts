@@ -2,18 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { Matcher, type MatchOptions } from '../../src/main/domain/matcher';
 import { GalleryMatrix } from '../../src/main/domain/gallery-matrix';
 import { isAppError } from '../../src/shared/errors';
-
-// Deterministic PRNG (mulberry32) so the randomised comparisons are the same on every run.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded, so the randomised comparisons are the same on every run.
+import { mulberry32 } from '../../src/main/domain/prng';
 
 function randomVector(rand: () => number, dim: number): Float32Array {
   const v = new Float32Array(dim);

@@ -15,6 +15,7 @@
 
 import { AppError } from '../../shared/errors';
 import type { CalibrationResult } from '../../shared/types';
+import { mulberry32 } from './prng';
 
 export interface EnrolledPerson {
   personId: string;
@@ -347,18 +348,6 @@ function pickWeighted(cumulative: Float64Array, rand: () => number): number {
     else lo = mid + 1;
   }
   return lo;
-}
-
-/** Small, fast, seedable PRNG (mulberry32): the same seed gives the same sample on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function roundTo(x: number, digits: number): number {
