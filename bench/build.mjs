@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 await build({
-  entryPoints: ['compare.ts', 'eval.ts', 'model-timings.ts'].map((f) => path.join(here, f)),
+  entryPoints: ['compare.ts', 'eval.ts', 'ident-scoring.ts', 'model-timings.ts'].map((f) => path.join(here, f)),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -16,4 +16,4 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
-console.log('bundled bench/.build/{compare,eval,model-timings}.mjs');
+console.log('bundled bench/.build/{compare,eval,ident-scoring,model-timings}.mjs');

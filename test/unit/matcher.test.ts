@@ -46,14 +46,18 @@ class NaiveGallery {
   add(templateId: string, personId: string, e: Float32Array): void {
     this.rows.set(templateId, { personId, unit: unit(e) });
   }
+  /** Each person scored by the distance to the renormalised mean of their unit templates. */
   perPerson(e: Float32Array): Array<{ personId: string; distance: number }> {
     const q = unit(e);
-    const best = new Map<string, number>();
+    const sums = new Map<string, Float32Array>();
     for (const { personId, unit: u } of this.rows.values()) {
-      const d = euclidean(q, u);
-      if (d < (best.get(personId) ?? Infinity)) best.set(personId, d);
+      const s = sums.get(personId) ?? new Float32Array(u.length);
+      for (let i = 0; i < u.length; i++) s[i]! += u[i]!;
+      sums.set(personId, s);
     }
-    return [...best].map(([personId, distance]) => ({ personId, distance })).sort((a, b) => a.distance - b.distance);
+    return [...sums]
+      .map(([personId, s]) => ({ personId, distance: euclidean(q, unit(s)) }))
+      .sort((a, b) => a.distance - b.distance);
   }
 }
 
@@ -74,14 +78,25 @@ describe.each(['auto', 'js'] as const)('Matcher (backend %s)', (backend) => {
     expect(d.secondDistance).toBeCloseTo(Math.SQRT2, 6);
   });
 
-  it('scores a person by their nearest template', () => {
+  it('scores a person by the centroid of their templates, kept in step with adds and removals', () => {
     const m = new Matcher(4, backend);
-    m.add('a-far', 'alice', axis(4, 3));
-    m.add('a-near', 'alice', axis(4, 0));
-    m.add('b1', 'bob', axis(4, 1));
-    const d = m.identify(atDistanceFromAxis(4, 0, 2, 0.2), OPTIONS);
-    expect(d.personId).toBe('alice');
-    expect(d.distance).toBeCloseTo(0.2, 6);
+    m.add('a0', 'alice', axis(4, 0));
+    m.add('a1', 'alice', axis(4, 1, 5)); // scale must not matter: alice's centroid is (e0 + e1) / sqrt 2
+    m.add('b1', 'bob', axis(4, 2));
+    const between = new Float32Array([1, 1, 0, 0]);
+    let d = m.identify(between, OPTIONS);
+    expect(d).toMatchObject({ personId: 'alice', accepted: true });
+    expect(d.distance).toBeCloseTo(0, 6); // 0.765 from either template alone
+    expect(m.verify(between, 'alice', { alpha: 0.1 }).accepted).toBe(true);
+    // a probe near one of alice's shots is 0.765 from her centroid: farther than from that shot alone
+    d = m.identify(axis(4, 0), OPTIONS);
+    expect(d.distance).toBeCloseTo(Math.sqrt(2 - Math.SQRT2), 6);
+    // removing a shot moves the centroid back onto the other one
+    m.removeTemplate('a1');
+    expect(m.identify(axis(4, 0), OPTIONS).distance).toBeCloseTo(0, 6);
+    // a template that cancels the only other one leaves the person scored by the newest template
+    m.add('a2', 'alice', axis(4, 0, -1));
+    expect(m.verify(axis(4, 0, -1), 'alice', { alpha: 0.1 }).distance).toBeCloseTo(0, 6);
   });
 
   it('says unknown when the nearest person is farther than alpha', () => {

@@ -9,7 +9,8 @@
 //
 // Where the distances come from, in order of preference:
 //   'evaluation' - a labelled evaluation set the caller measured (independent of the gallery);
-//   'enrolled'   - pairs among the enrolled templates: genuine within a person, impostor across people;
+//   'enrolled'   - the enrolled templates scored as the matcher scores a probe (against a person's
+//                  centroid): genuine within a person, impostor across people;
 //   'default'    - fewer than two people enrolled, so no impostor pair exists: the caller's default
 //                  (the encoder's published threshold) is returned unchanged.
 
@@ -107,8 +108,12 @@ export function chooseAlpha(
 }
 
 /**
- * Distances between enrolled templates: every genuine pair (two templates of one person) and every
- * impostor pair (templates of two people), each kind sampled deterministically down to `maxPairs`.
+ * Distances as the matcher measures them (matcher.ts scores a person by the centroid of their unit
+ * templates), each enrolled template standing in for a probe:
+ * - genuine:  a template to the centroid of its person's OTHER templates (leave-one-out, so a template is
+ *             never compared with itself; people with one template give none);
+ * - impostor: a template to the centroid of every other person.
+ * Each kind is sampled deterministically down to `maxPairs`.
  */
 export function enrolledPairDistances(
   people: readonly EnrolledPerson[],
@@ -117,47 +122,45 @@ export function enrolledPairDistances(
 ): { genuine: Float64Array; impostor: Float64Array; genuineTotal: number; impostorTotal: number } {
   const groups = groupByPerson(people);
   const units = groups.map((g) => g.map(toUnit));
+  const sums = units.map(sumOf);
+  const centroids = sums.map((s) => normalised(s));
   const rand = mulberry32(seed);
 
-  const pairsOf = units.map((u) => (u.length * (u.length - 1)) / 2);
-  const genuineTotal = pairsOf.reduce((a, b) => a + b, 0);
-  const templates = units.reduce((a, u) => a + u.length, 0);
-  const impostorTotal = (templates * templates - units.reduce((a, u) => a + u.length * u.length, 0)) / 2;
-
+  // Every (person, template) that has a leave-one-out centroid.
+  const genuineCases = units.flatMap((u, p) => (u.length >= 2 ? u.map((_, i) => ({ p, i })) : []));
+  const genuineTotal = genuineCases.length;
+  const leaveOneOut = (p: number, i: number): number => {
+    const t = units[p]![i]!;
+    const rest = Float64Array.from(sums[p]!, (x, j) => x - t[j]!);
+    return distance(t, normalised(rest));
+  };
   let genuine: Float64Array;
   if (genuineTotal <= maxPairs) {
-    genuine = new Float64Array(genuineTotal);
-    let n = 0;
-    for (const u of units)
-      for (let i = 0; i < u.length; i++) for (let j = i + 1; j < u.length; j++) genuine[n++] = distance(u[i]!, u[j]!);
+    genuine = Float64Array.from(genuineCases, ({ p, i }) => leaveOneOut(p, i));
   } else {
-    // Person chosen in proportion to their number of pairs, so every genuine pair is equally likely.
-    const cumulative = cumulativeSums(pairsOf);
     genuine = new Float64Array(maxPairs);
     for (let n = 0; n < maxPairs; n++) {
-      const u = units[pickWeighted(cumulative, rand)]!;
-      const i = Math.floor(rand() * u.length);
-      const j = (i + 1 + Math.floor(rand() * (u.length - 1))) % u.length;
-      genuine[n] = distance(u[i]!, u[j]!);
+      const { p, i } = genuineCases[Math.floor(rand() * genuineTotal)]!;
+      genuine[n] = leaveOneOut(p, i);
     }
   }
 
+  const flat = units.flatMap((u, p) => u.map((e) => ({ p, e })));
+  const impostorTotal = flat.length * (units.length - 1);
   let impostor: Float64Array;
   if (impostorTotal <= maxPairs) {
     impostor = new Float64Array(impostorTotal);
     let n = 0;
-    for (let a = 0; a < units.length; a++)
-      for (let b = a + 1; b < units.length; b++)
-        for (const x of units[a]!) for (const y of units[b]!) impostor[n++] = distance(x, y);
+    for (const { p, e } of flat)
+      for (let q = 0; q < centroids.length; q++) if (q !== p) impostor[n++] = distance(e, centroids[q]!);
   } else {
-    // Two templates drawn uniformly; a draw from one person is redrawn, so every impostor pair is equally likely.
-    const flat = units.flatMap((u, p) => u.map((e) => ({ p, e })));
+    // A template and a person drawn uniformly; its own person is redrawn, so every pair is equally likely.
     impostor = new Float64Array(maxPairs);
     for (let n = 0; n < maxPairs;) {
-      const x = flat[Math.floor(rand() * flat.length)]!;
-      const y = flat[Math.floor(rand() * flat.length)]!;
-      if (x.p === y.p) continue;
-      impostor[n++] = distance(x.e, y.e);
+      const { p, e } = flat[Math.floor(rand() * flat.length)]!;
+      const q = Math.floor(rand() * centroids.length);
+      if (q === p) continue;
+      impostor[n++] = distance(e, centroids[q]!);
     }
   }
   return { genuine, impostor, genuineTotal, impostorTotal };
@@ -319,6 +322,20 @@ function toUnit(e: Float32Array): Float64Array {
   return Float64Array.from(e, (x) => x * inv);
 }
 
+function sumOf(vectors: readonly Float64Array[]): Float64Array {
+  const s = new Float64Array(vectors[0]!.length);
+  for (const v of vectors) for (let j = 0; j < s.length; j++) s[j]! += v[j]!;
+  return s;
+}
+
+/** v / |v|; a vector that sums to nothing (templates that cancel out) stays as it is. */
+function normalised(v: Float64Array): Float64Array {
+  let s = 0;
+  for (let j = 0; j < v.length; j++) s += v[j]! * v[j]!;
+  const n = Math.sqrt(s);
+  return n > 1e-12 ? v.map((x) => x / n) : v;
+}
+
 function distance(a: Float64Array, b: Float64Array): number {
   if (a.length !== b.length)
     throw new AppError('INVALID_INPUT', `Embeddings of different lengths (${a.length} and ${b.length}).`);
@@ -328,26 +345,6 @@ function distance(a: Float64Array, b: Float64Array): number {
     s += d * d;
   }
   return Math.sqrt(s);
-}
-
-function cumulativeSums(values: number[]): Float64Array {
-  const out = new Float64Array(values.length);
-  let s = 0;
-  values.forEach((v, i) => (out[i] = s += v));
-  return out;
-}
-
-/** Index i with probability weight_i / total, from cumulative weights. */
-function pickWeighted(cumulative: Float64Array, rand: () => number): number {
-  const x = rand() * cumulative[cumulative.length - 1]!;
-  let lo = 0;
-  let hi = cumulative.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (cumulative[mid]! > x) hi = mid;
-    else lo = mid + 1;
-  }
-  return lo;
 }
 
 function roundTo(x: number, digits: number): number {

@@ -1,6 +1,7 @@
 // Open-set identification runner over an ident list (`presence eval ident`): enroll, then identify every
-// probe and impostor against the nearest enrolled template (exact search).
+// probe and impostor with the app's own matcher (exact search).
 import { readFile } from 'node:fs/promises';
+import { Matcher } from '../domain/matcher';
 import type { FaceEngine } from '../engine/index';
 import { fnirAtFpir, percentile, rank1, type ProbeOutcome } from './metrics';
 import { parseIdentList } from './pairs';
@@ -20,33 +21,16 @@ export interface IdentReport {
 
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 
-/** Best identity by nearest template (max cosine) over a contiguous template matrix. */
-export function nearest(
-  templates: Float32Array,
-  owners: string[],
-  dim: number,
-  q: Float32Array | null,
-): { identity: string | null; score: number } {
-  if (!q) return { identity: null, score: -Infinity };
-  let best = -Infinity,
-    who: string | null = null;
-  for (let t = 0; t < owners.length; t++) {
-    let s = 0;
-    const o = t * dim;
-    for (let k = 0; k < dim; k++) s += templates[o + k] * q[k];
-    if (s > best) {
-      best = s;
-      who = owners[t];
-    }
-  }
-  return { identity: who, score: best };
-}
+/** How a person's score is formed: the app's rule (the matcher's centroid) or the nearest template. */
+export type IdentScoring = 'matcher' | 'nearest-template';
 
-export type IdentScoring = 'nearest-template' | 'centroid';
+/** Similarity of unit vectors at Euclidean distance d (cosine), so a higher score is a closer face. */
+const cosineAt = (d: number): number => 1 - (d * d) / 2;
 
 /**
- * `scoring` picks how a person's score is formed: their nearest template (the default, as the matcher does)
- * or their centroid (bench/RESULTS.md: fewer false identifications at the same rank-1).
+ * Enrolls the `enroll` rows and identifies every `probe` and `impostor` row. By default a person is scored
+ * exactly as the app scores them, through the app's own Matcher (the centroid of their templates); the
+ * nearest-template rule is reported beside it for comparison (bench/RESULTS.md).
  */
 export async function evaluateIdent(args: {
   listFile: string;
@@ -55,13 +39,10 @@ export async function evaluateIdent(args: {
   onProgress?: Progress;
   scoring?: IdentScoring;
 }): Promise<IdentReport> {
-  return (await evaluateIdentDetailed(args))[args.scoring ?? 'nearest-template'];
+  return (await evaluateIdentDetailed(args))[args.scoring ?? 'matcher'];
 }
 
-/**
- * Both per-person scorings from one pass over the photos: the nearest template (what the runner reports)
- * and the person's centroid (mean of their L2-normalised templates, renormalised), DESIGN's "robust mean".
- */
+/** Both scorings from one pass over the photos. */
 export async function evaluateIdentDetailed(args: {
   listFile: string;
   imagesDir: string;
@@ -74,53 +55,65 @@ export async function evaluateIdentDetailed(args: {
     emb.push(await embedPhoto(args.engine, rows[i].image));
     args.onProgress?.(i + 1, rows.length);
   }
-  const enrollIdx = rows.map((r, i) => (r.role === 'enroll' && emb[i].embedding ? i : -1)).filter((i) => i >= 0);
-  const dim = enrollIdx.length ? emb[enrollIdx[0]].embedding!.length : 0;
-  const templates = new Float32Array(enrollIdx.length * dim);
-  const owners: string[] = [];
-  enrollIdx.forEach((i, t) => {
-    templates.set(emb[i].embedding!, t * dim);
-    owners.push(rows[i].identity);
-  });
+  const enrolled = rows.flatMap((r, i) =>
+    r.role === 'enroll' && emb[i].embedding ? [{ r, e: emb[i].embedding! }] : [],
+  );
+  const dim = enrolled.length ? enrolled[0].e.length : 0;
 
-  const people = [...new Set(owners)];
-  const centroids = new Float32Array(people.length * dim);
-  people.forEach((p, j) => {
-    const c = centroids.subarray(j * dim, (j + 1) * dim);
-    owners.forEach((o, t) => {
-      if (o === p) for (let k = 0; k < dim; k++) c[k] += templates[t * dim + k];
-    });
-    let n = 0;
-    for (let k = 0; k < dim; k++) n += c[k] * c[k];
-    n = Math.sqrt(n) || 1;
-    for (let k = 0; k < dim; k++) c[k] /= n;
-  });
-  const report = (gallery: Float32Array, who: string[]): IdentReport => {
+  const matcher = dim ? new Matcher(dim) : null;
+  matcher?.load(enrolled.map(({ r, e }, t) => ({ templateId: String(t), personId: r.identity, embedding: e })));
+  const templates = enrolled.map(({ r, e }) => ({ personId: r.identity, unit: unitOf(e) }));
+
+  const byMatcher = (q: Float32Array) => {
+    const [best] = matcher ? matcher.topK(q, 1) : [];
+    return best ? { identity: best.personId, score: cosineAt(best.distance) } : null;
+  };
+  const byNearestTemplate = (q: Float32Array) => {
+    const u = unitOf(q);
+    let best: { identity: string; score: number } | null = null;
+    for (const t of templates) {
+      let s = 0;
+      for (let k = 0; k < dim; k++) s += t.unit[k] * u[k];
+      if (!best || s > best.score) best = { identity: t.personId, score: s };
+    }
+    return best;
+  };
+
+  const report = (identify: (q: Float32Array) => { identity: string; score: number } | null): IdentReport => {
     const probes: ProbeOutcome[] = [];
     const impostorScores: number[] = [];
     rows.forEach((r, i) => {
       if (r.role === 'enroll') return;
-      const best = nearest(gallery, who, dim, emb[i].embedding);
-      if (r.role === 'probe') probes.push({ correct: best.identity === r.identity, score: best.score });
-      else impostorScores.push(best.score);
+      const q = emb[i].embedding;
+      // A photo that could not be embedded is a miss: no identity, lowest score.
+      const best = q ? identify(q) : null;
+      const score = best ? best.score : -Infinity;
+      if (r.role === 'probe') probes.push({ correct: best?.identity === r.identity, score });
+      else impostorScores.push(score);
     });
-    return summarise(probes, impostorScores);
-  };
-  const summarise = (probes: ProbeOutcome[], impostorScores: number[]): IdentReport => ({
-    enrolled: new Set(rows.filter((r) => r.role === 'enroll').map((r) => r.identity)).size,
-    probes: probes.length,
-    impostors: impostorScores.length,
-    rank1: round(rank1(probes)),
-    fnirAtFpir1e2: round(fnirAtFpir(probes, impostorScores, 1e-2)),
-    fnirAtFpir1e3: round(fnirAtFpir(probes, impostorScores, 1e-3)),
-    failures: emb.filter((e) => e.failed).length,
-    msPerImageP50: round(
-      percentile(
-        emb.map((e) => e.ms),
-        0.5,
+    return {
+      enrolled: new Set(rows.filter((r) => r.role === 'enroll').map((r) => r.identity)).size,
+      probes: probes.length,
+      impostors: impostorScores.length,
+      rank1: round(rank1(probes)),
+      fnirAtFpir1e2: round(fnirAtFpir(probes, impostorScores, 1e-2)),
+      fnirAtFpir1e3: round(fnirAtFpir(probes, impostorScores, 1e-3)),
+      failures: emb.filter((e) => e.failed).length,
+      msPerImageP50: round(
+        percentile(
+          emb.map((e) => e.ms),
+          0.5,
+        ),
+        1,
       ),
-      1,
-    ),
-  });
-  return { 'nearest-template': report(templates, owners), centroid: report(centroids, people) };
+    };
+  };
+  return { matcher: report(byMatcher), 'nearest-template': report(byNearestTemplate) };
+}
+
+function unitOf(v: Float32Array): Float32Array {
+  let n = 0;
+  for (let k = 0; k < v.length; k++) n += v[k] * v[k];
+  n = Math.sqrt(n) || 1;
+  return v.map((x) => x / n);
 }

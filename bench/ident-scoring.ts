@@ -1,0 +1,106 @@
+// Open-set identification under different per-person scorings, on cached embeddings.
+// The photos are embedded once through the shipped engine (cached to CACHE.json, so the scorings can be
+// compared in seconds), then every `probe` and `impostor` row is scored against the `enroll` rows.
+//   node bench/build.mjs
+//   node bench/.build/ident-scoring.mjs LIST_FILE IMAGES_DIR CACHE.json
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { InProcessEngine } from '../src/main/engine/index';
+import { embedPhoto } from '../src/main/evaluation/embed';
+import { parseIdentList } from '../src/main/evaluation/pairs';
+import { fnirAtFpir, rank1, type ProbeOutcome } from '../src/main/evaluation/metrics';
+import { Matcher } from '../src/main/domain/matcher';
+
+const [listFile, imagesDir, cacheFile] = process.argv.slice(2);
+if (!listFile || !imagesDir || !cacheFile) {
+  console.error('usage: ident-scoring.mjs LIST_FILE IMAGES_DIR CACHE.json');
+  process.exit(2);
+}
+const rows = parseIdentList(readFileSync(listFile, 'utf8'), imagesDir);
+const cache: Record<string, number[] | null> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
+const todo = rows.filter((r) => !(r.image in cache));
+if (todo.length) {
+  const engine = new InProcessEngine({});
+  const status = await engine.start();
+  console.log(`# embedding ${todo.length} photos with ${status.encoderId} on ${status.backend}`);
+  let n = 0;
+  for (const r of todo) {
+    const e = await embedPhoto(engine, r.image);
+    cache[r.image] = e.embedding ? Array.from(e.embedding, (x) => +x.toFixed(6)) : null;
+    if (++n % 200 === 0) {
+      console.log(`# ${n}/${todo.length}`);
+      writeFileSync(cacheFile, JSON.stringify(cache));
+    }
+  }
+  writeFileSync(cacheFile, JSON.stringify(cache));
+  await engine.stop();
+}
+console.log(`# ${rows.length} rows, ${Object.keys(cache).length} cached embeddings`);
+
+// --- scorings ------------------------------------------------------------------------------------------
+const vec = (p: string) => (cache[p] ? Float32Array.from(cache[p]!) : null);
+const enroll = rows.filter((r) => r.role === 'enroll' && cache[r.image]);
+const people = [...new Set(enroll.map((r) => r.identity))];
+const templatesOf = new Map(people.map((p) => [p, enroll.filter((r) => r.identity === p).map((r) => vec(r.image)!)]));
+const dot = (a: Float32Array, b: Float32Array) => {
+  let s = 0;
+  for (let k = 0; k < a.length; k++) s += a[k]! * b[k]!;
+  return s;
+};
+const unit = (v: Float32Array) => {
+  const n = Math.sqrt(dot(v, v)) || 1;
+  return v.map((x) => x / n);
+};
+const centroidOf = new Map(
+  people.map((p) => {
+    const ts = templatesOf.get(p)!;
+    const c = new Float32Array(ts[0]!.length);
+    for (const t of ts) for (let k = 0; k < c.length; k++) c[k] += t[k]!;
+    return [p, unit(c)];
+  }),
+);
+type PersonScore = (q: Float32Array, person: string) => number;
+// The app's own Matcher, to show it gives the centroid rule's figures.
+const matcher = new Matcher(enroll.length ? cache[enroll[0]!.image]!.length : 1);
+matcher.load(enroll.map((r, t) => ({ templateId: String(t), personId: r.identity, embedding: vec(r.image)! })));
+const scorings: Record<string, PersonScore> = {
+  'matcher (the app)': (q, p) => {
+    const d = matcher.verify(q, p, { alpha: 2 }).distance;
+    return 1 - (d * d) / 2;
+  },
+  nearest: (q, p) => Math.max(...templatesOf.get(p)!.map((t) => dot(q, t))),
+  centroid: (q, p) => dot(q, centroidOf.get(p)!),
+  'mean-of-templates': (q, p) => {
+    const ts = templatesOf.get(p)!;
+    return ts.reduce((s, t) => s + dot(q, t), 0) / ts.length;
+  },
+  'half nearest + half centroid': (q, p) => 0.5 * scorings.nearest!(q, p) + 0.5 * scorings.centroid!(q, p),
+};
+const probesRows = rows.filter((r) => r.role !== 'enroll');
+for (const [name, score] of Object.entries(scorings)) {
+  for (const gapWeight of [0, 0.5, 1]) {
+    const probes: ProbeOutcome[] = [];
+    const impostors: number[] = [];
+    for (const r of probesRows) {
+      const q = vec(r.image);
+      let best = -Infinity;
+      let second = -Infinity;
+      let who: string | null = null;
+      if (q)
+        for (const p of people) {
+          const s = score(q, p);
+          if (s > best) {
+            second = best;
+            best = s;
+            who = p;
+          } else if (s > second) second = s;
+        }
+      // Optional: reward a clear winner (score minus a share of the runner-up's).
+      const decision = best - gapWeight * (second === -Infinity ? 0 : second) + gapWeight;
+      if (r.role === 'probe') probes.push({ correct: who === r.identity, score: decision });
+      else impostors.push(decision);
+    }
+    console.log(
+      `${name.padEnd(30)} gap ${gapWeight}: rank-1 ${rank1(probes).toFixed(4)}  FNIR@FPIR1e-2 ${fnirAtFpir(probes, impostors, 1e-2).toFixed(4)}  FNIR@FPIR1e-3 ${fnirAtFpir(probes, impostors, 1e-3).toFixed(4)}`,
+    );
+  }
+}
