@@ -102,6 +102,14 @@ describe('face engine (in-process, real models)', () => {
     expect(Math.max(...genuine)).toBeLessThan(Math.min(...impostor));
     expect(Math.max(...genuine)).toBeLessThan(engine.status().defaultThreshold!);
     expect(Math.min(...impostor)).toBeGreaterThan(engine.status().defaultThreshold!);
+
+    // Without the mirror image (mirror: false, the kiosk's live frames) the embedding stays in the same
+    // space: near the flip-averaged one, and still nearer to the same person than to anyone else.
+    const g2Plain = (await engine.analyze(file(faces, 'George_W_Bush_0002.jpg'), { liveness: false, mirror: false }))
+      .faces[0].embedding;
+    expect(g2Plain).not.toEqual(g2);
+    expect(dist(g2Plain, g2)).toBeLessThan(0.2);
+    expect(dist(g2Plain, g1)).toBeLessThan(Math.min(dist(g2Plain, a1), dist(g2Plain, a2), dist(g2Plain, al)));
   });
 
   it('finds the small face in an unaligned 150 px photo', async () => {
@@ -124,6 +132,15 @@ describe('face engine (in-process, real models)', () => {
     const one1 = await engine.analyze(file(images, 'two-faces.jpg'), { maxFaces: 1, liveness: false });
     expect(one1.faces).toHaveLength(1);
     expect(one1.faces[0].liveness).toBeNull();
+    // embedFaces: both located, only the largest embedded and checked for liveness (the kiosk's case)
+    const first = await engine.analyze(file(images, 'two-faces.jpg'), { liveness: true, embedFaces: 1 });
+    expect(first.faces).toHaveLength(2);
+    expect(first.faces[0].embedding).toHaveLength(128);
+    expect(first.faces[0].liveness).toEqual(expect.any(Number));
+    expect(first.faces[1].embedding).toHaveLength(0);
+    expect(first.faces[1].liveness).toBeNull();
+    expect(first.faces[1].box).toEqual(r.faces[1].box);
+    expect(first.faces[0].embedding).toEqual(r.faces[0].embedding);
   });
 
   it('honours EXIF orientation', async () => {

@@ -103,6 +103,44 @@ describe('RecognitionSmoother', () => {
     expect(() => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 0 })).toThrow();
   });
 
+  describe('fast path: consecutive strong matches', () => {
+    const fast = (): RecognitionSmoother =>
+      new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, strongRequired: 2 });
+    const strong = (personId: string, distance = 0.2): Observation => ({
+      kind: 'face',
+      personId,
+      distance,
+      liveness: 0.9,
+      strong: true,
+    });
+
+    it('confirms after two strong frames of one person in a row', () => {
+      const s = fast();
+      expect(s.push(strong('ann', 0.2), 0).state).toBe('pending');
+      expect(s.push(strong('ann', 0.3), 100)).toEqual({
+        state: 'confirmed',
+        personId: 'ann',
+        meanDistance: expect.closeTo(0.25, 12),
+        minLiveness: 0.9,
+      });
+      expect(s.push(strong('ann'), 200).state).toBe('pending'); // once per visit
+    });
+
+    it('needs both frames strong, consecutive, and of the same person', () => {
+      expect(feed(fast(), [strong('ann'), face('ann')])).toEqual(['pending', 'pending']);
+      expect(feed(fast(), [strong('ann'), face(null), strong('ann')])).toEqual(['pending', 'pending', 'pending']);
+      expect(feed(fast(), [strong('ann'), strong('bob')])).toEqual(['pending', 'pending']);
+      // the ordinary vote still applies: the third ann frame confirms
+      expect(feed(fast(), [strong('ann'), face('ann'), face('ann')])).toEqual(['pending', 'pending', 'confirmed']);
+    });
+
+    it('is off without strongRequired, and refuses a run longer than the vote', () => {
+      expect(feed(smoother(), [strong('ann'), strong('ann')])).toEqual(['pending', 'pending']);
+      expect(() => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 100, strongRequired: 4 })).toThrow();
+      expect(() => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 100, strongRequired: 0 })).toThrow();
+    });
+  });
+
   it('forgets everything on reset()', () => {
     const s = smoother();
     feed(s, [face('ann'), face('ann'), face('ann')]);

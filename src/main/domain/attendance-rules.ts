@@ -14,6 +14,11 @@ export interface SmootherOptions {
   required: number;
   /** A longer pause between observations means the person walked away: start over. */
   maxGapMs: number;
+  /**
+   * Fast path: this many consecutive newest frames that all name the same person AND are all `strong`
+   * confirm at once, without waiting for `required` votes. Off when absent.
+   */
+  strongRequired?: number;
 }
 
 export type Observation =
@@ -24,6 +29,11 @@ export type Observation =
       distance: number;
       /** Passive liveness 0..1, or null when the liveness model did not run. */
       liveness: number | null;
+      /**
+       * An accepted match far inside the threshold (the caller decides how far; see kiosk.ts). Frames this
+       * sure of one person need fewer of them to agree.
+       */
+      strong?: boolean;
     }
   | { kind: 'none' };
 
@@ -42,7 +52,8 @@ export interface Smoothed {
 type FaceObservation = Extract<Observation, { kind: 'face' }>;
 
 /**
- * Majority vote over the last `window` face observations, with two guards:
+ * Majority vote over the last `window` face observations (or, with `strongRequired`, a short run of
+ * consecutive strong matches of one person), with two guards:
  * - a frame without a face, or a pause longer than maxGapMs, clears the votes (the person left);
  * - a person is reported 'confirmed' once per visit: while they stay in front of the camera the
  *   following frames say 'pending', so they are not greeted again every frame. A different person can
@@ -56,7 +67,7 @@ export class RecognitionSmoother {
   private announced: string | null = null;
 
   constructor(options: SmootherOptions) {
-    const { window, required, maxGapMs } = options;
+    const { window, required, maxGapMs, strongRequired } = options;
     if (!Number.isInteger(window) || window < 1 || !Number.isInteger(required) || required < 1 || required > window) {
       throw new AppError(
         'INVALID_INPUT',
@@ -64,7 +75,16 @@ export class RecognitionSmoother {
       );
     }
     if (!(maxGapMs > 0)) throw new AppError('INVALID_INPUT', `maxGapMs must be positive, got ${maxGapMs}.`);
-    this.options = { window, required, maxGapMs };
+    if (
+      strongRequired !== undefined &&
+      !(Number.isInteger(strongRequired) && strongRequired >= 1 && strongRequired <= required)
+    ) {
+      throw new AppError(
+        'INVALID_INPUT',
+        `Smoother needs an integer 1 <= strongRequired <= required, got ${strongRequired}.`,
+      );
+    }
+    this.options = { window, required, maxGapMs, strongRequired };
   }
 
   push(observation: Observation, nowMs: number): Smoothed {
@@ -81,11 +101,16 @@ export class RecognitionSmoother {
     this.recent.push(observation);
     if (this.recent.length > this.options.window) this.recent.shift();
 
+    const run = this.strongRun();
+    if (run) return this.confirm(run);
     const leader = this.leader();
     if (!leader || leader.votes.length < this.options.required) return { state: 'pending' };
     if (leader.personId === null) return { state: 'unknown' };
     if (leader.personId === this.announced) return { state: 'pending' };
+    return this.confirm({ personId: leader.personId, votes: leader.votes });
+  }
 
+  private confirm(leader: { personId: string; votes: FaceObservation[] }): Smoothed {
     this.announced = leader.personId;
     const livenessValues = leader.votes.map((o) => o.liveness).filter((l): l is number => l !== null);
     return {
@@ -101,6 +126,17 @@ export class RecognitionSmoother {
     this.recent = [];
     this.lastAtMs = null;
     this.announced = null;
+  }
+
+  /** The newest `strongRequired` frames when they are all strong matches of one person not yet announced. */
+  private strongRun(): { personId: string; votes: FaceObservation[] } | null {
+    const n = this.options.strongRequired;
+    if (n === undefined || this.recent.length < n) return null;
+    const run = this.recent.slice(-n);
+    const personId = run[0]!.personId;
+    if (personId === null || personId === this.announced) return null;
+    if (!run.every((o) => o.strong === true && o.personId === personId)) return null;
+    return { personId, votes: run };
   }
 
   /** The identity (a person, or null for "unknown face") with the most votes; ties go to the most recent. */

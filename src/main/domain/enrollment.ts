@@ -87,7 +87,8 @@ export class EnrollmentService {
     this.expire();
     const analysis = await this.deps.engine.analyze(
       { kind: 'rgba', frame },
-      { maxFaces: 3, liveness: true, embed: true, thumbnail: true },
+      // Other faces are only counted (a second person in the shot is refused), never embedded.
+      { maxFaces: 3, liveness: true, embed: true, embedFaces: 1, thumbnail: true },
     );
     const face = analysis.faces[0];
     const guidance = enrollGuidance(analysis.faces);
@@ -178,6 +179,7 @@ export class EnrollmentService {
           maxFaces: 3,
           liveness: false,
           embed: true,
+          embedFaces: 1,
           thumbnail: true,
         });
         const face = analysis.faces[0];

@@ -92,8 +92,9 @@ export class FaceIndex {
     return result;
   }
 
-  identify(embedding: Float32Array, settings: Settings): MatchDecision {
-    return this.ready.identify(embedding, { alpha: this.threshold(settings), margin: settings.margin });
+  /** `alpha` defaults to the threshold in force (pass it when the caller has just asked for it). */
+  identify(embedding: Float32Array, settings: Settings, alpha = this.threshold(settings)): MatchDecision {
+    return this.ready.identify(embedding, { alpha, margin: settings.margin });
   }
 
   add(templateId: string, personId: string, embedding: Float32Array): void {

@@ -211,6 +211,8 @@ function stripUndefined(o: AnalyzeOptions): Partial<typeof DEFAULT_OPTIONS> {
   if (o.maxFaces !== undefined) out.maxFaces = o.maxFaces;
   if (o.liveness !== undefined) out.liveness = o.liveness;
   if (o.embed !== undefined) out.embed = o.embed;
+  if (o.embedFaces !== undefined) out.embedFaces = o.embedFaces;
+  if (o.mirror !== undefined) out.mirror = o.mirror;
   if (o.thumbnail !== undefined) out.thumbnail = o.thumbnail;
   return out;
 }

@@ -76,6 +76,10 @@ export interface PipelineOptions {
   maxFaces: number;
   liveness: boolean;
   embed: boolean;
+  /** Liveness and embedding for the largest this many faces only (faces come largest first). */
+  embedFaces: number;
+  /** Average in the mirror image's embedding, when the encoder config uses flip. */
+  mirror: boolean;
   thumbnail: boolean;
   /** Retry with the 256 px detector when the 128 px one finds nothing (small or distant faces). */
   smallFaces: boolean;
@@ -84,6 +88,8 @@ export const DEFAULT_OPTIONS: PipelineOptions = {
   maxFaces: 10,
   liveness: true,
   embed: true,
+  embedFaces: Infinity,
+  mirror: true,
   thumbnail: false,
   smallFaces: true,
 };
@@ -196,23 +202,25 @@ export async function analyzeImage(
   const q = faces.map((f, i) => quality.measure(quality.toGrey(qcrops[i]), QUALITY_SIZE, f.box, img, f));
   t.qualityMs = performance.now() - t0;
 
-  let live: (number | null)[] = faces.map(() => null);
-  if (opts.liveness && faces.length) {
+  const primary = faces.slice(0, Math.max(0, opts.embedFaces));
+  const live: (number | null)[] = faces.map(() => null);
+  if (opts.liveness && primary.length) {
     t0 = performance.now();
     const px = liveness.LIVENESS_SIZE * liveness.LIVENESS_SIZE * 3;
-    const crops = new Float32Array(faces.length * px);
+    const crops = new Float32Array(primary.length * px);
     const tpl = canonicalPoints(liveness.LIVENESS_SIZE, liveness.LIVENESS_ZOOM);
-    faces.forEach((f, i) =>
+    primary.forEach((f, i) =>
       crops.set(warpAffine(img, similarityTo(tpl, f.five), liveness.LIVENESS_SIZE, liveness.LIVENESS_SIZE), i * px),
     );
-    live = Array.from(liveness.predict(crops, faces.length));
+    liveness.predict(crops, primary.length).forEach((score, i) => (live[i] = score));
     t.livenessMs = performance.now() - t0;
   }
 
-  let embeddings: Float32Array[] = faces.map(() => new Float32Array(0));
-  if (opts.embed && faces.length) {
+  const embeddings: Float32Array[] = faces.map(() => new Float32Array(0));
+  if (opts.embed && primary.length) {
     t0 = performance.now();
-    embeddings = embedFaces(img, faces, cfg);
+    const config = opts.mirror ? cfg : { ...cfg, flip: false };
+    embedFaces(img, primary, config).forEach((e, i) => (embeddings[i] = e));
     t.embedMs = performance.now() - t0;
   }
 
@@ -227,7 +235,7 @@ export async function analyzeImage(
       liveness: live[i],
       embedding: embeddings[i],
     };
-    if (opts.thumbnail) {
+    if (opts.thumbnail && i < primary.length) {
       const crop = warpAffine(
         img,
         similarityTo(canonicalPoints(THUMB_SIZE, THUMB_ZOOM), f.five),

@@ -10,6 +10,17 @@ export interface AnalyzeOptions {
   maxFaces?: number;
   liveness?: boolean;
   embed?: boolean;
+  /**
+   * Only the largest this many faces get liveness and an embedding; the others still have their box,
+   * landmarks and quality (embedding empty, liveness null). Default: all. The kiosk needs one.
+   */
+  embedFaces?: number;
+  /**
+   * false: embed each face's crop alone, without averaging in its mirror image (the encoder's flip
+   * test-time augmentation). Half the encoder time, a slightly noisier embedding in the same space.
+   * Default true (where the encoder uses flip at all).
+   */
+  mirror?: boolean;
   thumbnail?: boolean;
 }
 
