@@ -29,29 +29,35 @@ async function withEngine<T>(opts: GlobalOptions, fn: (app: PresenceApp) => Prom
   }
 }
 
-/** Enrolls files for one person, skipping files already enrolled for them (re-runs add nothing). */
+/**
+ * Enrolls files for the person of that name, skipping files already enrolled for them (re-runs add
+ * nothing). A new name becomes a person only with their first good photo, so a folder of bad photos
+ * leaves no empty person behind. Returns the person, or null when none exists (no good photo).
+ */
 async function enrollFiles(
   app: PresenceApp,
-  personId: string,
+  name: string,
   files: readonly string[],
   consentBy: string,
   onFile?: () => void,
 ) {
-  const known = app.store.templates.sourceRefs(personId);
+  let person = app.people.findByName(name) ?? null;
+  const known = person ? app.store.templates.sourceRefs(person.id) : new Set<string>();
   const fresh = files.map((file) => ({ file, ref: sha256(file) })).filter(({ ref }) => !known.has(ref));
   const results = [];
   for (const { file, ref } of fresh) {
-    const { results: r } = await app.enrollment.importPhotos(
-      personId,
+    const { results: r, commit } = await app.enrollment.importPhotos(
+      person ? { personId: person.id } : { newPerson: { name } },
       [{ name: file, input: { kind: 'file', path: file }, sourceRef: ref }],
       { given: true, by: consentBy },
       'cli',
       'cli',
     );
+    person = commit?.person ?? person;
     results.push(...r);
     onFile?.();
   }
-  return { results, skipped: files.length - fresh.length };
+  return { person, results, skipped: files.length - fresh.length };
 }
 
 export function registerFaces(program: Command): void {
@@ -64,13 +70,18 @@ export function registerFaces(program: Command): void {
     .action(async (images: string[], opts: { name: string; consentBy: string }, cmd: Command) => {
       const files = images.map(existingPath('file'));
       await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const person = app.people.findByName(opts.name) ?? app.people.create({ name: opts.name }, 'cli');
-        const { results, skipped } = await enrollFiles(app, person.id, files, opts.consentBy);
+        const { person, results, skipped } = await enrollFiles(app, opts.name, files, opts.consentBy);
         report(results, skipped);
         const added = results.filter((r) => r.ok).length;
-        console.log(`${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`);
+        if (person)
+          console.log(`${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`);
         if (added === 0 && skipped === 0)
-          throw new AppError('NO_FACE', 'No photo could be enrolled: see the reasons above.');
+          throw new AppError(
+            'NO_FACE',
+            person
+              ? 'No photo could be enrolled: see the reasons above.'
+              : `No photo could be enrolled, so ${opts.name} was not added: see the reasons above.`,
+          );
       });
     });
 
@@ -108,21 +119,21 @@ export function registerFaces(program: Command): void {
         const failed: Array<{ name: string; message: string }> = [];
         let added = 0;
         let skipped = 0;
+        const notAdded: string[] = [];
         for (const p of people) {
-          const person = app.people.findByName(p.name) ?? app.people.create({ name: p.name }, 'cli');
-          const r = await enrollFiles(app, person.id, p.files, opts.consentBy, () =>
-            bar?.increment({ person: p.name }),
-          );
+          const r = await enrollFiles(app, p.name, p.files, opts.consentBy, () => bar?.increment({ person: p.name }));
           bar?.increment(r.skipped, { person: p.name });
           skipped += r.skipped;
+          if (!r.person) notAdded.push(p.name);
           for (const x of r.results)
             if (x.ok) added++;
             else failed.push({ name: x.name, message: x.error?.message ?? 'failed' });
         }
         bar?.stop();
         for (const f of failed) console.log(`skipped ${path.relative(dir, f.name)}: ${f.message}`);
+        for (const name of notAdded) console.log(`not added: ${name} (no photo of them could be enrolled)`);
         console.log(
-          `Imported ${people.length} people: ${added} photos enrolled, ${skipped} already enrolled, ${failed.length} skipped.`,
+          `Imported ${people.length - notAdded.length} people: ${added} photos enrolled, ${skipped} already enrolled, ${failed.length} skipped.`,
         );
       });
     });

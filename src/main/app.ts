@@ -9,7 +9,7 @@ import { AdminService } from './domain/admin';
 import { buildReport } from './domain/attendance-report';
 import { exportAttendance } from './domain/attendance-export';
 import { localDayKey } from './domain/attendance-rules';
-import { EnrollmentService } from './domain/enrollment';
+import { EnrollmentService, enrollTargetOf } from './domain/enrollment';
 import { FaceIndex, encoderSpaceOf } from './domain/face-index';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
@@ -141,15 +141,17 @@ export class PresenceApp {
         await this.requireEngine();
         return this.enrollment.capture(frame, personId);
       },
-      'enroll.commit': ({ personId, shotIds, consent }) => this.enrollment.commit(personId, shotIds, consent, 'admin'),
+      'enroll.commit': ({ shotIds, consent, ...target }) =>
+        this.enrollment.commit(enrollTargetOf(target), shotIds, consent, 'admin'),
       'enroll.discard': ({ shotIds }) => this.enrollment.discard(shotIds),
-      'enroll.importPhotos': async ({ personId, photos, consent }) => {
+      'enroll.importPhotos': async ({ photos, consent, ...target }) => {
         await this.requireEngine();
         const inputs = photos.map((p) => ({
           name: p.name,
           input: { kind: 'bytes' as const, bytes: p.bytes, name: p.name },
         }));
-        return (await this.enrollment.importPhotos(personId, inputs, consent, 'import', 'admin')).results;
+        const r = await this.enrollment.importPhotos(enrollTargetOf(target), inputs, consent, 'import', 'admin');
+        return { results: r.results, person: r.commit?.person ?? null };
       },
     };
   }

@@ -13,7 +13,7 @@ import type {
   EnrollCommitResult,
   EnrollShotResult,
   ExportFile,
-  ImportPhotoResult,
+  ImportPhotosResult,
   KioskFrameResult,
   Person,
 } from './types';
@@ -83,6 +83,36 @@ const dateRange = z
   .strict()
   .refine((r) => r.from <= r.to, { message: 'The start date must not be after the end date.', path: ['from'] });
 
+const newPerson = z
+  .object({
+    name: personFields.name,
+    externalId: personFields.externalId.optional(),
+    notes: personFields.notes.optional(),
+  })
+  .strict();
+
+const consent = z
+  .object({
+    given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
+    by: z.string().trim().min(1).max(120),
+  })
+  .strict();
+
+/**
+ * Whose face is being enrolled: an existing person, or a new one who is created only when their first
+ * template is saved (so an abandoned enrollment leaves no empty person behind).
+ */
+const enrollTarget = {
+  personId: id.optional(),
+  newPerson: newPerson.optional(),
+};
+const oneTarget = (v: { personId?: string; newPerson?: object }) =>
+  (v.personId === undefined) !== (v.newPerson === undefined);
+const oneTargetMessage = {
+  message: 'Say whose face this is: either personId (an existing person) or newPerson, not both.',
+  path: ['personId'],
+};
+
 export const contract = {
   'app.info': channel<AppInfo>()(noInput, 'public'),
 
@@ -100,16 +130,7 @@ export const contract = {
     'admin',
   ),
   'people.get': channel<Person>()(z.object({ id }).strict(), 'admin'),
-  'people.create': channel<Person>()(
-    z
-      .object({
-        name: personFields.name,
-        externalId: personFields.externalId.optional(),
-        notes: personFields.notes.optional(),
-      })
-      .strict(),
-    'admin',
-  ),
+  'people.create': channel<Person>()(newPerson, 'admin'),
   'people.update': channel<Person>()(
     z
       .object({
@@ -151,20 +172,16 @@ export const contract = {
     z.object({ frame: frameSchema, personId: id.optional() }).strict(),
     'admin',
   ),
-  /** Stores kept shots as templates of the person, with their consent. */
+  /** Stores kept shots as templates of the person (created now when new), with their consent. */
   'enroll.commit': channel<EnrollCommitResult>()(
     z
       .object({
-        personId: id,
+        ...enrollTarget,
         shotIds: z.array(z.uuid()).min(1, { message: 'Capture at least one good shot first.' }).max(20),
-        consent: z
-          .object({
-            given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
-            by: z.string().trim().min(1).max(120),
-          })
-          .strict(),
+        consent,
       })
-      .strict(),
+      .strict()
+      .refine(oneTarget, oneTargetMessage),
     'admin',
   ),
   /** Drops the shots of an abandoned enrollment. */
@@ -172,20 +189,17 @@ export const contract = {
     z.object({ shotIds: z.array(z.uuid()).max(50) }).strict(),
     'admin',
   ),
-  /** Adds photos from files to a person (the alternative to the camera). */
-  'enroll.importPhotos': channel<ImportPhotoResult[]>()(
+  /** Adds photos from files to a person (the alternative to the camera); a new person is created only
+   *  when at least one photo is good. */
+  'enroll.importPhotos': channel<ImportPhotosResult>()(
     z
       .object({
-        personId: id,
+        ...enrollTarget,
         photos: z.array(photoSchema).min(1).max(50),
-        consent: z
-          .object({
-            given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
-            by: z.string().trim().min(1).max(120),
-          })
-          .strict(),
+        consent,
       })
-      .strict(),
+      .strict()
+      .refine(oneTarget, oneTargetMessage),
     'admin',
   ),
 } as const;

@@ -137,6 +137,12 @@ export interface ImportPhotoResult {
   duplicateOf: { personId: string; name: string; distance: number } | null;
 }
 
+export interface ImportPhotosResult {
+  results: ImportPhotoResult[];
+  /** The person the good photos were saved to (created now when new); null when none was good. */
+  person: Person | null;
+}
+
 export interface CalibrationPoint {
   threshold: number;
   /** null when there are no impostor pairs to measure it. */

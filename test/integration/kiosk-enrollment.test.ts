@@ -52,7 +52,7 @@ afterAll(async () => {
 describe('enrollment', () => {
   it('enrolls a photo with consent, a template and an encrypted thumbnail', async () => {
     const { results, commit } = await t.app.enrollment.importPhotos(
-      bush,
+      { personId: bush },
       [{ name: 'bush-1.jpg', input: { kind: 'file', path: path.join(FACES, 'George_W_Bush_0001.jpg') } }],
       consent,
       'import',
@@ -67,10 +67,19 @@ describe('enrollment', () => {
     expect(t.app.index.size).toBe(1);
   });
 
-  it('skips bad photos with their reason and keeps the good ones', async () => {
-    const other = t.app.people.create({ name: 'Aaron Peirsol' }, 'admin').id;
-    const { results } = await t.app.enrollment.importPhotos(
-      other,
+  it('skips bad photos with their reason and keeps the good ones; a new person only with a good one', async () => {
+    const bad = [
+      { name: 'corrupt.jpg', input: { kind: 'file' as const, path: path.join(IMAGES, 'corrupt-truncated.jpg') } },
+      { name: 'nobody.jpg', input: { kind: 'file' as const, path: path.join(IMAGES, 'no-face-gradient.jpg') } },
+    ];
+    const newPerson = { newPerson: { name: 'Aaron Peirsol', externalId: 'SW-8' } };
+    const none = await t.app.enrollment.importPhotos(newPerson, bad, consent, 'import', 'admin');
+    expect(none.commit).toBeNull();
+    expect(none.results.map((r) => r.ok)).toEqual([false, false]);
+    expect(t.app.people.findByName('Aaron Peirsol')).toBeUndefined(); // nothing left behind
+
+    const { results, commit } = await t.app.enrollment.importPhotos(
+      newPerson,
       [
         { name: 'corrupt.jpg', input: { kind: 'file', path: path.join(IMAGES, 'corrupt-truncated.jpg') } },
         { name: 'nobody.jpg', input: { kind: 'file', path: path.join(IMAGES, 'no-face-gradient.jpg') } },
@@ -87,11 +96,13 @@ describe('enrollment', () => {
       ['two.jpg', false, 'MULTIPLE_FACES'],
       ['aaron.jpg', true, null],
     ]);
-    expect(t.app.people.get(other).templateCount).toBe(1);
+    expect(commit?.person).toMatchObject({ name: 'Aaron Peirsol', externalId: 'SW-8', templateCount: 1 });
+    expect(t.app.people.findByName('Aaron Peirsol')?.id).toBe(commit?.person.id);
   });
 
   it('keeps a good camera shot, refuses a frame without a face, and warns about a face enrolled as someone else', async () => {
-    const newcomer = t.app.people.create({ name: 'Impostor' }, 'admin').id;
+    // A new person in the wizard: nothing is created until the shots are saved.
+    const newcomer = undefined;
     const none = await t.app.enrollment.capture(blank, newcomer);
     expect(none).toMatchObject({ accepted: false, shotId: null, guidance: ['no_face'] });
     const shot = await t.app.enrollment.capture(await frameOf(path.join(FACES, 'George_W_Bush_0001.jpg')), newcomer);
@@ -100,8 +111,22 @@ describe('enrollment', () => {
     expect(shot.duplicateOf).toMatchObject({ personId: bush, name: 'George W Bush' });
     // Not saved: the administrator cancels after the warning.
     expect(t.app.enrollment.discard([shot.shotId!])).toEqual({ discarded: 1 });
-    expect(() => t.app.enrollment.commit(newcomer, [shot.shotId!], consent, 'admin')).toThrow(/expired|already saved/);
-    expect(t.app.people.get(newcomer).templateCount).toBe(0);
+    expect(() =>
+      t.app.enrollment.commit({ newPerson: { name: 'Impostor' } }, [shot.shotId!], consent, 'admin'),
+    ).toThrow(/expired|already saved/);
+    expect(t.app.people.findByName('Impostor')).toBeUndefined();
+  });
+
+  it('creates a new person with their templates in one step when the shots are saved', async () => {
+    const shot = await t.app.enrollment.capture(gore);
+    expect(shot).toMatchObject({ accepted: true, duplicateOf: null });
+    const saved = t.app.enrollment.commit({ newPerson: { name: 'Al Gore' } }, [shot.shotId!], consent, 'admin');
+    expect(saved).toMatchObject({ added: 1, person: { name: 'Al Gore', templateCount: 1, hasThumbnail: true } });
+    expect(saved.person.consentBy).toBe('test administrator');
+    // The live gallery has him at once; remove him again so the kiosk tests below see only Bush.
+    const again = await t.app.engine.analyze({ kind: 'rgba', frame: gore }, { liveness: false });
+    expect(t.app.index.identify(again.faces[0]!.embedding, t.app.settings()).personId).toBe(saved.person.id);
+    t.app.people.delete(saved.person.id, 'admin');
   });
 });
 

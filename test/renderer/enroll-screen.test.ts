@@ -3,6 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { ok, person, settle } from './helpers';
 import Enroll from '../../src/renderer/screens/Enroll.svelte';
+import StepImport from '../../src/renderer/components/enroll/StepImport.svelte';
 import StepReview from '../../src/renderer/components/enroll/StepReview.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
 
@@ -19,9 +20,8 @@ describe('Enroll screen', () => {
     expect(screen.getByText(/Ada Lovelace has given consent/)).toBeTruthy();
   });
 
-  it('creates a new person in step one and moves on to consent', async () => {
-    const created = person('Grace Hopper');
-    const create = vi.fn(() => ok(created));
+  it('describes a new person in step one without creating them, and moves on to consent', async () => {
+    const create = vi.fn(() => ok(person('Grace Hopper')));
     const api = { people: { create, list: vi.fn(() => ok([])) }, enroll: {} } as unknown as Pick<
       PresenceApi,
       'people' | 'enroll'
@@ -31,8 +31,23 @@ describe('Enroll screen', () => {
     await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: ' Grace Hopper ' } });
     await fireEvent.click(screen.getByTestId('enroll-person-next'));
     await settle();
-    expect(create).toHaveBeenCalledWith({ name: 'Grace Hopper', externalId: null });
+    expect(create).not.toHaveBeenCalled(); // created by main with the first saved template
     expect(screen.getByTestId('wizard-step').dataset.step).toBe('consent');
+    expect(screen.getByText(/Grace Hopper has given consent/)).toBeTruthy();
+  });
+
+  it('stops at step one when the external ID already belongs to someone', async () => {
+    const ada = person('Ada Lovelace', { externalId: 'E-17' });
+    const list = vi.fn(() => ok([ada]));
+    const api = { people: { list }, enroll: {} } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+    render(Enroll, { props: { api, ondone: vi.fn() } });
+    await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: 'Grace Hopper' } });
+    await fireEvent.input(screen.getByTestId('enroll-external-id'), { target: { value: 'E-17' } });
+    await fireEvent.click(screen.getByTestId('enroll-person-next'));
+    await settle();
+    expect(list).toHaveBeenCalledWith({ query: 'E-17' });
+    expect(screen.getByTestId('enroll-external-id-taken').textContent).toContain('Ada Lovelace');
+    expect(screen.getByTestId('wizard-step').dataset.step).toBe('person');
   });
 
   it('review commits the kept shots with the recorded consent', async () => {
@@ -55,5 +70,62 @@ describe('Enroll screen', () => {
       consent: { given: true, by: 'Front desk' },
     });
     expect(onsaved).toHaveBeenCalledWith({ person: ada, added: 2 });
+  });
+
+  it('review saves a new person together with their shots', async () => {
+    const grace = person('Grace Hopper', { externalId: 'N-1' });
+    const commit = vi.fn(() => ok({ person: grace, added: 1 }));
+    const api = { enroll: { commit } } as unknown as Pick<PresenceApi, 'enroll'>;
+    const shots = [{ pose: 'front' as const, shotId: 'aaaaaaaa-0000-4000-8000-000000000003', snapshot: null }];
+    render(StepReview, {
+      props: {
+        api,
+        person: { id: null, name: 'Grace Hopper', externalId: 'N-1' },
+        consent: { given: true, by: 'Front desk' },
+        shots,
+        onback: vi.fn(),
+        onsaved: vi.fn(),
+      },
+    });
+    await fireEvent.click(screen.getByTestId('enroll-save'));
+    await settle();
+    expect(commit).toHaveBeenCalledWith({
+      newPerson: { name: 'Grace Hopper', externalId: 'N-1' },
+      shotIds: [shots[0]!.shotId],
+      consent: { given: true, by: 'Front desk' },
+    });
+  });
+
+  it('photo import creates a new person once: a second upload adds to them', async () => {
+    const grace = person('Grace Hopper');
+    const importPhotos = vi.fn(() =>
+      ok({ results: [{ name: 'g.jpg', ok: true, error: null, duplicateOf: null }], person: grace }),
+    );
+    const api = { enroll: { importPhotos } } as unknown as Pick<PresenceApi, 'enroll'>;
+    render(StepImport, {
+      props: {
+        api,
+        person: { id: null, name: 'Grace Hopper', externalId: null },
+        consent: { given: true, by: 'Front desk' },
+        onback: vi.fn(),
+        ondone: vi.fn(),
+      },
+    });
+    const choose = async (name: string) => {
+      const input = screen.getByTestId('import-files') as HTMLInputElement;
+      // jsdom's File has no arrayBuffer(); the step reads nothing else from it.
+      const file = { name, arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer) };
+      Object.defineProperty(input, 'files', { value: [file], configurable: true });
+      await fireEvent.change(input);
+      await fireEvent.click(screen.getByTestId('import-upload'));
+      await settle();
+    };
+    await choose('g.jpg');
+    await choose('g2.jpg');
+    const targets = importPhotos.mock.calls.map((c) => {
+      const { photos: _photos, consent: _consent, ...target } = (c as unknown as [Record<string, unknown>])[0];
+      return target;
+    });
+    expect(targets).toEqual([{ newPerson: { name: 'Grace Hopper', externalId: null } }, { personId: grace.id }]);
   });
 });

@@ -47,6 +47,11 @@ describe('the contract', () => {
     expect(parse('kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) } }).success).toBe(
       true,
     );
+    const consent = { given: true, by: 'desk' };
+    expect(parse('enroll.commit', { personId: uuid, shotIds: [uuid], consent }).success).toBe(true);
+    expect(
+      parse('enroll.commit', { newPerson: { name: 'Ada', externalId: 'E-1' }, shotIds: [uuid], consent }).success,
+    ).toBe(true);
   });
 
   it.each([
@@ -67,6 +72,17 @@ describe('the contract', () => {
     ['kiosk.frame', { frame: { width: 99999, height: 16, rgba: new Uint8Array(4) } }, ''],
     ['enroll.commit', { personId: uuid, shotIds: [uuid], consent: { given: false, by: 'x' } }, 'Consent is required'],
     ['enroll.commit', { personId: uuid, shotIds: [], consent: { given: true, by: 'x' } }, 'at least one good shot'],
+    ['enroll.commit', { shotIds: [uuid], consent: { given: true, by: 'x' } }, 'either personId'],
+    [
+      'enroll.commit',
+      { personId: uuid, newPerson: { name: 'Ada' }, shotIds: [uuid], consent: { given: true, by: 'x' } },
+      'not both',
+    ],
+    [
+      'enroll.commit',
+      { newPerson: { name: '' }, shotIds: [uuid], consent: { given: true, by: 'x' } },
+      'A name is required',
+    ],
     [
       'enroll.importPhotos',
       { personId: uuid, photos: [{ name: 'a.jpg', bytes: new Uint8Array(0) }], consent: { given: true, by: 'x' } },

@@ -36,6 +36,22 @@ export interface Consent {
 export type DuplicateOf = { personId: string; name: string; distance: number } | null;
 
 /**
+ * Whose templates these are: an existing person, or a new person created in the same transaction as
+ * their first templates, so an abandoned or failed enrollment never leaves an empty person behind.
+ */
+export type EnrollTarget =
+  { personId: string } | { newPerson: { name: string; externalId?: string | null; notes?: string | null } };
+
+/** The target named by a channel input that carries either `personId` or `newPerson` (the contract checks one). */
+export function enrollTargetOf(input: { personId?: string; newPerson?: EnrollNewPerson }): EnrollTarget {
+  if (input.personId !== undefined) return { personId: input.personId };
+  if (input.newPerson !== undefined) return { newPerson: input.newPerson };
+  throw new AppError('INVALID_INPUT', 'Say whose face this is: an existing person or a new one.');
+}
+type EnrollNewPerson = Extract<EnrollTarget, { newPerson: unknown }>['newPerson'];
+const existingId = (target: EnrollTarget): string | undefined => ('personId' in target ? target.personId : undefined);
+
+/**
  * Landmark pitch reads about this many degrees "up" for a face looking straight ahead (median over LFW
  * photos); without a person's own straight shot to compare with, pitch is judged relative to it.
  */
@@ -133,7 +149,7 @@ export class EnrollmentService {
   }
 
   /** Saves kept shots as the person's templates, with their consent, in one transaction. */
-  commit(personId: string, shotIds: readonly string[], consent: Consent, actor: Actor): EnrollCommitResult {
+  commit(target: EnrollTarget, shotIds: readonly string[], consent: Consent, actor: Actor): EnrollCommitResult {
     this.expire();
     const shots = shotIds.map((id) => {
       const shot = this.shots.get(id);
@@ -142,7 +158,7 @@ export class EnrollmentService {
     });
     const front = shots.find((s) => s.pose === 'front') ?? shots[0];
     const added = this.save(
-      personId,
+      target,
       shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose })),
       'camera',
       consent,
@@ -155,16 +171,17 @@ export class EnrollmentService {
 
   /**
    * Adds photos (files or bytes) to a person. Each photo is judged on its own: a bad one is reported
-   * with its reason and skipped, the good ones are saved together.
+   * with its reason and skipped, the good ones are saved together (a new person only when one is good).
    */
   async importPhotos(
-    personId: string,
+    target: EnrollTarget,
     photos: ReadonlyArray<{ name: string; input: AnalyzeInput; sourceRef?: string }>,
     consent: Consent,
     source: TemplateSource,
     actor: Actor,
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
-    this.requirePerson(personId);
+    const personId = existingId(target);
+    if (personId !== undefined) this.requirePerson(personId);
     const results: ImportPhotoResult[] = [];
     const good: Array<{
       embedding: Float32Array;
@@ -205,11 +222,11 @@ export class EnrollmentService {
     }
     if (good.length === 0) return { results, commit: null };
     const thumbnail = good.find((g) => g.pose === 'front')?.thumbnail ?? good[0]?.thumbnail ?? null;
-    return { results, commit: this.save(personId, good, source, consent, thumbnail, actor) };
+    return { results, commit: this.save(target, good, source, consent, thumbnail, actor) };
   }
 
   private save(
-    personId: string,
+    target: EnrollTarget,
     faces: ReadonlyArray<{ embedding: Float32Array; quality: number; pose: EnrollPose; sourceRef?: string }>,
     source: TemplateSource,
     consent: Consent,
@@ -218,8 +235,10 @@ export class EnrollmentService {
   ): EnrollCommitResult {
     const { store, index } = this.deps;
     const encoder = index.encoder;
-    this.requirePerson(personId);
-    const metas = store.transaction(() => {
+    const existing = existingId(target);
+    if (existing !== undefined) this.requirePerson(existing);
+    const { personId, metas } = store.transaction(() => {
+      const personId = existing ?? store.people.create((target as { newPerson: EnrollNewPerson }).newPerson, actor).id;
       store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
       const added = store.templates.addMany(
         faces.map((f) => ({
@@ -234,7 +253,7 @@ export class EnrollmentService {
         actor,
       );
       if (thumbnail) store.people.setThumbnail(personId, thumbnail, actor);
-      return added;
+      return { personId, metas: added };
     });
     // Only after the transaction committed: the index must never hold what the database does not.
     metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));

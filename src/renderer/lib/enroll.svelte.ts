@@ -17,6 +17,23 @@ export interface Consent {
   by: string;
 }
 
+/**
+ * Who is being enrolled: an existing person, or a new one (id null) whom main creates together with
+ * their first saved templates, so leaving the wizard early leaves no empty person behind.
+ */
+export interface EnrollSubject {
+  id: string | null;
+  name: string;
+  externalId: string | null;
+}
+
+/** The `personId` / `newPerson` half of an enroll.commit or enroll.importPhotos input. */
+export function targetOf(
+  subject: EnrollSubject,
+): { personId: string } | { newPerson: { name: string; externalId: string | null } } {
+  return subject.id ? { personId: subject.id } : { newPerson: { name: subject.name, externalId: subject.externalId } };
+}
+
 /** Where frames come from: the camera in the app, a fake in component tests (jsdom has no camera). */
 export interface FrameSource {
   /** Starts delivering frames, one at a time; returns a stop function. */
@@ -45,9 +62,10 @@ export class EnrollCapture {
   paused = $derived(this.duplicate !== null && !this.duplicateAccepted);
 
   #api: Pick<PresenceApi, 'enroll'>;
-  #personId: string;
+  #personId: string | null;
 
-  constructor(api: Pick<PresenceApi, 'enroll'>, personId: string) {
+  /** `personId` null: a new person, not created yet. */
+  constructor(api: Pick<PresenceApi, 'enroll'>, personId: string | null) {
     this.#api = api;
     this.#personId = personId;
   }
@@ -60,7 +78,7 @@ export class EnrollCapture {
   async submit(frame: GrabbedFrame, snapshot: () => string | null): Promise<boolean> {
     const pose = this.current;
     if (!pose || this.paused) return false;
-    const r = await this.#api.enroll.capture({ frame, personId: this.#personId });
+    const r = await this.#api.enroll.capture(this.#personId ? { frame, personId: this.#personId } : { frame });
     if (!r.ok) {
       this.error = r.error;
       return false;
