@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEngine, type FaceEngine } from '../../src/main/engine/index';
 import { MIN_FACE_PX } from '../../src/main/engine/quality';
+import { REDETECT_EVERY } from '../../src/main/engine/tracker';
 import type { AnalyzeResult } from '../../src/shared/face';
 
 const faces = path.resolve(__dirname, '../fixtures/faces');
@@ -204,11 +205,56 @@ describe('face engine (in-process, real models)', () => {
     expect((await one('Al_Gore_0001.jpg')).faces).toHaveLength(1);
   });
 
+  it('follows a face across the frames of a stream, detecting again periodically and when it is gone', async () => {
+    const { data, info } = await sharp(path.join(images, 'frame-640x480-one-face.jpg'))
+      .ensureAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const frame = () => ({
+      kind: 'rgba' as const,
+      frame: { width: info.width, height: info.height, rgba: new Uint8Array(data) },
+    });
+    const live = { liveness: false, embedFaces: 1, mirror: false, track: 'camera-1' };
+    const detected = await engine.analyze(frame(), live);
+    expect(detected.timings.detectMs).toEqual(expect.any(Number));
+    const detectRuns: boolean[] = [];
+    for (let i = 0; i < REDETECT_EVERY; i++) {
+      const r = await engine.analyze(frame(), live);
+      detectRuns.push(r.timings.detectMs !== undefined);
+      expect(r.faces).toHaveLength(1);
+      // the same face, found from the last frame's landmarks: same place, same person
+      expect(Math.abs(r.faces[0].box.x - detected.faces[0].box.x)).toBeLessThan(6);
+      expect(Math.abs(r.faces[0].box.width - detected.faces[0].box.width)).toBeLessThan(8);
+      expect(dist(r.faces[0].embedding, detected.faces[0].embedding)).toBeLessThan(0.12);
+    }
+    expect(detectRuns).toEqual([false, false, false, false, true]);
+    // the person leaves: the followed face is not found, the detector runs and finds nobody
+    const empty = {
+      width: info.width,
+      height: info.height,
+      rgba: new Uint8Array(info.width * info.height * 4).fill(90),
+    };
+    const gone = await engine.analyze({ kind: 'rgba', frame: empty }, live);
+    expect(gone.faces).toHaveLength(0);
+    expect(gone.timings.detectMs).toEqual(expect.any(Number));
+    // another stream is not affected by this one's track, and files are never tracked
+    expect((await engine.analyze(frame(), { ...live, track: 'camera-2' })).timings.detectMs).toEqual(
+      expect.any(Number),
+    );
+    expect((await engine.analyze(file(faces, 'Al_Gore_0001.jpg'), { track: 'camera-2' })).timings.detectMs).toEqual(
+      expect.any(Number),
+    );
+  });
+
   it('leaves no tensor behind over 50 analyses', async () => {
     const bytes = new Uint8Array(readFileSync(path.join(images, 'two-faces.jpg')));
     await engine.analyze({ kind: 'bytes', bytes });
     const before = tf.memory().numTensors;
     for (let i = 0; i < 50; i++) await engine.analyze({ kind: 'bytes', bytes }, { thumbnail: i % 10 === 0 });
+    const rgba = await sharp(bytes).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const tracked = { width: rgba.info.width, height: rgba.info.height, rgba: new Uint8Array(rgba.data) };
+    for (let i = 0; i < 20; i++)
+      await engine.analyze({ kind: 'rgba', frame: tracked }, { track: 'leak-check', mirror: false });
     await engine.analyze(file(images, 'no-face-gradient.jpg'));
     await expect(one('corrupt-truncated.jpg', images)).rejects.toBeTruthy();
     expect(tf.memory().numTensors).toBe(before);

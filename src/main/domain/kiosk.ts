@@ -23,6 +23,8 @@ export const LIVENESS_THRESHOLD = 0.5;
  * of the time to the greeting (bench/kiosk-latency.mjs).
  */
 export const STRONG_MATCH_SHARE = 0.85;
+/** The engine follows the kiosk camera's face under this stream name (engine/tracker.ts). */
+const KIOSK_STREAM = 'kiosk';
 
 export interface KioskDeps {
   engine: FaceEngine;
@@ -110,10 +112,18 @@ export class KioskService {
     //   the encoder's flip pass would cost a third of the frame (on LFW ident-dev a single unmirrored
     //   probe has rank-1 98.1 % against 98.3 % mirrored, against the same mirrored templates);
     // - passive liveness only when the settings make it a gate, so events carry a liveness score
-    //   exactly when it was checked.
+    //   exactly when it was checked;
+    // - the face is followed from frame to frame: the detector runs every few frames, not on each.
     const analysis = await this.deps.engine.analyze(
       { kind: 'rgba', frame },
-      { maxFaces: 3, liveness: settings.livenessRequired, embed: true, embedFaces: 1, mirror: false },
+      {
+        maxFaces: 3,
+        liveness: settings.livenessRequired,
+        embed: true,
+        embedFaces: 1,
+        mirror: false,
+        track: KIOSK_STREAM,
+      },
     );
     const nowMs = this.now();
     const result = (partial: Omit<KioskFrameResult, 'width' | 'height' | 'ms'>): KioskFrameResult => ({

@@ -21,6 +21,7 @@ import {
   type EncoderConfig,
 } from './pipeline';
 import { centredFaceLandmarks } from './fallback';
+import { FaceTracker } from './tracker';
 import { stoppedStatus, type AnalyzeInput, type AnalyzeOptions, type FaceEngine } from './types';
 
 export interface InProcessOptions {
@@ -41,6 +42,7 @@ export class InProcessEngine implements FaceEngine {
   private st: EngineStatus = stoppedStatus();
   private starting: Promise<EngineStatus> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
+  private readonly tracker = new FaceTracker();
   readonly encoderConfig: EncoderConfig;
 
   constructor(private readonly opts: InProcessOptions = {}) {
@@ -163,7 +165,11 @@ export class InProcessEngine implements FaceEngine {
       const img = await this.decode(input);
       const decodeMs = performance.now() - t0;
       try {
-        return await analyzeImage(img, this.encoderConfig, stripUndefined(options), decodeMs);
+        const tracking =
+          options.track !== undefined && input.kind === 'rgba'
+            ? { tracker: this.tracker, stream: options.track }
+            : undefined;
+        return await analyzeImage(img, this.encoderConfig, stripUndefined(options), decodeMs, tracking);
       } catch (e) {
         if (isAppError(e)) throw e;
         throw new AppError(

@@ -5,6 +5,7 @@ import { canonicalPoints, similarityTo, warpAffine, mirror } from './align';
 import * as detector from './detector';
 import * as landmarks from './landmarks';
 import * as liveness from './liveness';
+import type { FaceTracker } from './tracker';
 import * as encoder from './encoder';
 import * as quality from './quality';
 import { encodeJpeg, type RgbImage } from './image';
@@ -154,8 +155,52 @@ export function embedFaces(img: RgbImage, faces: FacePoints[], cfg: EncoderConfi
   return fused.map((f) => encoder.l2normalize(f));
 }
 
-/** Detection + landmarks for every face, largest first; false positives rejected by the mesh score. */
-export async function locateFaces(img: RgbImage, opts: PipelineOptions, t: StageTimings): Promise<FaceGeometry[]> {
+/** Follow the face of one camera stream from frame to frame (tracker.ts) instead of detecting every frame. */
+export interface Tracking {
+  tracker: FaceTracker;
+  stream: string;
+}
+
+/**
+ * Detection + landmarks for every face, largest first; false positives rejected by the mesh score.
+ * With `tracking`, a frame where the stream's face is still where its last landmarks put it returns that
+ * one face without running the detector (t.detectMs stays unset); otherwise the detector runs as usual.
+ */
+export async function locateFaces(
+  img: RgbImage,
+  opts: PipelineOptions,
+  t: StageTimings,
+  tracking?: Tracking,
+): Promise<FaceGeometry[]> {
+  const hint = tracking?.tracker.hint(tracking.stream, img.width, img.height);
+  if (tracking && hint) {
+    const t0 = performance.now();
+    const lm = await landmarks.predict(img, hint);
+    const box = tracking.tracker.accepts(tracking.stream, lm.score, lm.five)
+      ? tracking.tracker.tracked(tracking.stream, lm.five)
+      : null;
+    t.landmarksMs = performance.now() - t0;
+    if (box) return [geometryOf(box, hint.score, lm)];
+    tracking.tracker.forget(tracking.stream);
+  }
+  const faces = await detectFaces(img, opts, t);
+  tracking?.tracker.detected(tracking.stream, img.width, img.height, faces[0] ?? null);
+  return faces;
+}
+
+function geometryOf(box: FaceGeometry['box'], score: number, lm: landmarks.Landmarks): FaceGeometry {
+  return {
+    box,
+    score,
+    five: lm.five,
+    dlib51: lm.dlib51,
+    yaw: lm.yaw,
+    pitch: lm.pitch + landmarks.PITCH_OFFSET_DEG,
+    roll: lm.roll,
+  };
+}
+
+async function detectFaces(img: RgbImage, opts: PipelineOptions, t: StageTimings): Promise<FaceGeometry[]> {
   let t0 = performance.now();
   let dets = await detector.predict(img, { maxFaces: opts.maxFaces });
   if (!dets.length && opts.smallFaces)
@@ -166,17 +211,9 @@ export async function locateFaces(img: RgbImage, opts: PipelineOptions, t: Stage
   for (const d of dets) {
     const lm = await landmarks.predict(img, d);
     if (lm.score < landmarks.MIN_MESH_SCORE) continue;
-    faces.push({
-      box: d.box,
-      score: d.score,
-      five: lm.five,
-      dlib51: lm.dlib51,
-      yaw: lm.yaw,
-      pitch: lm.pitch + landmarks.PITCH_OFFSET_DEG,
-      roll: lm.roll,
-    });
+    faces.push(geometryOf(d.box, d.score, lm));
   }
-  t.landmarksMs = performance.now() - t0;
+  t.landmarksMs = (t.landmarksMs ?? 0) + performance.now() - t0;
   return faces;
 }
 
@@ -185,12 +222,13 @@ export async function analyzeImage(
   cfg: EncoderConfig,
   options: Partial<PipelineOptions> = {},
   decodeMs?: number,
+  tracking?: Tracking,
 ): Promise<AnalyzeResult> {
   const opts = { ...DEFAULT_OPTIONS, ...options };
   const start = performance.now();
   const t: StageTimings = { totalMs: 0 };
   if (decodeMs !== undefined) t.decodeMs = decodeMs;
-  const faces = await locateFaces(img, opts, t);
+  const faces = await locateFaces(img, opts, t, tracking);
 
   let t0 = performance.now();
   const qcrops = faces.map((f) =>

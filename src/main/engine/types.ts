@@ -21,6 +21,12 @@ export interface AnalyzeOptions {
    * Default true (where the encoder uses flip at all).
    */
   mirror?: boolean;
+  /**
+   * Name of the camera stream these frames come from (RGBA frames only): the engine follows the face
+   * it found in the stream's previous frame and runs the detector only every few frames or when the
+   * face is lost (tracker.ts). Only the followed face is reported on the frames in between.
+   */
+  track?: string;
   thumbnail?: boolean;
 }
 
