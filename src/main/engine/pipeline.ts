@@ -184,7 +184,9 @@ export async function locateFaces(
     tracking.tracker.forget(tracking.stream);
   }
   const faces = await detectFaces(img, opts, t);
-  tracking?.tracker.detected(tracking.stream, img.width, img.height, faces[0] ?? null);
+  // Only a lone face is followed: with two or more, every frame must show them all (the kiosk turns a
+  // crowd away, which it could not see on frames that report the followed face alone).
+  tracking?.tracker.detected(tracking.stream, img.width, img.height, faces.length === 1 ? faces[0]! : null);
   return faces;
 }
 

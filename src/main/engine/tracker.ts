@@ -101,7 +101,7 @@ export class FaceTracker {
     return ratio < MAX_SCALE_CHANGE && ratio > 1 / MAX_SCALE_CHANGE;
   }
 
-  /** After the detector ran: follow the largest face found (or forget the stream when there is none). */
+  /** After the detector ran: follow this face (or forget the stream when there is none to follow). */
   detected(
     stream: string,
     width: number,
