@@ -134,6 +134,20 @@ describe('RecognitionSmoother', () => {
       expect(feed(fast(), [strong('ann'), face('ann'), face('ann')])).toEqual(['pending', 'pending', 'confirmed']);
     });
 
+    it('does not greet the person in front twice when a look-alike blips in between', () => {
+      const s = fast();
+      expect(feed(s, [strong('ann'), strong('ann'), strong('bob'), strong('bob')])).toEqual([
+        'pending',
+        'confirmed',
+        'pending',
+        'confirmed', // a look-alike run of two strong frames: greeted, as any confirmed person is
+      ]);
+      // ann again, with three of the last five frames: she was already greeted in this visit
+      expect(feed(s, [strong('ann'), strong('ann'), face('ann')], 400)).toEqual(['pending', 'pending', 'pending']);
+      expect(s.push(none, 800).state).toBe('idle'); // she leaves; the next visit greets her again
+      expect(feed(s, [strong('ann'), strong('ann')], 900)).toEqual(['pending', 'confirmed']);
+    });
+
     it('is off without strongRequired, and refuses a run longer than the vote', () => {
       expect(feed(smoother(), [strong('ann'), strong('ann')])).toEqual(['pending', 'pending']);
       expect(() => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 100, strongRequired: 4 })).toThrow();

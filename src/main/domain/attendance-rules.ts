@@ -63,8 +63,11 @@ export class RecognitionSmoother {
   private readonly options: SmootherOptions;
   private recent: FaceObservation[] = [];
   private lastAtMs: number | null = null;
-  /** The person already confirmed during the current visit. */
-  private announced: string | null = null;
+  /**
+   * Everyone already confirmed during the current visit: a short run of someone else's frames in
+   * between (a look-alike blip) must not make the person in front be greeted twice.
+   */
+  private readonly announced = new Set<string>();
 
   constructor(options: SmootherOptions) {
     const { window, required, maxGapMs, strongRequired } = options;
@@ -95,7 +98,7 @@ export class RecognitionSmoother {
 
     if (observation.kind === 'none') {
       this.recent = [];
-      this.announced = null;
+      this.announced.clear();
       return { state: 'idle' };
     }
     this.recent.push(observation);
@@ -106,12 +109,12 @@ export class RecognitionSmoother {
     const leader = this.leader();
     if (!leader || leader.votes.length < this.options.required) return { state: 'pending' };
     if (leader.personId === null) return { state: 'unknown' };
-    if (leader.personId === this.announced) return { state: 'pending' };
+    if (this.announced.has(leader.personId)) return { state: 'pending' };
     return this.confirm({ personId: leader.personId, votes: leader.votes });
   }
 
   private confirm(leader: { personId: string; votes: FaceObservation[] }): Smoothed {
-    this.announced = leader.personId;
+    this.announced.add(leader.personId);
     const livenessValues = leader.votes.map((o) => o.liveness).filter((l): l is number => l !== null);
     return {
       state: 'confirmed',
@@ -125,7 +128,7 @@ export class RecognitionSmoother {
   reset(): void {
     this.recent = [];
     this.lastAtMs = null;
-    this.announced = null;
+    this.announced.clear();
   }
 
   /** The newest `strongRequired` frames when they are all strong matches of one person not yet announced. */
@@ -134,7 +137,7 @@ export class RecognitionSmoother {
     if (n === undefined || this.recent.length < n) return null;
     const run = this.recent.slice(-n);
     const personId = run[0]!.personId;
-    if (personId === null || personId === this.announced) return null;
+    if (personId === null || this.announced.has(personId)) return null;
     if (!run.every((o) => o.strong === true && o.personId === personId)) return null;
     return { personId, votes: run };
   }
