@@ -16,6 +16,7 @@
 
 import { AppError } from '../../shared/errors';
 import type { CalibrationResult } from '../../shared/types';
+import { MIN_CENTROID_NORM } from './matcher';
 import { mulberry32 } from './prng';
 
 export interface EnrolledPerson {
@@ -123,16 +124,21 @@ export function enrolledPairDistances(
   const groups = groupByPerson(people);
   const units = groups.map((g) => g.map(toUnit));
   const sums = units.map(sumOf);
-  const centroids = sums.map((s) => normalised(s));
+  // As the matcher does: a person whose templates cancel out is represented by one of them.
+  const centroidOf = (sum: Float64Array, members: readonly Float64Array[], fallback: Float64Array): Float64Array =>
+    norm(sum) > MIN_CENTROID_NORM * members.length ? normalised(sum) : fallback;
+  const centroids = sums.map((s, p) => centroidOf(s, units[p]!, units[p]![0]!));
   const rand = mulberry32(seed);
 
   // Every (person, template) that has a leave-one-out centroid.
   const genuineCases = units.flatMap((u, p) => (u.length >= 2 ? u.map((_, i) => ({ p, i })) : []));
   const genuineTotal = genuineCases.length;
   const leaveOneOut = (p: number, i: number): number => {
-    const t = units[p]![i]!;
+    const u = units[p]!;
+    const t = u[i]!;
     const rest = Float64Array.from(sums[p]!, (x, j) => x - t[j]!);
-    return distance(t, normalised(rest));
+    const others = u.filter((_, k) => k !== i);
+    return distance(t, centroidOf(rest, others, others[0]!));
   };
   let genuine: Float64Array;
   if (genuineTotal <= maxPairs) {
@@ -328,12 +334,16 @@ function sumOf(vectors: readonly Float64Array[]): Float64Array {
   return s;
 }
 
-/** v / |v|; a vector that sums to nothing (templates that cancel out) stays as it is. */
-function normalised(v: Float64Array): Float64Array {
+function norm(v: Float64Array): number {
   let s = 0;
   for (let j = 0; j < v.length; j++) s += v[j]! * v[j]!;
-  const n = Math.sqrt(s);
-  return n > 1e-12 ? v.map((x) => x / n) : v;
+  return Math.sqrt(s);
+}
+
+/** v / |v|, for a v known not to be near zero. */
+function normalised(v: Float64Array): Float64Array {
+  const n = norm(v);
+  return v.map((x) => x / n);
 }
 
 function distance(a: Float64Array, b: Float64Array): number {

@@ -52,8 +52,8 @@ export interface TemplateRow {
 }
 
 const INITIAL_PERSON_SLOTS = 64;
-/** A person whose templates cancel out (never seen with faces) is scored by their newest template instead. */
-const MIN_CENTROID_NORM = 1e-6;
+/** A person whose templates cancel out (never seen with faces) is scored by one of their templates instead. */
+export const MIN_CENTROID_NORM = 1e-6;
 
 export class Matcher {
   readonly dim: number;
@@ -125,6 +125,7 @@ export class Matcher {
     }
     // Room first: if memory cannot grow, the old gallery is still intact.
     this.reserve(list.length);
+    this.reservePersonSlots(new Set(list.map((r) => r.personId)).size);
     this.clear();
     for (let r = 0; r < list.length; r++) {
       const row = list[r]!;
@@ -340,13 +341,7 @@ export class Matcher {
       this.personIndex.set(personId, p);
       this.personIdOf[p] = personId;
       this.templatesOfPerson[p] = 0;
-      const slots = this.personIdOf.length;
-      this.centroids.reserve(slots, slots - 1);
-      if (this.sums.length < slots * this.dim) {
-        const sums = new Float64Array(Math.max(slots, (this.sums.length / this.dim) * 2) * this.dim);
-        sums.set(this.sums);
-        this.sums = sums;
-      }
+      this.reservePersonSlots(this.personIdOf.length);
       this.sums.fill(0, p * this.dim, (p + 1) * this.dim);
     }
     this.templatesOfPerson[p]!++;
@@ -359,6 +354,15 @@ export class Matcher {
       this.personIndex.delete(this.personIdOf[p]!);
       this.freePersonIndices.push(p);
     }
+  }
+
+  /** Room for `slots` people's centroid rows and sums, keeping the slots in use. */
+  private reservePersonSlots(slots: number): void {
+    this.centroids.reserve(slots, this.personIdOf.length);
+    if (this.sums.length >= slots * this.dim) return;
+    const sums = new Float64Array(Math.max(slots, (this.sums.length / this.dim) * 2) * this.dim);
+    sums.set(this.sums);
+    this.sums = sums;
   }
 
   /** Room for `rows` rows in the matrix and the row-to-person array, keeping the live rows. */
