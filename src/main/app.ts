@@ -137,9 +137,9 @@ export class PresenceApp {
         return { reset: true as const };
       },
 
-      'enroll.capture': async ({ frame, personId }) => {
+      'enroll.capture': async ({ frame, personId, session }) => {
         await this.requireEngine();
-        return this.enrollment.capture(frame, personId);
+        return this.enrollment.capture(frame, personId, session);
       },
       'enroll.commit': ({ shotIds, consent, ...target }) =>
         this.enrollment.commit(enrollTargetOf(target), shotIds, consent, 'admin'),

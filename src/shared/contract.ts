@@ -169,7 +169,15 @@ export const contract = {
 
   /** Checks one camera shot during guided enrollment and keeps it in the session when it is good. */
   'enroll.capture': channel<EnrollShotResult>()(
-    z.object({ frame: frameSchema, personId: id.optional() }).strict(),
+    z
+      .object({
+        frame: frameSchema,
+        /** The person, when they exist already (their own templates are then no duplicate). */
+        personId: id.optional(),
+        /** One wizard's capture: turned poses are judged against this capture's straight shot. */
+        session: z.uuid().optional(),
+      })
+      .strict(),
     'admin',
   ),
   /** Stores kept shots as templates of the person (created now when new), with their consent. */

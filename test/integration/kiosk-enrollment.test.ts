@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RgbaFrame } from '../../src/shared/face';
 import { attendanceCsv } from '../../src/main/domain/attendance-export';
 import { tempApp, type TempApp } from '../helpers/temp-app';
@@ -98,6 +98,21 @@ describe('enrollment', () => {
     ]);
     expect(commit?.person).toMatchObject({ name: 'Aaron Peirsol', externalId: 'SW-8', templateCount: 1 });
     expect(t.app.people.findByName('Aaron Peirsol')?.id).toBe(commit?.person.id);
+
+    // Another new person with his ID number is refused at once, before any photo is analysed.
+    const analyze = vi.spyOn(t.app.engine, 'analyze');
+    await expect(
+      t.app.enrollment.importPhotos(
+        { newPerson: { name: 'A Namesake', externalId: 'SW-8' } },
+        bad,
+        consent,
+        'import',
+        'admin',
+      ),
+    ).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('Aaron Peirsol already has') });
+    expect(analyze).not.toHaveBeenCalled();
+    analyze.mockRestore();
+    expect(t.app.people.findByName('A Namesake')).toBeUndefined();
   });
 
   it('keeps a good camera shot, refuses a frame without a face, and warns about a face enrolled as someone else', async () => {

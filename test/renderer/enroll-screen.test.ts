@@ -3,7 +3,6 @@ import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { ok, person, settle } from './helpers';
 import Enroll from '../../src/renderer/screens/Enroll.svelte';
-import StepImport from '../../src/renderer/components/enroll/StepImport.svelte';
 import StepReview from '../../src/renderer/components/enroll/StepReview.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
 
@@ -96,22 +95,26 @@ describe('Enroll screen', () => {
     });
   });
 
-  it('photo import creates a new person once: a second upload adds to them', async () => {
+  it('photo import creates a new person once: the wizard enrolls into them from then on, even after Back', async () => {
     const grace = person('Grace Hopper');
     const importPhotos = vi.fn(() =>
       ok({ results: [{ name: 'g.jpg', ok: true, error: null, duplicateOf: null }], person: grace }),
     );
-    const api = { enroll: { importPhotos } } as unknown as Pick<PresenceApi, 'enroll'>;
-    render(StepImport, {
-      props: {
-        api,
-        person: { id: null, name: 'Grace Hopper', externalId: null },
-        consent: { given: true, by: 'Front desk' },
-        onback: vi.fn(),
-        ondone: vi.fn(),
-      },
-    });
-    const choose = async (name: string) => {
+    const api = {
+      people: { list: vi.fn(() => ok([])) },
+      enroll: { importPhotos, discard: vi.fn(() => ok({ discarded: 0 })) },
+    } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+    render(Enroll, { props: { api, ondone: vi.fn() } });
+    await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: 'Grace Hopper' } });
+    await fireEvent.click(screen.getByTestId('enroll-person-next'));
+    await settle();
+    const consentToImport = async () => {
+      await fireEvent.click(screen.getByTestId('consent-checkbox'));
+      await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
+      await fireEvent.click(screen.getByTestId('consent-import'));
+      await settle();
+    };
+    const upload = async (name: string) => {
       const input = screen.getByTestId('import-files') as HTMLInputElement;
       // jsdom's File has no arrayBuffer(); the step reads nothing else from it.
       const file = { name, arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer) };
@@ -120,8 +123,12 @@ describe('Enroll screen', () => {
       await fireEvent.click(screen.getByTestId('import-upload'));
       await settle();
     };
-    await choose('g.jpg');
-    await choose('g2.jpg');
+    await consentToImport();
+    await upload('g.jpg');
+    await fireEvent.click(screen.getByText('Back'));
+    await settle();
+    await consentToImport();
+    await upload('g2.jpg');
     const targets = importPhotos.mock.calls.map((c) => {
       const { photos: _photos, consent: _consent, ...target } = (c as unknown as [Record<string, unknown>])[0];
       return target;

@@ -189,6 +189,13 @@ export class PeopleRepo {
       .immediate();
   }
 
+  /** Throws what `create` would throw for these details (a bad field, an ID number in use); writes nothing. */
+  checkNew(input: PersonCreateInput): void {
+    requiredText(input.name, 'Name', NAME_MAX);
+    optionalText(input.notes, 'Notes', NOTES_MAX);
+    this.#assertExternalIdFree(optionalText(input.externalId, 'ID number', EXTERNAL_ID_MAX), '');
+  }
+
   update(id: string, patch: PersonUpdateInput, actor?: Actor): PersonRow {
     const who = checkActor(actor);
     const name = patch.name === undefined ? undefined : requiredText(patch.name, 'Name', NAME_MAX);

@@ -90,7 +90,7 @@ export function enrollGuidance(faces: readonly FaceAnalysis[]): Guidance[] {
 
 export class EnrollmentService {
   private readonly shots = new Map<string, Shot>();
-  /** The latest straight shot per person being enrolled: the reference for the turned poses. */
+  /** The latest straight shot per capture session (or person): the reference for the turned poses. */
   private readonly fronts = new Map<string, Angles & { at: number }>();
 
   constructor(
@@ -99,7 +99,7 @@ export class EnrollmentService {
   ) {}
 
   /** Checks one camera shot; a good one is kept for `commit` and its id returned. */
-  async capture(frame: RgbaFrame, personId?: string): Promise<EnrollShotResult> {
+  async capture(frame: RgbaFrame, personId?: string, session?: string): Promise<EnrollShotResult> {
     this.expire();
     const analysis = await this.deps.engine.analyze(
       { kind: 'rgba', frame },
@@ -109,7 +109,10 @@ export class EnrollmentService {
     const face = analysis.faces[0];
     const guidance = enrollGuidance(analysis.faces);
     const base = { width: analysis.width, height: analysis.height, face: face ? overlayOf(face) : null };
-    const front = this.fronts.get(personId ?? '');
+    // Each wizard names its capture session, so two people enrolled one after the other (both new, no
+    // id yet) are never judged against each other's straight shot.
+    const frontKey = session ?? personId ?? '';
+    const front = this.fronts.get(frontKey);
     if (!face || guidance.length > 0)
       return {
         ...base,
@@ -122,7 +125,7 @@ export class EnrollmentService {
 
     const pose = poseOf(face.quality, front);
     if (pose === 'front')
-      this.fronts.set(personId ?? '', { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now() });
+      this.fronts.set(frontKey, { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now() });
     if (this.shots.size >= MAX_SHOTS) this.shots.delete(this.shots.keys().next().value as string);
     const shotId = randomUUID();
     this.shots.set(shotId, {
@@ -151,6 +154,7 @@ export class EnrollmentService {
   /** Saves kept shots as the person's templates, with their consent, in one transaction. */
   commit(target: EnrollTarget, shotIds: readonly string[], consent: Consent, actor: Actor): EnrollCommitResult {
     this.expire();
+    this.checkTarget(target);
     const shots = shotIds.map((id) => {
       const shot = this.shots.get(id);
       if (!shot) throw new AppError('NOT_FOUND', 'Some shots have expired or were already saved. Capture them again.');
@@ -180,8 +184,9 @@ export class EnrollmentService {
     source: TemplateSource,
     actor: Actor,
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
+    // A new person's details are checked before any photo is analysed, so a taken ID number is said at once.
+    this.checkTarget(target);
     const personId = existingId(target);
-    if (personId !== undefined) this.requirePerson(personId);
     const results: ImportPhotoResult[] = [];
     const good: Array<{
       embedding: Float32Array;
@@ -258,6 +263,12 @@ export class EnrollmentService {
     // Only after the transaction committed: the index must never hold what the database does not.
     metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));
     return { person: toPerson(this.requirePerson(personId)), added: metas.length };
+  }
+
+  /** The person exists, or the new person's details could be saved as they are. */
+  private checkTarget(target: EnrollTarget): void {
+    if ('personId' in target) this.requirePerson(target.personId);
+    else this.deps.store.people.checkNew(target.newPerson);
   }
 
   private requirePerson(personId: string) {

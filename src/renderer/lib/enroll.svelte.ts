@@ -63,6 +63,8 @@ export class EnrollCapture {
 
   #api: Pick<PresenceApi, 'enroll'>;
   #personId: string | null;
+  /** Names this capture to main, which judges the turned poses against its own straight shot. */
+  #session = crypto.randomUUID();
 
   /** `personId` null: a new person, not created yet. */
   constructor(api: Pick<PresenceApi, 'enroll'>, personId: string | null) {
@@ -78,7 +80,9 @@ export class EnrollCapture {
   async submit(frame: GrabbedFrame, snapshot: () => string | null): Promise<boolean> {
     const pose = this.current;
     if (!pose || this.paused) return false;
-    const r = await this.#api.enroll.capture(this.#personId ? { frame, personId: this.#personId } : { frame });
+    const r = await this.#api.enroll.capture(
+      this.#personId ? { frame, personId: this.#personId, session: this.#session } : { frame, session: this.#session },
+    );
     if (!r.ok) {
       this.error = r.error;
       return false;
