@@ -133,6 +133,21 @@ describe('calibrate', () => {
     expect(r.note).toMatch(/cannot be verified with 4 impostor pairs/);
   });
 
+  it('represents a person whose templates cancel out by one of them, as the matcher does', () => {
+    const people: EnrolledPerson[] = [
+      { personId: 'a', embeddings: [inPlane(4, 0, 1, 0), inPlane(4, 0, 1, Math.PI)] }, // e0 and -e0
+      { personId: 'b', embeddings: [inPlane(4, 2, 3, 0)] }, // e2
+    ];
+    const pairs = enrolledPairDistances(people);
+    // b against a's stand-in template e0: sqrt(2), not the distance to a zero vector (1)
+    expect(Array.from(pairs.impostor).sort()).toEqual([
+      expect.closeTo(Math.SQRT2, 9),
+      expect.closeTo(Math.SQRT2, 9),
+      expect.closeTo(Math.SQRT2, 9),
+    ]);
+    expect(Array.from(pairs.genuine)).toEqual([expect.closeTo(2, 9), expect.closeTo(2, 9)]);
+  });
+
   it('still chooses alpha when every person has a single template, from impostors alone', () => {
     const people: EnrolledPerson[] = [0, 1, 2].map((k) => ({
       personId: `p${k}`,
