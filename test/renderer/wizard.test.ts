@@ -8,7 +8,7 @@ import StepCapture from '../../src/renderer/components/enroll/StepCapture.svelte
 import StepConsent from '../../src/renderer/components/enroll/StepConsent.svelte';
 import { EnrollCapture, type FrameSource } from '../../src/renderer/lib/enroll.svelte';
 import type { GrabbedFrame } from '../../src/renderer/lib/camera';
-import type { PresenceApi } from '../../src/shared/contract';
+import { contract, type PresenceApi } from '../../src/shared/contract';
 import type { EnrollPose, EnrollShotResult } from '../../src/shared/types';
 
 type Deliver = Parameters<FrameSource['start']>[0];
@@ -107,6 +107,12 @@ describe('enrollment wizard: capture step', () => {
     expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('left');
     expect(capture).toHaveBeenCalledTimes(3);
     expect((screen.getByTestId('capture-next') as HTMLButtonElement).disabled).toBe(false);
+
+    // every frame of this capture names the same session, in a form the contract accepts
+    const inputs = capture.mock.calls.map((c) => (c as unknown as [{ session?: string; frame: unknown }])[0]);
+    const sessions = new Set(inputs.map((i) => i.session));
+    expect(sessions.size).toBe(1);
+    expect(contract['enroll.capture'].input.safeParse(inputs[0]).success).toBe(true);
   });
 
   it('lets a kept shot be retaken', async () => {

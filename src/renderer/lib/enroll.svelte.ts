@@ -46,6 +46,18 @@ type Shots = Record<EnrollPose, KeptShot | null>;
 const EMPTY: Shots = { front: null, left: null, right: null, up: null, down: null };
 
 /**
+ * A random UUID (v4). crypto.randomUUID exists only in secure contexts, and a tablet may open the kiosk
+ * over plain http on the local network; getRandomValues exists everywhere.
+ */
+export function sessionId(): string {
+  const b = crypto.getRandomValues(new Uint8Array(16));
+  b[6] = (b[6]! & 0x0f) | 0x40;
+  b[8] = (b[8]! & 0x3f) | 0x80;
+  const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
  * The rules of guided capture, apart from the camera: poses are taken in order, a shot is kept only when
  * main accepted it AND it shows the pose being asked for, a duplicate identity pauses capture until the
  * administrator decides.
@@ -64,7 +76,7 @@ export class EnrollCapture {
   #api: Pick<PresenceApi, 'enroll'>;
   #personId: string | null;
   /** Names this capture to main, which judges the turned poses against its own straight shot. */
-  #session = crypto.randomUUID();
+  #session = sessionId();
 
   /** `personId` null: a new person, not created yet. */
   constructor(api: Pick<PresenceApi, 'enroll'>, personId: string | null) {
