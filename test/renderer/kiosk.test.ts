@@ -58,6 +58,29 @@ describe('Kiosk screen', () => {
   });
 });
 
+describe('Kiosk screen on a page the browser does not trust with a camera', () => {
+  it('says why the camera is withheld and how to fix it, instead of "no camera"', async () => {
+    Object.defineProperty(window, 'isSecureContext', { value: false, configurable: true });
+    const getUserMedia = vi.fn();
+    Object.defineProperty(navigator, 'mediaDevices', {
+      value: { getUserMedia, addEventListener: vi.fn(), removeEventListener: vi.fn() },
+      configurable: true,
+    });
+    try {
+      const api = { kiosk: { frame: vi.fn(), reset: vi.fn(() => ok({ reset: true as const })) } };
+      render(Kiosk, { props: { api: api as unknown as Pick<PresenceApi, 'kiosk'>, settings } });
+      await settle();
+      expect(screen.getByTestId('camera-error').dataset.code).toBe('CAMERA_INSECURE');
+      expect(screen.getByText('The browser keeps the camera from this page')).toBeTruthy();
+      expect(screen.getByText(/unsafely-treat-insecure-origin-as-secure=http:\/\/localhost/)).toBeTruthy();
+      expect(getUserMedia).not.toHaveBeenCalled();
+    } finally {
+      Reflect.deleteProperty(window, 'isSecureContext');
+      Reflect.deleteProperty(navigator, 'mediaDevices');
+    }
+  });
+});
+
 describe('watchLocked', () => {
   it('tells the session to look again when any channel answers ADMIN_LOCKED, and passes results through', async () => {
     const onLocked = vi.fn();

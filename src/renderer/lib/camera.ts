@@ -4,7 +4,7 @@ import type { RgbaFrame } from '../../shared/face';
 /** A grabbed frame; its pixels own a plain ArrayBuffer, as the contract's frame schema expects. */
 export type GrabbedFrame = RgbaFrame & { rgba: Uint8Array<ArrayBuffer> };
 
-export type CameraErrorCode = 'NO_CAMERA' | 'CAMERA_DENIED' | 'CAMERA_LOST';
+export type CameraErrorCode = 'NO_CAMERA' | 'CAMERA_DENIED' | 'CAMERA_LOST' | 'CAMERA_INSECURE';
 
 export class CameraError extends Error {
   readonly code: CameraErrorCode;
@@ -29,6 +29,10 @@ export function cameraErrorCode(error: unknown): CameraErrorCode {
  * rather than showing nothing: a kiosk with another camera beats a kiosk with a black screen.
  */
 export async function openCamera(deviceId: string | null): Promise<MediaStream> {
+  // Browsers give the camera only to secure pages (https, or this computer's own address): a tablet that
+  // opens `presence serve` over plain http on the network has a camera it may not use, which is not
+  // "no camera" and needs another fix.
+  if (typeof window !== 'undefined' && window.isSecureContext === false) throw new CameraError('CAMERA_INSECURE');
   const md = typeof navigator !== 'undefined' ? navigator.mediaDevices : undefined;
   if (!md?.getUserMedia) throw new CameraError('NO_CAMERA');
   const size = { width: { ideal: 640 }, height: { ideal: 480 } };
