@@ -5,7 +5,8 @@ import { Matcher } from '../domain/matcher';
 import type { FaceEngine } from '../engine/index';
 import { fnirAtFpir, percentile, rank1, type ProbeOutcome } from './metrics';
 import { parseIdentList } from './pairs';
-import { embedPhoto, type PhotoEmbedding, type Progress } from './embed';
+import { l2normalize } from '../engine/encoder';
+import { cosine, embedPhoto, type PhotoEmbedding, type Progress } from './embed';
 
 export interface IdentReport {
   /** People enrolled. */
@@ -62,18 +63,17 @@ export async function evaluateIdentDetailed(args: {
 
   const matcher = dim ? new Matcher(dim) : null;
   matcher?.load(enrolled.map(({ r, e }, t) => ({ templateId: String(t), personId: r.identity, embedding: e })));
-  const templates = enrolled.map(({ r, e }) => ({ personId: r.identity, unit: unitOf(e) }));
+  const templates = enrolled.map(({ r, e }) => ({ personId: r.identity, unit: l2normalize(e) }));
 
   const byMatcher = (q: Float32Array) => {
     const [best] = matcher ? matcher.topK(q, 1) : [];
     return best ? { identity: best.personId, score: cosineAt(best.distance) } : null;
   };
   const byNearestTemplate = (q: Float32Array) => {
-    const u = unitOf(q);
+    const u = l2normalize(q);
     let best: { identity: string; score: number } | null = null;
     for (const t of templates) {
-      let s = 0;
-      for (let k = 0; k < dim; k++) s += t.unit[k] * u[k];
+      const s = cosine(t.unit, u);
       if (!best || s > best.score) best = { identity: t.personId, score: s };
     }
     return best;
@@ -109,11 +109,4 @@ export async function evaluateIdentDetailed(args: {
     };
   };
   return { matcher: report(byMatcher), 'nearest-template': report(byNearestTemplate) };
-}
-
-function unitOf(v: Float32Array): Float32Array {
-  let n = 0;
-  for (let k = 0; k < v.length; k++) n += v[k] * v[k];
-  n = Math.sqrt(n) || 1;
-  return v.map((x) => x / n);
 }
