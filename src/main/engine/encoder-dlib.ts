@@ -1,5 +1,10 @@
 // dlib's ResNet-34 face descriptor (128-D), as ported by face-api.js: only weights ship, so the network
 // is rebuilt here from face-api's layer layout (conv + scale layers, residual blocks, avg-pool shortcut).
+//
+// At load, each convolution's bias and the "scale" layer after it (a per-channel multiply and add) are
+// folded into the convolution's own filters and bias, and the input normalisation into the first one, so
+// every layer runs as one fused convolution + bias + ReLU (a single XNNPACK call on the WASM backend)
+// instead of a convolution followed by four element-wise passes over its output.
 import * as tf from '@tensorflow/tfjs-core';
 import { loadWeights } from './models';
 
@@ -7,23 +12,72 @@ export const DLIB_ID = 'dlib128';
 export const DLIB_SIZE = 150;
 /** face-api subtracts these channel means and divides by 256 before the first convolution. */
 const MEAN_RGB = [122.782, 117.001, 104.298];
+const INPUT_SCALE = 1 / 256;
+const FIRST_CONV = 'conv32_down';
 
-let weights: tf.NamedTensorMap | null = null;
+interface FoldedConv {
+  filter: tf.Tensor4D;
+  bias: tf.Tensor1D;
+}
+let layers: Map<string, FoldedConv> | null = null;
+let fc: tf.Tensor2D | null = null;
+
+/**
+ * scale(conv(x, w) + b) * s + t  ==  conv(x, w * s) + (b * s + t), per output channel.
+ * For the first layer, x = (crop - mean) / 256 with 'valid' padding (no border), so
+ * conv(x, w) = conv(crop, w / 256) - sum over the kernel of w * mean / 256, a per-channel constant.
+ */
+function fold(w: tf.NamedTensorMap, p: string): FoldedConv {
+  return tf.tidy(() => {
+    const s = w[`${p}/scale/weights`] as tf.Tensor1D;
+    let filter = w[`${p}/conv/filters`] as tf.Tensor4D;
+    let bias = w[`${p}/conv/bias`] as tf.Tensor1D;
+    if (p === FIRST_CONV) {
+      const meanTerm = tf.sum(tf.mul(filter, tf.reshape(tf.tensor1d(MEAN_RGB), [1, 1, 3, 1])), [0, 1, 2]);
+      bias = tf.sub(bias, tf.mul(meanTerm, INPUT_SCALE));
+      filter = tf.mul(filter, INPUT_SCALE);
+    }
+    return {
+      filter: tf.keep(tf.mul(filter, s)) as tf.Tensor4D,
+      bias: tf.keep(tf.add(tf.mul(bias, s), w[`${p}/scale/biases`])) as tf.Tensor1D,
+    };
+  });
+}
 
 export function load(modelsDir: string): void {
-  weights ??= loadWeights(modelsDir, DLIB_ID);
+  if (layers) return;
+  const w = loadWeights(modelsDir, DLIB_ID);
+  try {
+    const prefixes = new Set(
+      Object.keys(w)
+        .filter((k) => k.endsWith('/conv/filters'))
+        .map((k) => k.slice(0, -'/conv/filters'.length)),
+    );
+    layers = new Map([...prefixes].map((p) => [p, fold(w, p)]));
+    fc = w.fc as tf.Tensor2D;
+    delete w.fc;
+  } finally {
+    tf.dispose(Object.values(w));
+  }
 }
+
 export function unload(): void {
-  if (weights) tf.dispose(Object.values(weights));
-  weights = null;
+  if (layers) for (const l of layers.values()) tf.dispose([l.filter, l.bias]);
+  fc?.dispose();
+  layers = null;
+  fc = null;
 }
 
 function convLayer(x: tf.Tensor4D, p: string, stride: 1 | 2, relu: boolean): tf.Tensor4D {
-  const w = weights!;
-  let out = tf.conv2d(x, w[`${p}/conv/filters`] as tf.Tensor4D, stride, stride === 2 ? 'valid' : 'same');
-  out = tf.add(out, w[`${p}/conv/bias`]) as tf.Tensor4D;
-  out = tf.add(tf.mul(out, w[`${p}/scale/weights`]), w[`${p}/scale/biases`]) as tf.Tensor4D;
-  return (relu ? tf.relu(out) : out) as tf.Tensor4D;
+  const { filter, bias } = layers!.get(p)!;
+  return tf.fused.conv2d({
+    x,
+    filter,
+    bias,
+    strides: stride,
+    pad: stride === 2 ? 'valid' : 'same',
+    activation: relu ? 'relu' : 'linear',
+  });
 }
 
 function residual(x: tf.Tensor4D, p: string): tf.Tensor4D {
@@ -54,10 +108,9 @@ function residualDown(x: tf.Tensor4D, p: string): tf.Tensor4D {
 
 /** crops: n x 150 x 150 x 3, RGB 0..255. Returns n x 128 (not normalised). */
 export function forward(crops: tf.Tensor4D): tf.Tensor2D {
-  if (!weights) throw new Error('dlib encoder not loaded');
+  if (!layers || !fc) throw new Error('dlib encoder not loaded');
   return tf.tidy(() => {
-    const x = tf.div(tf.sub(crops, tf.tensor1d(MEAN_RGB)), 256) as tf.Tensor4D;
-    let out = convLayer(x, 'conv32_down', 2, true);
+    let out = convLayer(crops, FIRST_CONV, 2, true);
     out = tf.maxPool(out, 3, 2, 'valid');
     for (const p of ['conv32_1', 'conv32_2', 'conv32_3']) out = residual(out, p);
     out = residualDown(out, 'conv64_down');
@@ -67,6 +120,6 @@ export function forward(crops: tf.Tensor4D): tf.Tensor2D {
     out = residualDown(out, 'conv256_down');
     for (const p of ['conv256_1', 'conv256_2']) out = residual(out, p);
     out = residualDown(out, 'conv256_down_out');
-    return tf.matMul(tf.mean(out, [1, 2]) as tf.Tensor2D, weights!.fc as tf.Tensor2D);
+    return tf.matMul(tf.mean(out, [1, 2]) as tf.Tensor2D, fc!);
   });
 }
