@@ -128,12 +128,12 @@ export class PresenceApp {
       'engine.status': () => this.engine.status(),
       'engine.calibrate': (input) => this.index.calibrate(input?.targetFar ?? this.settings().targetFar),
 
-      'kiosk.frame': async ({ frame }) => {
+      'kiosk.frame': async ({ frame, station }) => {
         await this.requireEngine();
-        return this.kiosk.frame(frame);
+        return this.kiosk.frame(frame, station);
       },
-      'kiosk.reset': () => {
-        this.kiosk.reset();
+      'kiosk.reset': ({ station }) => {
+        this.kiosk.reset(station);
         return { reset: true as const };
       },
 

@@ -38,6 +38,10 @@ function channel<O>() {
 }
 
 const noInput = z.union([z.undefined(), z.object({}).strict()]);
+/** A kiosk screen's own name for its recognition run, chosen by the screen (a random UUID). */
+const stationId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, { message: 'A kiosk station id is 1 to 64 letters, digits, "-" or "_".' });
 
 const id = z.uuid({ message: 'Expected a record id (UUID).' });
 const day = z.iso.date({ message: 'Expected a date as YYYY-MM-DD.' });
@@ -162,10 +166,10 @@ export const contract = {
     'admin',
   ),
 
-  /** One camera frame at the check-in station; the newest frame wins, nothing queues. */
-  'kiosk.frame': channel<KioskFrameResult>()(z.object({ frame: frameSchema }).strict(), 'public'),
-  /** Forget the current recognition run (the kiosk screen was left or reset). */
-  'kiosk.reset': channel<{ reset: true }>()(noInput, 'public'),
+  /** One camera frame of one kiosk screen (`station`); per station, the newest frame wins, nothing queues. */
+  'kiosk.frame': channel<KioskFrameResult>()(z.object({ frame: frameSchema, station: stationId }).strict(), 'public'),
+  /** Forget a kiosk screen's current recognition run (the screen was left or reset). */
+  'kiosk.reset': channel<{ reset: true }>()(z.object({ station: stationId }).strict(), 'public'),
 
   /** Checks one camera shot during guided enrollment and keeps it in the session when it is good. */
   'enroll.capture': channel<EnrollShotResult>()(

@@ -121,7 +121,9 @@ describe('loopback transport', () => {
       ok: false,
       error: { code: 'INVALID_INPUT' },
     });
-    expect(await call(ws, 'kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(3) } })).toMatchObject({
+    expect(
+      await call(ws, 'kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(3) }, station: 'door-1' }),
+    ).toMatchObject({
       ok: false,
       error: { code: 'INVALID_INPUT' },
     });

@@ -217,6 +217,30 @@ describe('kiosk check-in', () => {
     expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(before);
   });
 
+  it('keeps two kiosk screens on one server apart: each has its own frames and votes', async () => {
+    // Door A sees him while door B, on the same server, sees an empty corridor and sends frames twice as
+    // often. With one shared run, B's empty frames would break A's votes and B would be answered with
+    // A's face.
+    let greeting = null;
+    const seenAtB: (string | null)[] = [];
+    for (let i = 0; i < 5 && !greeting; i++) {
+      clock += 200;
+      const [atA, ...atB] = await Promise.all([
+        t.app.kiosk.frame(bushFrame, 'door-a'),
+        t.app.kiosk.frame(blank, 'door-b'),
+        t.app.kiosk.frame(blank, 'door-b'),
+      ]);
+      greeting = atA.greeting;
+      for (const r of atB) seenAtB.push(r.face ? 'face' : r.state);
+    }
+    // Inside the cooldown since his check-out: greeted, not recorded again.
+    expect(greeting).toMatchObject({ name: 'George W Bush', recorded: false });
+    expect(seenAtB.length).toBeGreaterThan(0);
+    expect(new Set(seenAtB)).toEqual(new Set(['idle']));
+    t.app.kiosk.reset('door-a');
+    t.app.kiosk.reset('door-b');
+  });
+
   it('exports the day as CSV with the check-in and check-out', () => {
     const csv = attendanceCsv(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' }), 'UTC');
     const lines = csv.trim().split('\r\n');

@@ -34,6 +34,8 @@ describe('Kiosk screen', () => {
     expect(frame).not.toHaveBeenCalled();
     view.unmount();
     expect(reset).toHaveBeenCalledTimes(1);
+    // The screen resets its own station's run, not every screen's.
+    expect(reset).toHaveBeenCalledWith({ station: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   it('maps a refused permission to its own message', async () => {

@@ -56,7 +56,7 @@ describe('web transport', () => {
     const api = proxyApi((channel, input) => t.call(channel, input));
     const frame = new Uint8Array([1, 2, 3, 4]);
     const pending = api.people.create({ name: 'Ada' });
-    const pending2 = api.kiosk.frame({ frame: { width: 1, height: 1, rgba: frame } });
+    const pending2 = api.kiosk.frame({ frame: { width: 1, height: 1, rgba: frame }, station: 'door-1' });
     const socket = FakeSocket.last!;
     expect(socket.protocols).toEqual([WIRE_PROTOCOL, TOKEN_PROTOCOL_PREFIX + 'abc123']);
     expect(socket.sent).toHaveLength(0);

@@ -44,9 +44,9 @@ describe('the contract', () => {
     expect(parse('attendance.list', { from: '2026-11-01', to: '2026-11-30' }).success).toBe(true);
     expect(parse('admin.unlock', { pin: '123456' }).success).toBe(true);
     expect(parse('settings.set', { cooldownMinutes: 5, kiosk: { sound: false } }).success).toBe(true);
-    expect(parse('kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) } }).success).toBe(
-      true,
-    );
+    const frame = { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) };
+    expect(parse('kiosk.frame', { frame, station: uuid }).success).toBe(true);
+    expect(parse('kiosk.reset', { station: 'door-1' }).success).toBe(true);
     const consent = { given: true, by: 'desk' };
     expect(parse('enroll.commit', { personId: uuid, shotIds: [uuid], consent }).success).toBe(true);
     expect(
@@ -67,9 +67,12 @@ describe('the contract', () => {
     ['settings.set', { threshold: 7 }, ''],
     ['settings.set', { locale: 'fr' }, ''],
     ['settings.set', { unknown: true }, 'Unrecognized key'],
-    ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(10) } }, 'do not match'],
-    ['kiosk.frame', { frame: { width: 16, height: 16, rgba: [1, 2, 3] } }, 'Uint8Array'],
-    ['kiosk.frame', { frame: { width: 99999, height: 16, rgba: new Uint8Array(4) } }, ''],
+    ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(10) }, station: 's' }, 'do not match'],
+    ['kiosk.frame', { frame: { width: 16, height: 16, rgba: [1, 2, 3] }, station: 's' }, 'Uint8Array'],
+    ['kiosk.frame', { frame: { width: 99999, height: 16, rgba: new Uint8Array(4) }, station: 's' }, ''],
+    ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) } }, 'expected string'],
+    ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(1024) }, station: 'a b' }, 'station id'],
+    ['kiosk.reset', undefined, 'expected object'],
     ['enroll.commit', { personId: uuid, shotIds: [uuid], consent: { given: false, by: 'x' } }, 'Consent is required'],
     ['enroll.commit', { personId: uuid, shotIds: [], consent: { given: true, by: 'x' } }, 'at least one good shot'],
     ['enroll.commit', { shotIds: [uuid], consent: { given: true, by: 'x' } }, 'either personId'],

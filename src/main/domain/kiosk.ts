@@ -8,6 +8,7 @@ import type { Store } from '../db';
 import type { FaceEngine } from '../engine';
 import { RecognitionSmoother, decideAttendance, localDayKey, passesLiveness } from './attendance-rules';
 import type { FaceIndex } from './face-index';
+import { MAX_TRACKED_STREAMS } from '../engine/tracker';
 
 /** Below this width the embedding is too unreliable to even try a match. */
 export const MIN_RECOGNITION_FACE_PX = 48;
@@ -23,8 +24,14 @@ export const LIVENESS_THRESHOLD = 0.5;
  * of the time to the greeting (bench/kiosk-latency.mjs).
  */
 export const STRONG_MATCH_SHARE = 0.85;
-/** The engine follows the kiosk camera's face under this stream name (engine/tracker.ts). */
-const KIOSK_STREAM = 'kiosk';
+/**
+ * Each kiosk screen is its own station session: its own frames vote, its own face is followed. One
+ * `presence serve` may feed several screens (two doors, a tablet); their frames must not mix. Beyond
+ * this many, the station seen longest ago is forgotten (it starts a fresh run when it comes back).
+ */
+export const MAX_STATIONS = MAX_TRACKED_STREAMS;
+/** The station of in-process callers (the desktop window's own kiosk, tests, benchmarks). */
+export const LOCAL_STATION = 'local';
 
 export interface KioskDeps {
   engine: FaceEngine;
@@ -46,63 +53,90 @@ export function crowded(faces: readonly FaceAnalysis[]): boolean {
   return area(second) >= SECOND_FACE_AREA_SHARE * area(first);
 }
 
+/** One kiosk screen's recognition run: its votes, its newest waiting frame, its last answer. */
+class Station {
+  readonly smoother = new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, strongRequired: 2 });
+  busy = false;
+  waiting: { frame: RgbaFrame; resolve: (r: KioskFrameResult) => void } | null = null;
+  last: KioskFrameResult | null = null;
+  constructor(
+    /** The engine follows this station's face under this stream name (engine/tracker.ts). */
+    readonly stream: string,
+  ) {}
+}
+
+/** The answer to a frame that a newer one replaced: the station's last state, never a greeting. */
+function skipped(s: Station, frame: RgbaFrame): KioskFrameResult {
+  const base = s.last ?? { state: 'idle', face: null, guidance: [], greeting: null };
+  // A skipped frame must never repeat a greeting: that would greet twice for one recognition.
+  return {
+    ...base,
+    greeting: null,
+    state: base.state === 'recognised' ? 'pending' : base.state,
+    width: frame.width,
+    height: frame.height,
+    ms: 0,
+  };
+}
+
 export class KioskService {
-  private readonly smoother = new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, strongRequired: 2 });
+  /** In order of last use, oldest first. */
+  private readonly stations = new Map<string, Station>();
   private readonly now: () => number;
-  private busy = false;
-  private waiting: { frame: RgbaFrame; resolve: (r: KioskFrameResult) => void } | null = null;
-  private last: KioskFrameResult | null = null;
 
   constructor(private readonly deps: KioskDeps) {
     this.now = deps.now ?? Date.now;
   }
 
   /**
-   * The newest frame wins: while one frame is being analysed, a newer one replaces any frame still
-   * waiting (which is answered with the latest result instead), so frames never pile up.
+   * The newest frame wins, per station: while one frame of a station is being analysed, a newer one of
+   * the same station replaces any frame still waiting (which is answered with that station's latest
+   * result instead), so frames never pile up and no screen is answered from another screen's camera.
    */
-  frame(frame: RgbaFrame): Promise<KioskFrameResult> {
-    if (!this.busy) return this.run(frame);
+  frame(frame: RgbaFrame, station = LOCAL_STATION): Promise<KioskFrameResult> {
+    const s = this.station(station);
+    if (!s.busy) return this.run(s, frame);
     return new Promise((resolve) => {
-      const stale = this.waiting;
-      this.waiting = { frame, resolve };
-      if (stale) stale.resolve(this.skipped(stale.frame));
+      const stale = s.waiting;
+      s.waiting = { frame, resolve };
+      if (stale) stale.resolve(skipped(s, stale.frame));
     });
   }
 
-  reset(): void {
-    this.smoother.reset();
-    this.last = null;
+  reset(station = LOCAL_STATION): void {
+    const s = this.stations.get(station);
+    if (!s) return;
+    s.smoother.reset();
+    s.last = null;
   }
 
-  private skipped(frame: RgbaFrame): KioskFrameResult {
-    const base = this.last ?? { state: 'idle', face: null, guidance: [], greeting: null };
-    // A skipped frame must never repeat a greeting: that would greet twice for one recognition.
-    return {
-      ...base,
-      greeting: null,
-      state: base.state === 'recognised' ? 'pending' : base.state,
-      width: frame.width,
-      height: frame.height,
-      ms: 0,
-    };
+  private station(name: string): Station {
+    let s = this.stations.get(name);
+    if (s) this.stations.delete(name);
+    else {
+      s = new Station(`kiosk:${name}`);
+      // A forgotten station's frame still in flight finishes on its own object; only its votes are lost.
+      while (this.stations.size >= MAX_STATIONS) this.stations.delete(this.stations.keys().next().value as string);
+    }
+    this.stations.set(name, s);
+    return s;
   }
 
-  private async run(frame: RgbaFrame): Promise<KioskFrameResult> {
-    this.busy = true;
+  private async run(s: Station, frame: RgbaFrame): Promise<KioskFrameResult> {
+    s.busy = true;
     try {
-      const result = await this.analyse(frame);
-      this.last = result;
+      const result = await this.analyse(s, frame);
+      s.last = result;
       return result;
     } finally {
-      this.busy = false;
-      const next = this.waiting;
-      this.waiting = null;
-      if (next) void this.run(next.frame).then(next.resolve, () => next.resolve(this.skipped(next.frame)));
+      s.busy = false;
+      const next = s.waiting;
+      s.waiting = null;
+      if (next) void this.run(s, next.frame).then(next.resolve, () => next.resolve(skipped(s, next.frame)));
     }
   }
 
-  private async analyse(frame: RgbaFrame): Promise<KioskFrameResult> {
+  private async analyse(station: Station, frame: RgbaFrame): Promise<KioskFrameResult> {
     const started = performance.now();
     const settings = this.deps.settings();
     // What a live frame needs, and no more (bench/RESULTS.md, "Kiosk"):
@@ -122,7 +156,7 @@ export class KioskService {
         embed: true,
         embedFaces: 1,
         mirror: false,
-        track: KIOSK_STREAM,
+        track: station.stream,
       },
     );
     const nowMs = this.now();
@@ -135,12 +169,12 @@ export class KioskService {
 
     const face = analysis.faces[0];
     if (!face) {
-      this.smoother.push({ kind: 'none' }, nowMs);
+      station.smoother.push({ kind: 'none' }, nowMs);
       return result({ state: 'idle', face: null, guidance: ['no_face'], greeting: null });
     }
     const guidance: Guidance[] = [...face.quality.reasons];
     if (crowded(analysis.faces)) {
-      this.smoother.push({ kind: 'none' }, nowMs);
+      station.smoother.push({ kind: 'none' }, nowMs);
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['multiple_faces'], greeting: null });
     }
     if (face.box.width < MIN_RECOGNITION_FACE_PX) {
@@ -154,7 +188,7 @@ export class KioskService {
 
     const alpha = this.deps.index.threshold(settings);
     const decision = this.deps.index.identify(face.embedding, settings, alpha);
-    const observed = this.smoother.push(
+    const observed = station.smoother.push(
       {
         kind: 'face',
         personId: decision.accepted ? decision.personId : null,

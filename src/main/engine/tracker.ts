@@ -14,8 +14,8 @@ export const MAX_TRACK_AGE_MS = 1000;
 export const TRACK_MIN_MESH_SCORE = 0.5;
 /** Beyond this change of eye distance between two frames, the landmarks are not the same face. */
 const MAX_SCALE_CHANGE = 1.5;
-/** At most this many streams are remembered (one per camera screen in practice). */
-const MAX_STREAMS = 4;
+/** At most this many streams are remembered (one per kiosk screen: domain/kiosk.ts). */
+export const MAX_TRACKED_STREAMS = 4;
 
 /** Where the detector's box sits relative to the eyes, in eye distances, in the eyes' own frame. */
 interface BoxShape {
@@ -122,7 +122,7 @@ export class FaceTracker {
       framesSinceDetect: 0,
       atMs: this.now(),
     });
-    while (this.tracks.size > MAX_STREAMS) this.tracks.delete(this.tracks.keys().next().value as string);
+    while (this.tracks.size > MAX_TRACKED_STREAMS) this.tracks.delete(this.tracks.keys().next().value as string);
   }
 
   /** After a frame was located from the hint: the face moved to these landmarks; returns its box. */
