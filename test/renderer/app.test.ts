@@ -2,25 +2,12 @@
 // so a plain object there stands in for main (there is no Electron binary or main process in jsdom).
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { ok, fail, person, settle } from './helpers';
+import { ok, fail, person, settle, testSettings } from './helpers';
 import type { AdminStatus } from '../../src/shared/types';
 import type { PresenceApi } from '../../src/shared/contract';
-import type { Settings } from '../../src/shared/settings';
 import App from '../../src/renderer/App.svelte';
 
-const settings: Settings = {
-  cameraId: null,
-  threshold: null,
-  margin: 0.05,
-  targetFar: 0.001,
-  cooldownMinutes: 2,
-  attendanceMode: 'alternate',
-  livenessRequired: false,
-  stationName: 'Front door',
-  kiosk: { greetingSeconds: 4, sound: false, mirror: true },
-  locale: 'en',
-  timeZone: null,
-};
+const settings = testSettings();
 
 function fakeMain(hasPin: boolean) {
   let status: AdminStatus = { hasPin, unlocked: false, retryAfterMs: 0, idleTimeoutMs: 300_000 };

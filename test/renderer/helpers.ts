@@ -3,6 +3,7 @@
 import { afterEach } from 'vitest';
 import { cleanup } from '@testing-library/svelte';
 import type { AppErrorData, Result } from '../../src/shared/errors';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings';
 import type { Person } from '../../src/shared/types';
 
 afterEach(() => cleanup());
@@ -17,6 +18,11 @@ export function fail<T = never>(
   details?: AppErrorData['details'],
 ): Promise<Result<T>> {
   return Promise.resolve({ ok: false, error: details ? { code, message, details } : { code, message } });
+}
+
+/** The defaults, with a recognisable station name and no beep (jsdom has no audio). */
+export function testSettings(): Settings {
+  return { ...DEFAULT_SETTINGS, stationName: 'Front door', kiosk: { ...DEFAULT_SETTINGS.kiosk, sound: false } };
 }
 
 export function person(name: string, extra: Partial<Person> = {}): Person {

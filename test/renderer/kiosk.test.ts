@@ -1,25 +1,12 @@
 // jsdom has no camera at all (navigator.mediaDevices is missing), which is exactly the "no camera" case.
 import { describe, expect, it, vi } from 'vitest';
 import { render, screen } from '@testing-library/svelte';
-import { fail, ok, settle } from './helpers';
+import { fail, ok, settle, testSettings } from './helpers';
 import Kiosk from '../../src/renderer/screens/Kiosk.svelte';
 import { watchLocked } from '../../src/renderer/lib/locked';
 import type { PresenceApi } from '../../src/shared/contract';
-import type { Settings } from '../../src/shared/settings';
 
-const settings: Settings = {
-  cameraId: null,
-  threshold: null,
-  margin: 0.05,
-  targetFar: 0.001,
-  cooldownMinutes: 2,
-  attendanceMode: 'alternate',
-  livenessRequired: false,
-  stationName: 'Front door',
-  kiosk: { greetingSeconds: 4, sound: false, mirror: true },
-  locale: 'en',
-  timeZone: null,
-};
+const settings = testSettings();
 
 describe('Kiosk screen', () => {
   it('says clearly that there is no camera, sends no frames, and resets the run when left', async () => {
