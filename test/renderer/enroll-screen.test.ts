@@ -1,7 +1,7 @@
 // The wizard as a whole, with a fake api and a fake frame source (jsdom has no camera).
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { ok, person, settle } from './helpers';
+import { fail, ok, person, settle } from './helpers';
 import Enroll from '../../src/renderer/screens/Enroll.svelte';
 import StepReview from '../../src/renderer/components/enroll/StepReview.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
@@ -93,6 +93,47 @@ describe('Enroll screen', () => {
       shotIds: [shots[0]!.shotId],
       consent: { given: true, by: 'Front desk' },
     });
+  });
+
+  it('review lets a taken ID number be changed and saved again, keeping the shots', async () => {
+    const grace = person('Grace Hopper', { externalId: 'N-2' });
+    const commit = vi
+      .fn()
+      .mockReturnValueOnce(fail('CONFLICT', 'Ada Lovelace already has the ID number "N-1".', { field: 'externalId' }))
+      .mockReturnValueOnce(ok({ person: grace, added: 1 }));
+    const onsaved = vi.fn();
+    const onchanged = vi.fn();
+    const api = { enroll: { commit } } as unknown as Pick<PresenceApi, 'enroll'>;
+    const shots = [{ pose: 'front' as const, shotId: 'aaaaaaaa-0000-4000-8000-000000000004', snapshot: null }];
+    const consent = { given: true as const, by: 'Front desk' };
+    render(StepReview, {
+      props: {
+        api,
+        person: { id: null, name: 'Grace Hopper', externalId: 'N-1' },
+        consent,
+        shots,
+        onback: vi.fn(),
+        onsaved,
+        onchanged,
+      },
+    });
+    expect(screen.queryByTestId('review-external-id')).toBeNull();
+    await fireEvent.click(screen.getByTestId('enroll-save'));
+    await settle();
+    expect(onsaved).not.toHaveBeenCalled();
+    expect(screen.getByText(/Ada Lovelace already has the ID number/)).toBeTruthy();
+    const field = screen.getByTestId('review-external-id') as HTMLInputElement;
+    expect(field.value).toBe('N-1');
+    await fireEvent.input(field, { target: { value: ' N-2 ' } });
+    await fireEvent.click(screen.getByTestId('enroll-save'));
+    await settle();
+    expect(commit).toHaveBeenLastCalledWith({
+      newPerson: { name: 'Grace Hopper', externalId: 'N-2' },
+      shotIds: [shots[0]!.shotId],
+      consent,
+    });
+    expect(onchanged).toHaveBeenLastCalledWith({ id: null, name: 'Grace Hopper', externalId: 'N-2' });
+    expect(onsaved).toHaveBeenCalledWith({ person: grace, added: 1 });
   });
 
   it('photo import creates a new person once: the wizard enrolls into them from then on, even after Back', async () => {
