@@ -11,7 +11,7 @@ import * as landmarks from '../src/main/engine/landmarks';
 import * as encoder from '../src/main/engine/encoder';
 import { similarityTo, warpAffine, mirror } from '../src/main/engine/align';
 import { decodeFile } from '../src/main/engine/image';
-import { centredFaceLandmarks } from '../src/main/engine/fallback';
+import { centredFace, centredFaceLandmarks, EVAL_MAX_FACES } from '../src/main/engine/eval-photo';
 import { resolveModelsDir } from '../src/main/engine/paths';
 import { parsePairs } from '../src/main/evaluation/pairs';
 import { tenFold, auc, tarAtFar } from '../src/main/evaluation/metrics';
@@ -45,16 +45,16 @@ async function extract(imagesList: string[], out: string, variants: Variant[]) {
     if (!todo.length) continue;
     const img = await decodeFile(file);
     let five: Point[];
-    let dets = await detector.predict(img, { maxFaces: 1 });
+    let dets = await detector.predict(img, { maxFaces: EVAL_MAX_FACES });
     let how = 'short';
     if (!dets.length) {
-      dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: 1 });
+      dets = await detector.predict(img, { id: detector.SMALL_FACE_DETECTOR_ID, maxFaces: EVAL_MAX_FACES });
       how = 'back';
     }
-    if (dets.length) {
-      // largest face; for LFW prefer the one nearest the centre when several
-      const all = [dets[0]];
-      const lm = await landmarks.predict(img, all[0]);
+    // LFW photos are centred on their subject; a larger face may be someone else's (as the runners do)
+    const subject = centredFace(dets, img.width, img.height);
+    if (subject) {
+      const lm = await landmarks.predict(img, subject);
       five = lm.five;
     } else {
       five = centredFaceLandmarks(img.width, img.height);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEngine, type FaceEngine } from '../../src/main/engine/index';
+import { createInProcessEngine, type EvalEmbedding, type FaceEngine } from '../../src/main/engine/index';
 import { MIN_FACE_PX } from '../../src/main/engine/quality';
 import { REDETECT_EVERY } from '../../src/main/engine/tracker';
 import type { AnalyzeResult } from '../../src/shared/face';
@@ -142,6 +142,22 @@ describe('face engine (in-process, real models)', () => {
     expect(first.faces[1].liveness).toBeNull();
     expect(first.faces[1].box).toEqual(r.faces[1].box);
     expect(first.faces[0].embedding).toEqual(r.faces[0].embedding);
+  });
+
+  it('takes the centred face of an LFW-style photo for evaluation, not a larger one cut by the border', async () => {
+    // Colin Farrell in the centre; a larger face of another man fills the top-left corner.
+    const r = await one('Colin_Farrell_0003.jpg');
+    expect(r.faces.length).toBeGreaterThanOrEqual(2);
+    const offCentre = (f: (typeof r.faces)[number]) =>
+      Math.hypot(f.box.x + f.box.width / 2 - r.width / 2, f.box.y + f.box.height / 2 - r.height / 2);
+    const subject = r.faces.reduce((a, b) => (offCentre(b) < offCentre(a) ? b : a));
+    expect(subject).not.toBe(r.faces[0]); // analyze() lists the larger corner face first
+    expect(offCentre(subject)).toBeLessThan(30);
+    const evalEngine = engine as FaceEngine & { embedForEvaluation: (i: unknown) => Promise<EvalEmbedding> };
+    const e = await evalEngine.embedForEvaluation(file(faces, 'Colin_Farrell_0003.jpg'));
+    expect(e.found).toBe(true);
+    expect(dist(e.embedding, subject.embedding)).toBeLessThan(1e-4);
+    expect(dist(e.embedding, r.faces[0].embedding)).toBeGreaterThan(0.5);
   });
 
   it('honours EXIF orientation', async () => {

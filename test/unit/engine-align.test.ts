@@ -8,7 +8,7 @@ import {
   warpAffine,
   ARCFACE_112,
 } from '../../src/main/engine/align';
-import { centredFaceLandmarks } from '../../src/main/engine/fallback';
+import { centredFaceLandmarks } from '../../src/main/engine/eval-photo';
 import type { Point } from '../../src/shared/face';
 
 describe('similarity transform', () => {

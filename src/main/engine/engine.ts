@@ -20,7 +20,7 @@ import {
   DEFAULT_OPTIONS,
   type EncoderConfig,
 } from './pipeline';
-import { centredFaceLandmarks } from './fallback';
+import { centredFace, centredFaceLandmarks, EVAL_MAX_FACES } from './eval-photo';
 import { FaceTracker } from './tracker';
 import { stoppedStatus, type AnalyzeInput, type AnalyzeOptions, type FaceEngine } from './types';
 
@@ -189,9 +189,10 @@ export class InProcessEngine implements FaceEngine {
       this.ready();
       const t0 = performance.now();
       const img = await this.decode(input);
-      const faces = await locateFaces(img, { ...DEFAULT_OPTIONS, maxFaces: 1 }, { totalMs: 0 });
-      const found = faces.length > 0;
-      const points = found ? faces[0] : { five: centredFaceLandmarks(img.width, img.height) };
+      const faces = await locateFaces(img, { ...DEFAULT_OPTIONS, maxFaces: EVAL_MAX_FACES }, { totalMs: 0 });
+      const subject = centredFace(faces, img.width, img.height);
+      const found = subject !== undefined;
+      const points = subject ?? { five: centredFaceLandmarks(img.width, img.height) };
       const [embedding] = embedFaces(img, [points], this.encoderConfig);
       return { embedding, found, ms: performance.now() - t0 };
     });

@@ -11,7 +11,7 @@ export { InProcessEngine } from './engine';
 export { WorkerEngine } from './worker-engine';
 export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './pipeline';
 export * as qualityThresholds from './quality';
-export { centredFaceLandmarks } from './fallback';
+export { centredFaceLandmarks } from './eval-photo';
 
 export function createInProcessEngine(opts?: { modelsDir?: string; backend?: EngineBackend }): FaceEngine {
   return new InProcessEngine(opts);
