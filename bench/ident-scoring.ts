@@ -63,6 +63,25 @@ const scorings: Record<string, PersonScore> = {
   },
   'half nearest + half centroid': (q, p) => 0.5 * scorings.nearest!(q, p) + 0.5 * scorings[APP]!(q, p),
 };
+// A crowded neighbourhood asks for more: each person's centroid score minus a share of how close their
+// nearest look-alikes in the gallery are (the mean of the 3 highest scores of their centroid against
+// other people's templates). Uses the gallery alone, nothing of the probes.
+const centroidOf = (p: string) => {
+  const c = new Float32Array(templatesOf.get(p)![0]!.length);
+  for (const t of templatesOf.get(p)!) for (let k = 0; k < c.length; k++) c[k]! += t[k]!;
+  const n = Math.hypot(...c);
+  return c.map((x) => x / n);
+};
+const crowding = new Map(
+  people.map((p) => {
+    const c = centroidOf(p);
+    const others = enroll.filter((r) => r.identity !== p).map((r) => dot(c, vec(r.image)!));
+    others.sort((a, b) => b - a);
+    return [p, (others[0]! + others[1]! + others[2]!) / 3];
+  }),
+);
+for (const a of [0.2, 0.3])
+  scorings[`centroid - ${a} x look-alikes`] = (q, p) => scorings[APP]!(q, p) - a * crowding.get(p)!;
 const probesRows = rows.filter((r) => r.role !== 'enroll');
 for (const [name, score] of Object.entries(scorings)) {
   for (const gapWeight of [0, 0.5, 1]) {
