@@ -31,6 +31,8 @@ export const ERROR_CODES = [
   'MODEL_MISSING',
   'MODEL_CHECKSUM',
   'NOT_ENOUGH_DATA',
+  // check-in station
+  'KIOSK_BUSY',
   // renderer-only (camera)
   'NO_CAMERA',
   'CAMERA_DENIED',

@@ -121,6 +121,7 @@ describe('Enroll screen', () => {
     await fireEvent.click(screen.getByTestId('enroll-save'));
     await settle();
     expect(onsaved).not.toHaveBeenCalled();
+    expect(onchanged).not.toHaveBeenCalled(); // nothing was changed yet
     expect(screen.getByText(/Ada Lovelace already has the ID number/)).toBeTruthy();
     const field = screen.getByTestId('review-external-id') as HTMLInputElement;
     expect(field.value).toBe('N-1');

@@ -1,6 +1,7 @@
 // The check-in station: one camera frame in, what the kiosk should show out.
 // A person is recorded only after the same identity is seen over several frames (and, when the
 // setting asks for it, after passive liveness passes); strangers are never recorded.
+import { AppError } from '../../shared/errors';
 import type { FaceAnalysis, RgbaFrame } from '../../shared/face';
 import type { Settings } from '../../shared/settings';
 import type { FaceOverlay, Guidance, KioskFrameResult, KioskGreeting } from '../../shared/types';
@@ -27,10 +28,12 @@ export const STRONG_MATCH_SHARE = 0.85;
 /**
  * Each kiosk screen is its own station session: its own frames vote, its own face is followed. One
  * `presence serve` may feed several screens (two doors, a tablet); their frames must not mix. Beyond
- * this many, the station seen longest ago is forgotten (it starts a fresh run when it comes back).
+ * this many, the idle station seen longest ago is forgotten (it starts a fresh run when it comes back);
+ * a new screen is refused (KIOSK_BUSY) while all of them have a frame in the engine, which also bounds
+ * the work that screens naming themselves anew on every frame could queue.
  */
 export const MAX_STATIONS = MAX_TRACKED_STREAMS;
-/** The station of in-process callers (the desktop window's own kiosk, tests, benchmarks). */
+/** The station of in-process callers that do not name one (tests). Kiosk screens send their own id. */
 export const LOCAL_STATION = 'local';
 
 export interface KioskDeps {
@@ -94,7 +97,12 @@ export class KioskService {
    * result instead), so frames never pile up and no screen is answered from another screen's camera.
    */
   frame(frame: RgbaFrame, station = LOCAL_STATION): Promise<KioskFrameResult> {
-    const s = this.station(station);
+    let s: Station;
+    try {
+      s = this.station(station);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     if (!s.busy) return this.run(s, frame);
     return new Promise((resolve) => {
       const stale = s.waiting;
@@ -103,20 +111,30 @@ export class KioskService {
     });
   }
 
+  /** The screen was left or restarted: its run ends (and its place is freed unless a frame is still in). */
   reset(station = LOCAL_STATION): void {
     const s = this.stations.get(station);
     if (!s) return;
     s.smoother.reset();
     s.last = null;
+    if (!s.busy) this.stations.delete(station);
   }
 
   private station(name: string): Station {
     let s = this.stations.get(name);
     if (s) this.stations.delete(name);
     else {
+      if (this.stations.size >= MAX_STATIONS) {
+        // Only an idle station is forgotten: a busy one would come back as a second run of one screen.
+        const idle = [...this.stations].find(([, st]) => !st.busy);
+        if (!idle)
+          throw new AppError(
+            'KIOSK_BUSY',
+            `More than ${MAX_STATIONS} kiosk screens are sending frames at once. Close the ones no longer in use, then try again.`,
+          );
+        this.stations.delete(idle[0]);
+      }
       s = new Station(`kiosk:${name}`);
-      // A forgotten station's frame still in flight finishes on its own object; only its votes are lost.
-      while (this.stations.size >= MAX_STATIONS) this.stations.delete(this.stations.keys().next().value as string);
     }
     this.stations.set(name, s);
     return s;

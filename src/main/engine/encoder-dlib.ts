@@ -47,15 +47,20 @@ function fold(w: tf.NamedTensorMap, p: string): FoldedConv {
 export function load(modelsDir: string): void {
   if (layers) return;
   const w = loadWeights(modelsDir, DLIB_ID);
+  const folded = new Map<string, FoldedConv>();
   try {
-    const prefixes = new Set(
-      Object.keys(w)
-        .filter((k) => k.endsWith('/conv/filters'))
-        .map((k) => k.slice(0, -'/conv/filters'.length)),
-    );
-    layers = new Map([...prefixes].map((p) => [p, fold(w, p)]));
+    for (const k of Object.keys(w))
+      if (k.endsWith('/conv/filters')) {
+        const p = k.slice(0, -'/conv/filters'.length);
+        folded.set(p, fold(w, p));
+      }
+    if (!w.fc) throw new Error('dlib encoder weights have no "fc" layer');
+    layers = folded;
     fc = w.fc as tf.Tensor2D;
     delete w.fc;
+  } catch (err) {
+    for (const l of folded.values()) tf.dispose([l.filter, l.bias]);
+    throw err;
   } finally {
     tf.dispose(Object.values(w));
   }

@@ -30,7 +30,7 @@ export interface InProcessOptions {
   encoder?: EncoderConfig;
 }
 
-/** Evaluation-only result: one embedding per photo, from the largest face or the centred-face fallback. */
+/** Evaluation-only result: one embedding per photo, from its centred face or the centred-face fallback. */
 export interface EvalEmbedding {
   embedding: Float32Array;
   /** false when no face was found and the centred-face fallback was used. */
@@ -181,8 +181,9 @@ export class InProcessEngine implements FaceEngine {
   }
 
   /**
-   * For the evaluation runners: the largest face's embedding, or, when no face is found, the embedding of
-   * the centred-face crop (LFW photos are centred on their subject), flagged found=false.
+   * For the evaluation runners: the embedding of the face nearest the photo's centre (LFW photos are
+   * centred on their subject, and another person's face may be larger), or, when no face is found, of the
+   * centred-face crop, flagged found=false (eval-photo.ts).
    */
   embedForEvaluation(input: AnalyzeInput): Promise<EvalEmbedding> {
     return this.enqueue(async () => {

@@ -1,4 +1,5 @@
 // One embedding per photo for the runners, through whichever engine the caller started.
+import { centredFace, EVAL_MAX_FACES } from '../engine/eval-photo';
 import type { AnalyzeInput, EvalEmbedding, FaceEngine } from '../engine/index';
 
 type EvalCapable = FaceEngine & { embedForEvaluation?: (input: AnalyzeInput) => Promise<EvalEmbedding> };
@@ -12,7 +13,8 @@ export interface PhotoEmbedding {
 }
 
 /**
- * Engines from this module embed the centred-face crop when no face is found (LFW photos are centred
+ * The photo's subject is the face nearest its centre (engine/eval-photo.ts). Engines from this module
+ * embed the centred-face crop when no face is found (LFW photos are centred
  * on their subject), so such a photo still takes part and is counted as a failure. An engine without
  * that hook yields no embedding: its pairs score as non-matching.
  */
@@ -24,8 +26,8 @@ export async function embedPhoto(engine: FaceEngine, path: string): Promise<Phot
       const r = await e.embedForEvaluation({ kind: 'file', path });
       return { embedding: r.embedding, failed: !r.found, ms: r.ms };
     }
-    const r = await engine.analyze({ kind: 'file', path }, { maxFaces: 1, liveness: false });
-    const face = r.faces[0];
+    const r = await engine.analyze({ kind: 'file', path }, { maxFaces: EVAL_MAX_FACES, liveness: false });
+    const face = centredFace(r.faces, r.width, r.height);
     return { embedding: face ? face.embedding : null, failed: !face, ms: performance.now() - t0 };
   } catch (err) {
     return {

@@ -1,0 +1,67 @@
+// How the kiosk service shares one engine among several kiosk screens. The engine here is a stand-in
+// whose analyses finish when the test says so: holding the real engine busy at chosen moments is not
+// possible, and these rules are about timing only (the real engine and photos: kiosk-enrollment tests).
+import { describe, expect, it } from 'vitest';
+import { KioskService, MAX_STATIONS } from '../../src/main/domain/kiosk';
+import type { FaceEngine } from '../../src/main/engine';
+import type { AnalyzeResult, RgbaFrame } from '../../src/shared/face';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
+
+/** An engine that sees no face, and answers each analysis only when `finish` is called. */
+function heldEngine() {
+  const held: { width: number; done: () => void }[] = [];
+  const engine = {
+    analyze: (input: { kind: 'rgba'; frame: RgbaFrame }) =>
+      new Promise<AnalyzeResult>((resolve) => {
+        const { width, height } = input.frame;
+        held.push({ width, done: () => resolve({ width, height, faces: [], timings: { totalMs: 1 } }) });
+      }),
+  } as unknown as FaceEngine;
+  const finish = (i = 0) => held.splice(i, 1)[0]!.done();
+  return { engine, held, finish };
+}
+
+const frame = (width: number): RgbaFrame => ({ width, height: 16, rgba: new Uint8Array(width * 16 * 4) });
+const service = (engine: FaceEngine) =>
+  // No face is ever seen, so the index and the store are never asked.
+  new KioskService({ engine, index: {} as never, store: {} as never, settings: () => DEFAULT_SETTINGS });
+
+describe('kiosk stations', () => {
+  it("a screen's newer frame replaces its waiting one; another screen's frames are not touched", async () => {
+    const { engine, held, finish } = heldEngine();
+    const kiosk = service(engine);
+    const a1 = kiosk.frame(frame(16), 'a');
+    const a2 = kiosk.frame(frame(17), 'a'); // waits behind a1
+    const b1 = kiosk.frame(frame(32), 'b'); // its own run: analysed at once, beside a1
+    const a3 = kiosk.frame(frame(18), 'a'); // replaces a2
+    expect(held.map((h) => h.width)).toEqual([16, 32]);
+    expect(await a2).toMatchObject({ width: 17, ms: 0, greeting: null }); // answered without analysis
+    finish(1);
+    expect(await b1).toMatchObject({ width: 32, state: 'idle' });
+    finish(0);
+    expect(await a1).toMatchObject({ width: 16, state: 'idle' });
+    await Promise.resolve();
+    expect(held.map((h) => h.width)).toEqual([18]); // a's newest frame runs next
+    finish();
+    expect(await a3).toMatchObject({ width: 18, state: 'idle' });
+  });
+
+  it(`refuses a new screen while ${MAX_STATIONS} others have a frame in the engine, and lets it in once one is idle`, async () => {
+    const { engine, held, finish } = heldEngine();
+    const kiosk = service(engine);
+    const busy = Array.from({ length: MAX_STATIONS }, (_, i) => kiosk.frame(frame(16 + i), `door-${i}`));
+    await expect(kiosk.frame(frame(100), 'one-too-many')).rejects.toMatchObject({
+      code: 'KIOSK_BUSY',
+      message: expect.stringMatching(/Close the ones no longer in use/),
+    });
+    expect(held).toHaveLength(MAX_STATIONS); // the refused frame queued nothing
+    finish(0);
+    await busy[0];
+    const late = kiosk.frame(frame(100), 'one-too-many'); // takes the idle door-0's place
+    expect(held.map((h) => h.width)).toContain(100);
+    finish(held.findIndex((h) => h.width === 100));
+    expect(await late).toMatchObject({ width: 100, state: 'idle' });
+    while (held.length) finish();
+    await Promise.all(busy);
+  });
+});
