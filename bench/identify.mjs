@@ -1,6 +1,6 @@
 // 1:N identify latency of the in-memory Matcher on random unit templates.
 // Usage: node bench/identify.mjs [--quick] [--backend auto|js]
-// Bundles src/main/domain/matcher.ts with esbuild into a temporary file, so it needs no build step.
+// Bundles src/main/domain/matcher.ts (and prng.ts) with esbuild into a temporary file, so it needs no build step.
 // Prints p50/p90 per gallery size and dimension, the machine, and as the last line one JSON object.
 
 import { build } from 'esbuild';
@@ -19,10 +19,17 @@ const warmup = quick ? 5 : 20;
 
 const dir = mkdtempSync(join(tmpdir(), 'presence-bench-'));
 let Matcher;
+let mulberry32;
 try {
   const outfile = join(dir, 'matcher.mjs');
   await build({
-    entryPoints: [join(root, 'src/main/domain/matcher.ts')],
+    // The app's own Matcher and its seeded PRNG, in one bundle.
+    stdin: {
+      contents:
+        "export { Matcher } from './src/main/domain/matcher.ts'; export { mulberry32 } from './src/main/domain/prng.ts';",
+      resolveDir: root,
+      loader: 'ts',
+    },
     bundle: true,
     format: 'esm',
     platform: 'node',
@@ -30,22 +37,12 @@ try {
     outfile,
     logLevel: 'silent',
   });
-  ({ Matcher } = await import(pathToFileURL(outfile).href));
+  ({ Matcher, mulberry32 } = await import(pathToFileURL(outfile).href));
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
 
-// Deterministic PRNG (mulberry32) and Gaussian draws, so every run measures the same gallery.
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded draws (the app's mulberry32), so every run measures the same gallery.
 function randomVector(rand, dim) {
   const v = new Float32Array(dim);
   for (let i = 0; i < dim; i++) {
