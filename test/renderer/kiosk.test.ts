@@ -8,6 +8,13 @@ import type { PresenceApi } from '../../src/shared/contract';
 
 const settings = testSettings();
 
+/** The kiosk screen with an api that answers nothing but a reset (these tests never get a frame out). */
+async function renderKiosk(): Promise<void> {
+  const api = { kiosk: { frame: vi.fn(), reset: vi.fn(() => ok({ reset: true as const })) } };
+  render(Kiosk, { props: { api: api as unknown as Pick<PresenceApi, 'kiosk'>, settings } });
+  await settle();
+}
+
 describe('Kiosk screen', () => {
   it('says clearly that there is no camera, sends no frames, and resets the run when left', async () => {
     const frame = vi.fn();
@@ -36,9 +43,7 @@ describe('Kiosk screen', () => {
       configurable: true,
     });
     try {
-      const api = { kiosk: { frame: vi.fn(), reset: vi.fn(() => ok({ reset: true as const })) } };
-      render(Kiosk, { props: { api: api as unknown as Pick<PresenceApi, 'kiosk'>, settings } });
-      await settle();
+      await renderKiosk();
       expect(screen.getByTestId('camera-error').dataset.code).toBe('CAMERA_DENIED');
       expect(screen.getByText('Camera access is blocked')).toBeTruthy();
     } finally {
@@ -56,9 +61,7 @@ describe('Kiosk screen on a page the browser does not trust with a camera', () =
       configurable: true,
     });
     try {
-      const api = { kiosk: { frame: vi.fn(), reset: vi.fn(() => ok({ reset: true as const })) } };
-      render(Kiosk, { props: { api: api as unknown as Pick<PresenceApi, 'kiosk'>, settings } });
-      await settle();
+      await renderKiosk();
       expect(screen.getByTestId('camera-error').dataset.code).toBe('CAMERA_INSECURE');
       expect(screen.getByText('The browser keeps the camera from this page')).toBeTruthy();
       expect(screen.getByText(/unsafely-treat-insecure-origin-as-secure=http:\/\/localhost/)).toBeTruthy();
