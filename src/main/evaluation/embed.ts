@@ -14,9 +14,9 @@ export interface PhotoEmbedding {
 
 /**
  * The photo's subject is the face nearest its centre (engine/eval-photo.ts). Engines from this module
- * embed the centred-face crop when no face is found (LFW photos are centred
- * on their subject), so such a photo still takes part and is counted as a failure. An engine without
- * that hook yields no embedding: its pairs score as non-matching.
+ * embed the centred-face crop when no face is found (LFW photos are centred on their subject), so such
+ * a photo still takes part and is counted as a failure. An engine without that hook yields no
+ * embedding: its pairs score as non-matching.
  */
 export async function embedPhoto(engine: FaceEngine, path: string): Promise<PhotoEmbedding> {
   const e = engine as EvalCapable;
