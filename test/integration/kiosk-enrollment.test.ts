@@ -29,6 +29,22 @@ async function frameOf(file: string): Promise<RgbaFrame> {
   };
 }
 
+/** Al Gore large on the left and Aaron Peirsol at about 60 % of his size on the right, as a JPEG. */
+async function groupPhoto(): Promise<Uint8Array> {
+  const big = await sharp(path.join(FACES, 'Al_Gore_0001.jpg')).resize(340, 340).toBuffer();
+  const small = await sharp(path.join(FACES, 'Aaron_Peirsol_0001.jpg')).resize(200, 200).toBuffer();
+  const jpeg = await sharp({
+    create: { width: 640, height: 480, channels: 3, background: { r: 128, g: 128, b: 128 } },
+  })
+    .composite([
+      { input: big, left: 20, top: 70 },
+      { input: small, left: 400, top: 140 },
+    ])
+    .jpeg()
+    .toBuffer();
+  return new Uint8Array(jpeg);
+}
+
 let t: TempApp;
 let clock = Date.parse('2026-11-30T08:00:00Z');
 let bush: string;
@@ -84,6 +100,9 @@ describe('enrollment', () => {
         { name: 'corrupt.jpg', input: { kind: 'file', path: path.join(IMAGES, 'corrupt-truncated.jpg') } },
         { name: 'nobody.jpg', input: { kind: 'file', path: path.join(IMAGES, 'no-face-gradient.jpg') } },
         { name: 'two.jpg', input: { kind: 'file', path: path.join(IMAGES, 'two-faces.jpg') } },
+        // A large face and, beside it, a smaller one (under half its area) still big enough to recognise:
+        // either could be the person meant, so the photo is refused rather than enrolled from the larger.
+        { name: 'group.jpg', input: { kind: 'bytes', bytes: await groupPhoto(), name: 'group.jpg' } },
         { name: 'aaron.jpg', input: { kind: 'file', path: path.join(FACES, 'Aaron_Peirsol_0001.jpg') } },
       ],
       consent,
@@ -94,6 +113,7 @@ describe('enrollment', () => {
       ['corrupt.jpg', false, 'IMAGE_CORRUPT'],
       ['nobody.jpg', false, 'NO_FACE'],
       ['two.jpg', false, 'MULTIPLE_FACES'],
+      ['group.jpg', false, 'MULTIPLE_FACES'],
       ['aaron.jpg', true, null],
     ]);
     expect(commit?.person).toMatchObject({ name: 'Aaron Peirsol', externalId: 'SW-8', templateCount: 1 });

@@ -8,7 +8,7 @@ import type { Settings } from '../../shared/settings';
 import type { EnrollCommitResult, EnrollPose, EnrollShotResult, Guidance, ImportPhotoResult } from '../../shared/types';
 import type { Actor, Store, TemplateSource } from '../db';
 import type { AnalyzeInput, FaceEngine } from '../engine';
-import { MIN_SHARPNESS } from '../engine/quality';
+import { MIN_FACE_PX, MIN_SHARPNESS } from '../engine/quality';
 import type { FaceIndex } from './face-index';
 import { crowded, overlayOf } from './kiosk';
 import { toPerson } from './people';
@@ -78,11 +78,21 @@ function qualityScore(face: FaceAnalysis): number {
   return Math.round((0.5 * size + 0.3 * sharp + 0.2 * face.score) * 1000) / 1000;
 }
 
+/**
+ * Enrollment takes the largest face. The kiosk can ignore a small face in the background (the person
+ * checking in is the large one in front), but a template must not be a guess: a second face that is big
+ * enough to be recognised could be the person meant (a small face behind a larger one in a group photo),
+ * so enrollment refuses it instead of choosing.
+ */
+function ambiguous(faces: readonly FaceAnalysis[]): boolean {
+  return crowded(faces) || faces.slice(1).some((f) => f.quality.faceSizePx >= MIN_FACE_PX);
+}
+
 /** Why this face may not become a template, as guidance keys; empty when it may. */
 export function enrollGuidance(faces: readonly FaceAnalysis[]): Guidance[] {
   const face = faces[0];
   if (!face) return ['no_face'];
-  if (crowded(faces)) return ['multiple_faces'];
+  if (ambiguous(faces)) return ['multiple_faces'];
   const reasons: Guidance[] = [...face.quality.reasons];
   if (face.quality.faceSizePx < MIN_ENROLL_FACE_PX && !reasons.includes('too_small')) reasons.push('too_small');
   return reasons;
@@ -297,7 +307,7 @@ function photoProblem(faces: readonly FaceAnalysis[]): AppError | null {
   const face = faces[0];
   if (!face)
     return new AppError('NO_FACE', 'No face found in this photo: use a photo where the face is clearly visible.');
-  if (crowded(faces))
+  if (ambiguous(faces))
     return new AppError('MULTIPLE_FACES', 'This photo shows more than one face: use a photo of this person alone.');
   // An existing photo is judged on what cannot be fixed by the next shot: size, light, and real blur
   // (news and ID photos are often softer than a live camera frame, and still enroll well).
