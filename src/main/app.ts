@@ -128,9 +128,9 @@ export class PresenceApp {
       'engine.status': () => this.engine.status(),
       'engine.calibrate': (input) => this.index.calibrate(input?.targetFar ?? this.settings().targetFar),
 
-      'kiosk.frame': async ({ frame, station }) => {
+      'kiosk.frame': async ({ frame, station, stationName }) => {
         await this.requireEngine();
-        return this.kiosk.frame(frame, station);
+        return this.kiosk.frame(frame, station, stationName);
       },
       'kiosk.reset': ({ station }) => {
         this.kiosk.reset(station);

@@ -3,7 +3,7 @@
 // Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
 import { z } from 'zod';
 import type { EngineStatus } from './face';
-import { settingsPatchSchema, type Settings } from './settings';
+import { settingsPatchSchema, stationNameSchema, type Settings } from './settings';
 import type {
   AdminStatus,
   AppInfo,
@@ -166,8 +166,15 @@ export const contract = {
     'admin',
   ),
 
-  /** One camera frame of one kiosk screen (`station`); per station, the newest frame wins, nothing queues. */
-  'kiosk.frame': channel<KioskFrameResult>()(z.object({ frame: frameSchema, station: stationId }).strict(), 'public'),
+  /**
+   * One camera frame of one kiosk screen (`station`); per station, the newest frame wins, nothing queues.
+   * `stationName` is the door this screen stands at (its `?station=` address), recorded with its check-ins
+   * instead of the station name in Settings.
+   */
+  'kiosk.frame': channel<KioskFrameResult>()(
+    z.object({ frame: frameSchema, station: stationId, stationName: stationNameSchema.optional() }).strict(),
+    'public',
+  ),
   /** Forget a kiosk screen's current recognition run (the screen was left or reset). */
   'kiosk.reset': channel<{ reset: true }>()(z.object({ station: stationId }).strict(), 'public'),
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** The name a check-in is recorded under: a door, a room, a tablet. */
+export const stationNameSchema = z.string().trim().min(1).max(80);
+
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];
 
@@ -33,8 +36,8 @@ const fields = {
   attendanceMode: z.enum(['alternate', 'check_in_only']),
   /** Record attendance only when passive liveness says a live person is in front of the camera. */
   livenessRequired: z.boolean(),
-  /** Name of this check-in station, stored with each event. */
-  stationName: z.string().trim().min(1).max(80),
+  /** Name of this check-in station, stored with each event (a kiosk screen may name its own). */
+  stationName: stationNameSchema,
   kiosk: z.object(kioskFields).strict(),
   locale: z.enum(LOCALES),
   /** IANA time zone that decides which local day an event belongs to; null = the system's. */

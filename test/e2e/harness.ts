@@ -179,8 +179,11 @@ export interface Opened {
   errors: string[];
 }
 
-/** Opens the served app (with its token link) in a fresh context, sized like a kiosk screen. */
-export async function openApp(browser: Browser, served: Served, locale = 'en-GB'): Promise<Opened> {
+/**
+ * Opens the served app (with its token link) in a fresh context, sized like a kiosk screen; `search`
+ * (such as `?station=Back%20door`) goes before the link's #token.
+ */
+export async function openApp(browser: Browser, served: Served, locale = 'en-GB', search = ''): Promise<Opened> {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, locale });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -188,7 +191,9 @@ export async function openApp(browser: Browser, served: Served, locale = 'en-GB'
     if (m.type() === 'error') errors.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
-  await page.goto(served.url);
+  const link = new URL(served.url);
+  link.search = search;
+  await page.goto(link.href);
   await page.getByTestId('app').waitFor({ timeout: 30_000 });
   return { context, page, errors };
 }
@@ -307,6 +312,7 @@ export interface EventRow {
   name: string;
   kind: 'in' | 'out';
   at: string;
+  station: string;
   distance: number | null;
 }
 
@@ -314,7 +320,7 @@ export interface EventRow {
 export function attendanceEvents(served: Served): EventRow[] {
   return queryDb<EventRow>(
     served,
-    `SELECT e.person_id, p.name, e.kind, e.at, e.distance FROM attendance_events e JOIN people p ON p.id = e.person_id
+    `SELECT e.person_id, p.name, e.kind, e.at, e.station, e.distance FROM attendance_events e JOIN people p ON p.id = e.person_id
      WHERE e.deleted_at IS NULL ORDER BY e.at`,
   );
 }

@@ -57,10 +57,10 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
   const browsers: Browser[] = [];
   printServerOutputOnFailure(() => served);
 
-  async function open(video: string | null): Promise<Opened> {
+  async function open(video: string | null, search = ''): Promise<Opened> {
     const browser = await launchBrowser(video);
     browsers.push(browser);
-    return openApp(browser, served);
+    return openApp(browser, served, 'en-GB', search);
   }
 
   async function close(opened: Opened): Promise<void> {
@@ -332,18 +332,23 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
     }
   });
 
-  it("after the cooldown, A's next pass is recorded as a check-out", async () => {
+  it("after the cooldown, A's next pass is recorded as a check-out, under the name of the screen's own door", async () => {
     await changeSettings({ locale: 'en', cooldownMinutes: 0 });
-    const opened = await open(videos.a);
+    // A second screen on the same server, opened at its own address, names its door.
+    const opened = await open(videos.a, '?station=Back%20door');
     const { page } = opened;
     try {
+      expect(await page.getByTestId('kiosk-station').innerText()).toBe('Back door');
       await expectVisible(opened, served, 'greeting', `a greeting for ${A}`, 60_000);
       expect(await page.getByTestId('greeting-name').innerText()).toBe(A);
       expect(await page.getByTestId('greeting').getAttribute('data-kind')).toBe('out');
       expect(await page.getByTestId('greeting-kind').innerText()).toContain('Checked out');
       expect(await page.getByTestId('greeting-already').count(), 'a check-out is recorded').toBe(0);
       await screenshot(page, 'issue4-b3-kiosk-checked-out');
-      expect(attendanceEvents(served).map((e) => e.kind)).toEqual(['in', 'out']);
+      expect(attendanceEvents(served).map((e) => [e.kind, e.station])).toEqual([
+        ['in', 'Station 1'],
+        ['out', 'Back door'],
+      ]);
     } finally {
       await close(opened);
     }

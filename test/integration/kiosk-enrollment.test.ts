@@ -210,17 +210,22 @@ describe('kiosk check-in', () => {
     expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(1);
   });
 
-  it('checks the person out after the cooldown', async () => {
-    await t.app.kiosk.frame(blank);
+  it('checks the person out after the cooldown, under the name of the screen he passes', async () => {
+    // This time he leaves by a second screen on the same server, which names its own door.
+    await t.app.kiosk.frame(blank, 'back', 'Back door');
     clock += 3 * 60_000;
     let greeting = null;
     for (let i = 0; i < 5 && !greeting; i++) {
       clock += 200;
-      greeting = (await t.app.kiosk.frame(bushFrame)).greeting;
+      greeting = (await t.app.kiosk.frame(bushFrame, 'back', 'Back door')).greeting;
     }
     expect(greeting).toMatchObject({ name: 'George W Bush', kind: 'out', recorded: true });
     const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
-    expect(events.map((e) => e.kind)).toEqual(['in', 'out']);
+    expect(events.map((e) => [e.kind, e.station])).toEqual([
+      ['in', 'Front door'],
+      ['out', 'Back door'],
+    ]);
+    t.app.kiosk.reset('back');
   });
 
   it('tells a stranger they are not recognised and never records them', async () => {
@@ -267,7 +272,7 @@ describe('kiosk check-in', () => {
     expect(lines[0]).toBe('date,time,time_utc,person,person_id,kind,station,distance,liveness');
     expect(lines.slice(1).map((l) => l.split(',').slice(3, 7))).toEqual([
       ['George W Bush', bush, 'in', 'Front door'],
-      ['George W Bush', bush, 'out', 'Front door'],
+      ['George W Bush', bush, 'out', 'Back door'],
     ]);
   });
 

@@ -4,6 +4,7 @@ import { render, screen } from '@testing-library/svelte';
 import { fail, ok, settle, testSettings } from './helpers';
 import Kiosk from '../../src/renderer/screens/Kiosk.svelte';
 import { watchLocked } from '../../src/renderer/lib/locked';
+import { stationNameFromAddress } from '../../src/renderer/lib/station-name';
 import type { PresenceApi } from '../../src/shared/contract';
 
 const settings = testSettings();
@@ -14,6 +15,16 @@ async function renderKiosk(): Promise<void> {
   render(Kiosk, { props: { api: api as unknown as Pick<PresenceApi, 'kiosk'>, settings } });
   await settle();
 }
+
+describe('a kiosk screen named by its address (shown and recorded: e2e kiosk test)', () => {
+  it('reads ?station= from the address, trimmed and within the length main accepts', () => {
+    expect(stationNameFromAddress('?station=Back%20door')).toBe('Back door');
+    expect(stationNameFromAddress('?x=1&station=+Gate+2+')).toBe('Gate 2');
+    expect(stationNameFromAddress('?station=%20%20')).toBeNull();
+    expect(stationNameFromAddress('')).toBeNull();
+    expect(stationNameFromAddress(`?station=${'a'.repeat(100)}`)).toHaveLength(80);
+  });
+});
 
 describe('Kiosk screen', () => {
   it('says clearly that there is no camera, sends no frames, and resets the run when left', async () => {

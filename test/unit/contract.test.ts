@@ -46,6 +46,7 @@ describe('the contract', () => {
     expect(parse('settings.set', { cooldownMinutes: 5, kiosk: { sound: false } }).success).toBe(true);
     const frame = { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) };
     expect(parse('kiosk.frame', { frame, station: uuid }).success).toBe(true);
+    expect(parse('kiosk.frame', { frame, station: uuid, stationName: 'Back door' }).success).toBe(true);
     expect(parse('kiosk.reset', { station: 'door-1' }).success).toBe(true);
     const consent = { given: true, by: 'desk' };
     expect(parse('enroll.commit', { personId: uuid, shotIds: [uuid], consent }).success).toBe(true);
@@ -72,6 +73,16 @@ describe('the contract', () => {
     ['kiosk.frame', { frame: { width: 99999, height: 16, rgba: new Uint8Array(4) }, station: 's' }, ''],
     ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) } }, 'expected string'],
     ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(1024) }, station: 'a b' }, 'station id'],
+    [
+      'kiosk.frame',
+      { frame: { width: 16, height: 16, rgba: new Uint8Array(1024) }, station: 's', stationName: ' ' },
+      '',
+    ],
+    [
+      'kiosk.frame',
+      { frame: { width: 16, height: 16, rgba: new Uint8Array(1024) }, station: 's', stationName: 'x'.repeat(81) },
+      '',
+    ],
     ['kiosk.reset', undefined, 'expected object'],
     ['enroll.commit', { personId: uuid, shotIds: [uuid], consent: { given: false, by: 'x' } }, 'Consent is required'],
     ['enroll.commit', { personId: uuid, shotIds: [], consent: { given: true, by: 'x' } }, 'at least one good shot'],

@@ -62,6 +62,8 @@ class Station {
   busy = false;
   waiting: { frame: RgbaFrame; resolve: (r: KioskFrameResult) => void } | null = null;
   last: KioskFrameResult | null = null;
+  /** The name this screen records check-ins under; null = the station name in Settings. */
+  name: string | null = null;
   constructor(
     /** The engine follows this station's face under this stream name (engine/tracker.ts). */
     readonly stream: string,
@@ -96,13 +98,14 @@ export class KioskService {
    * the same station replaces any frame still waiting (which is answered with that station's latest
    * result instead), so frames never pile up and no screen is answered from another screen's camera.
    */
-  frame(frame: RgbaFrame, station = LOCAL_STATION): Promise<KioskFrameResult> {
+  frame(frame: RgbaFrame, station = LOCAL_STATION, stationName?: string): Promise<KioskFrameResult> {
     let s: Station;
     try {
       s = this.station(station);
     } catch (err) {
       return Promise.reject(err as Error);
     }
+    s.name = stationName ?? null;
     if (!s.busy) return this.run(s, frame);
     return new Promise((resolve) => {
       const stale = s.waiting;
@@ -232,6 +235,7 @@ export class KioskService {
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['not_live'], greeting: null });
     }
     const greeting = this.checkIn(
+      station.name ?? settings.stationName,
       observed.personId,
       observed.meanDistance ?? decision.distance,
       observed.minLiveness ?? null,
@@ -244,6 +248,7 @@ export class KioskService {
 
   /** Records the event the rules ask for; returns null if the person vanished meanwhile (deleted). */
   private checkIn(
+    stationName: string,
     personId: string,
     distance: number,
     liveness: number | null,
@@ -263,7 +268,7 @@ export class KioskService {
       });
       if (decision.record) {
         store.attendance.record(
-          { personId, kind: decision.kind, at, localDay, station: settings.stationName, distance, liveness },
+          { personId, kind: decision.kind, at, localDay, station: stationName, distance, liveness },
           'kiosk',
         );
       }
