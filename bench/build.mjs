@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 await build({
-  entryPoints: ['compare.ts', 'eval.ts', 'ident-scoring.ts', 'model-timings.ts'].map((f) => path.join(here, f)),
+  entryPoints: ['compare.ts', 'eval.ts', 'ident-crowding.ts', 'ident-scoring.ts', 'model-timings.ts'].map((f) =>
+    path.join(here, f),
+  ),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -16,4 +18,4 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
-console.log('bundled bench/.build/{compare,eval,ident-scoring,model-timings}.mjs');
+console.log('bundled bench/.build/{compare,eval,ident-crowding,ident-scoring,model-timings}.mjs');

@@ -3,9 +3,8 @@
 // compared in seconds), then every `probe` and `impostor` row is scored against the `enroll` rows.
 //   node bench/build.mjs
 //   node bench/.build/ident-scoring.mjs LIST_FILE IMAGES_DIR CACHE.json
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { InProcessEngine } from '../src/main/engine/index';
-import { embedPhoto } from '../src/main/evaluation/embed';
+import { readFileSync } from 'node:fs';
+import { cachedEmbeddings } from './embedding-cache';
 import { parseIdentList } from '../src/main/evaluation/pairs';
 import { fnirAtFpir, rank1, type ProbeOutcome } from '../src/main/evaluation/metrics';
 import { Matcher } from '../src/main/domain/matcher';
@@ -16,29 +15,15 @@ if (!listFile || !imagesDir || !cacheFile) {
   process.exit(2);
 }
 const rows = parseIdentList(readFileSync(listFile, 'utf8'), imagesDir);
-const cache: Record<string, number[] | null> = existsSync(cacheFile) ? JSON.parse(readFileSync(cacheFile, 'utf8')) : {};
-const todo = rows.filter((r) => !(r.image in cache));
-if (todo.length) {
-  const engine = new InProcessEngine({});
-  const status = await engine.start();
-  console.log(`# embedding ${todo.length} photos with ${status.encoderId} on ${status.backend}`);
-  let n = 0;
-  for (const r of todo) {
-    const e = await embedPhoto(engine, r.image);
-    cache[r.image] = e.embedding ? Array.from(e.embedding, (x) => +x.toFixed(6)) : null;
-    if (++n % 200 === 0) {
-      console.log(`# ${n}/${todo.length}`);
-      writeFileSync(cacheFile, JSON.stringify(cache));
-    }
-  }
-  writeFileSync(cacheFile, JSON.stringify(cache));
-  await engine.stop();
-}
-console.log(`# ${rows.length} rows, ${Object.keys(cache).length} cached embeddings`);
+const embeddings = await cachedEmbeddings(
+  rows.map((r) => r.image),
+  cacheFile,
+);
+console.log(`# ${rows.length} rows, ${[...embeddings.values()].filter(Boolean).length} embedded`);
 
 // --- scorings ------------------------------------------------------------------------------------------
-const vec = (p: string) => (cache[p] ? Float32Array.from(cache[p]!) : null);
-const enroll = rows.filter((r) => r.role === 'enroll' && cache[r.image]);
+const vec = (p: string) => embeddings.get(p) ?? null;
+const enroll = rows.filter((r) => r.role === 'enroll' && vec(r.image));
 const people = [...new Set(enroll.map((r) => r.identity))];
 const templatesOf = new Map(people.map((p) => [p, enroll.filter((r) => r.identity === p).map((r) => vec(r.image)!)]));
 const dot = (a: Float32Array, b: Float32Array) => {
@@ -49,7 +34,7 @@ const dot = (a: Float32Array, b: Float32Array) => {
 type PersonScore = (q: Float32Array, person: string) => number;
 // The app's own Matcher: each person scored by the centroid of their templates.
 const APP = 'centroid (the app matcher)';
-const matcher = new Matcher(enroll.length ? cache[enroll[0]!.image]!.length : 1);
+const matcher = new Matcher(enroll.length ? vec(enroll[0]!.image)!.length : 1);
 matcher.load(enroll.map((r, t) => ({ templateId: String(t), personId: r.identity, embedding: vec(r.image)! })));
 const scorings: Record<string, PersonScore> = {
   [APP]: (q, p) => {
