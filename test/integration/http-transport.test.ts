@@ -7,6 +7,7 @@ import { createDispatcher } from '../../src/main/transport/dispatch';
 import { CLOSE_UNAUTHORIZED, startServer, type RunningServer } from '../../src/main/transport/http-server';
 import { loadOrCreateServeToken } from '../../src/main/serve-token';
 import { decodeMessage, encodeMessage } from '../../src/shared/wire';
+import { MAX_IMAGE_BYTES } from '../../src/shared/contract';
 import type { Result } from '../../src/shared/errors';
 import { tempApp, type TempApp } from '../helpers/temp-app';
 
@@ -33,10 +34,10 @@ afterAll(async () => {
 
 /** Opens a connection and resolves with it, or with the close code when the server ends it at once. */
 function connect(
-  opts: { token?: string; origin?: string; protocols?: string[] } = {},
+  opts: { token?: string; origin?: string; protocols?: string[]; url?: string } = {},
 ): Promise<WebSocket | { closed: number } | { refused: number }> {
   const protocols = opts.protocols ?? ['presence.v1', ...(opts.token ? [`token.${opts.token}`] : [])];
-  const ws = new WebSocket(wsUrl, protocols, { origin: opts.origin });
+  const ws = new WebSocket(opts.url ?? wsUrl, protocols, { origin: opts.origin });
   return new Promise((resolve) => {
     let opened = false;
     ws.on('unexpected-response', (_req, res) => resolve({ refused: res.statusCode ?? 0 }));
@@ -144,6 +145,39 @@ describe('loopback transport', () => {
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
     ws.send(new Uint8Array([255, 255, 255, 255, 1]));
     expect(await closed).toBe(1007);
+  });
+
+  it('closes a connection that sends a message over the size limit, and keeps serving the others', async () => {
+    // Without a listener for the error ws raises on such a frame, the whole server process would end.
+    const ws = await connect({ token });
+    if (!(ws instanceof WebSocket)) throw new Error('not connected');
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
+    ws.send(new Uint8Array(MAX_IMAGE_BYTES + 2 * 1024 * 1024));
+    expect(await closed).toBe(1009); // "message too big"
+    const again = await connect({ token });
+    if (!(again instanceof WebSocket)) throw new Error('the server stopped serving');
+    expect(await call(again, 'app.info', undefined)).toMatchObject({ ok: true });
+    again.close();
+  });
+
+  it('bound to every address, prints a reachable link and accepts pages opened at it', async () => {
+    const open = await startServer({
+      dispatch: createDispatcher(t.app.handlers(), { error: () => {} }),
+      staticDir: path.join(t.dir, 'renderer'),
+      token,
+      host: '0.0.0.0',
+    });
+    try {
+      expect(open.url).not.toContain('0.0.0.0');
+      const page = open.url.slice(0, -1); // the origin of a tablet's page opened at the printed link
+      const url = open.url.replace('http:', 'ws:') + 'api';
+      const ws = await connect({ token, origin: page, url });
+      if (!(ws instanceof WebSocket)) throw new Error(`refused the printed link's origin: ${JSON.stringify(ws)}`);
+      ws.close();
+      expect(await connect({ token, origin: 'http://evil.example:8420', url })).toEqual({ refused: 403 });
+    } finally {
+      await open.close();
+    }
   });
 
   it('keeps the token in a private file and reuses it', () => {

@@ -7,6 +7,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   decodeMessage,
@@ -34,6 +35,7 @@ export interface ServerOptions {
 }
 
 export interface RunningServer {
+  /** Where a browser reaches the server: a wildcard address (0.0.0.0) is shown as this computer's own. */
   url: string;
   port: number;
   host: string;
@@ -117,6 +119,35 @@ async function serveStatic(staticDir: string, req: IncomingMessage, res: ServerR
   }
 }
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
+
+/** `host` as it appears in a URL (IPv6 in brackets). */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * The host names a browser may use to reach a server bound to `host`: that address and the loopback
+ * names, or for a wildcard address every address of this computer (a tablet on the network opens the
+ * page at the computer's LAN address, and its WebSocket then comes from that origin).
+ */
+export function reachableHosts(host: string): string[] {
+  const hosts = ['localhost', '127.0.0.1', '[::1]'];
+  if (!WILDCARD_HOSTS.has(host)) return [urlHost(host), ...hosts];
+  for (const nics of Object.values(networkInterfaces()))
+    for (const nic of nics ?? []) hosts.push(urlHost(nic.address.split('%')[0]!));
+  return [...new Set(hosts)];
+}
+
+/** The address to print in the link: the bound one, or this computer's first network address for a wildcard. */
+function shownHost(host: string): string {
+  if (!WILDCARD_HOSTS.has(host)) return urlHost(host);
+  const external = Object.values(networkInterfaces())
+    .flatMap((nics) => nics ?? [])
+    .find((nic) => !nic.internal && nic.family === 'IPv4');
+  return external?.address ?? '127.0.0.1';
+}
+
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
@@ -135,12 +166,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
+    // A client that drops the connection mid-handshake must not take the server down with it.
+    socket.on('error', (err) => log(`a connection failed before it opened: ${err.message}`));
     const address = server.address() as AddressInfo;
-    const ownOrigins = new Set([
-      `http://${host}:${address.port}`,
-      `http://localhost:${address.port}`,
-      `http://127.0.0.1:${address.port}`,
-    ]);
+    const ownOrigins = new Set(reachableHosts(host).map((h) => `http://${h}:${address.port}`));
     const origin = req.headers.origin;
     if (url.pathname !== '/api') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -154,6 +183,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     const authorised = sameToken(tokenOf(req), options.token);
     wss.handleUpgrade(req, socket, head, (ws) => {
+      // ws reports a frame it refuses (too large, malformed) as an 'error' event and then closes the
+      // connection; unheard, that event would end the whole process, and every kiosk with it.
+      ws.on('error', (err) => log(`closed a connection: ${err.message}`));
       if (!authorised) {
         // Completing the handshake first lets the page tell "wrong link" apart from "server down".
         ws.close(CLOSE_UNAUTHORIZED, 'A valid token is required: open the link printed by presence serve.');
@@ -171,9 +203,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shownHost}:${port}/`,
+    url: `http://${shownHost(host)}:${port}/`,
     port,
     host,
     close: () =>
