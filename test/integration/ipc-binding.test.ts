@@ -178,6 +178,22 @@ describe('Electron IPC binding', () => {
     });
   });
 
+  it('counts guesses sent all at once one by one, so a burst cannot get past the lock-out', async () => {
+    const fresh = tempApp();
+    try {
+      const admin = new AdminSession();
+      await fresh.app.admin.setPin(admin, { newPin: '2468' });
+      const guesses = [...Array.from({ length: 12 }, (_, i) => String(1000 + i)), '2468'];
+      const answers = await Promise.allSettled(guesses.map((pin) => fresh.app.admin.unlock(new AdminSession(), pin)));
+      const last = answers.at(-1)!;
+      expect(last.status, 'the right PIN, sent after 12 wrong ones, must find the lock-out').toBe('rejected');
+      expect(last.status === 'rejected' && last.reason).toMatchObject({ code: 'PIN_LOCKED_OUT' });
+      expect(fresh.app.store.adminAuth.get().failedAttempts).toBeGreaterThanOrEqual(5);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('saves validated settings and refuses invalid ones', async () => {
     await unlock();
     expect(await ipc.invoke('settings.set', { cooldownMinutes: 10, kiosk: { sound: false } })).toMatchObject({

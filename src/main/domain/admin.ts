@@ -7,6 +7,9 @@ import { hashPin, verifyPin } from '../security/pin';
 import type { AdminSession } from './admin-session';
 
 export class AdminService {
+  /** PIN checks run one after another (see `oneAtATime`). */
+  private pinChecks: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly store: Store,
     private readonly now: () => number = Date.now,
@@ -22,7 +25,11 @@ export class AdminService {
     };
   }
 
-  async unlock(session: AdminSession, pin: string): Promise<AdminStatus> {
+  unlock(session: AdminSession, pin: string): Promise<AdminStatus> {
+    return this.oneAtATime(() => this.unlockNow(session, pin));
+  }
+
+  private async unlockNow(session: AdminSession, pin: string): Promise<AdminStatus> {
     const auth = this.store.adminAuth.get();
     if (auth.pinHash === null) {
       throw new AppError('PIN_NOT_SET', 'No admin PIN has been set yet: choose one first.');
@@ -58,7 +65,11 @@ export class AdminService {
   }
 
   /** First run: anyone at the station may set the PIN. Afterwards: the unlocked admin, with the current PIN. */
-  async setPin(session: AdminSession, input: { currentPin?: string; newPin: string }): Promise<AdminStatus> {
+  setPin(session: AdminSession, input: { currentPin?: string; newPin: string }): Promise<AdminStatus> {
+    return this.oneAtATime(() => this.setPinNow(session, input));
+  }
+
+  private async setPinNow(session: AdminSession, input: { currentPin?: string; newPin: string }): Promise<AdminStatus> {
     const auth = this.store.adminAuth.get();
     if (auth.pinHash !== null) {
       session.require();
@@ -76,6 +87,17 @@ export class AdminService {
     });
     session.unlock();
     return this.status(session);
+  }
+
+  /**
+   * Verifying a PIN takes a while (scrypt). Checked side by side, a burst of guesses would all read the
+   * failure count before any of them added to it, and the lock-out would never start: each check waits
+   * for the one before, so every guess sees the failures of those sent before it.
+   */
+  private oneAtATime<T>(check: () => Promise<T>): Promise<T> {
+    const result = this.pinChecks.then(check, check);
+    this.pinChecks = result.catch(() => undefined);
+    return result;
   }
 
   private retryAfterMs(lockedUntil: string | null): number {
