@@ -76,6 +76,14 @@ describe('equalErrorRate', () => {
 });
 
 describe('calibrate', () => {
+  it('never returns an alpha looser than the encoder default, even where the target would allow it', () => {
+    // People so unlike each other that FAR 0.01 would allow alpha 0.51 - but the encoder's own threshold is 0.4.
+    const r = calibrate([], { targetFar: 0.01, defaultAlpha: 0.4, evaluation: labelled(genuine50, impostors100) });
+    expect(r.alpha).toBe(0.4);
+    expect(r.note).toMatch(/capped at the encoder's default 0\.4/);
+    expect(r.curve.find((p) => p.threshold === 0.4)?.far).toBe(0);
+  });
+
   it('uses an evaluation set when given: alpha for FAR 0.01 and the curve', () => {
     const r = calibrate([], { targetFar: 0.01, defaultAlpha: 1.0, evaluation: labelled(genuine50, impostors100) });
     expect(r.source).toBe('evaluation');

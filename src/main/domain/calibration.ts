@@ -33,7 +33,12 @@ export interface LabelledDistance {
 export interface CalibrationOptions {
   /** Target false-accept rate, 0 < targetFar < 1. Default 0.001. */
   targetFar?: number;
-  /** The encoder's published or default threshold: the answer when the data cannot give one, and the cap when it cannot verify the target. */
+  /**
+   * The encoder's measured threshold: the answer when the data cannot give one, and always the cap. A
+   * gallery of very different faces can put the target's threshold far out (1.2 and more); accepting
+   * strangers that far away because the people enrolled so far happen not to resemble each other would
+   * let in the first visitor who resembles one of them.
+   */
   defaultAlpha: number;
   /** Labelled distances measured by the caller; preferred over the enrolled pairs when it holds impostors. */
   evaluation?: readonly LabelledDistance[];
@@ -220,15 +225,19 @@ export function calibrate(people: readonly EnrolledPerson[], options: Calibratio
     );
   } else {
     const choice = chooseAlpha(impostor, targetFar, defaultAlpha);
-    alpha = choice.alpha;
-    if (choice.verifiable) {
-      notes.push(
-        `alpha ${formatNumber(alpha)} is the largest threshold with false-accept rate <= ${targetFar} (observed ${formatNumber(choice.far)}).`,
-      );
-    } else {
+    alpha = Math.min(choice.alpha, defaultAlpha);
+    if (!choice.verifiable) {
       notes.push(
         `A false-accept rate of ${targetFar} cannot be verified with ${impostor.length} impostor pairs (the smallest observable non-zero rate is ${formatNumber(1 / impostor.length)}): ` +
           `alpha is just below the nearest impostor (none accepted), capped at the encoder's default ${formatNumber(defaultAlpha)}.`,
+      );
+    } else if (choice.alpha > defaultAlpha) {
+      notes.push(
+        `The target false-accept rate ${targetFar} would allow alpha ${formatNumber(choice.alpha)} on these pairs; it is capped at the encoder's default ${formatNumber(defaultAlpha)}, never looser.`,
+      );
+    } else {
+      notes.push(
+        `alpha ${formatNumber(alpha)} is the largest threshold with false-accept rate <= ${targetFar} (observed ${formatNumber(choice.far)}).`,
       );
     }
     if (genuine.length === 0) {
