@@ -1,5 +1,15 @@
 import { z } from 'zod';
 
+/** True for a time zone this runtime can compute local days in (IANA names such as "Europe/Berlin"). */
+function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The name a check-in is recorded under: a door, a room, a tablet. */
 export const stationNameSchema = z.string().trim().min(1).max(80);
 
@@ -41,7 +51,13 @@ const fields = {
   kiosk: z.object(kioskFields).strict(),
   locale: z.enum(LOCALES),
   /** IANA time zone that decides which local day an event belongs to; null = the system's. */
-  timeZone: z.string().max(64).nullable(),
+  // A misspelt zone saved here would make every check-in and report fail, so it is refused at the door
+  // (and a stored one that this runtime does not know is ignored by settingsFromStored).
+  timeZone: z
+    .string()
+    .max(64)
+    .refine(isKnownTimeZone, { message: 'Unknown time zone: use an IANA name such as "Europe/Berlin".' })
+    .nullable(),
 };
 
 export const settingsSchema = z.object(fields).strict();

@@ -44,6 +44,8 @@ describe('the contract', () => {
     expect(parse('attendance.list', { from: '2026-11-01', to: '2026-11-30' }).success).toBe(true);
     expect(parse('admin.unlock', { pin: '123456' }).success).toBe(true);
     expect(parse('settings.set', { cooldownMinutes: 5, kiosk: { sound: false } }).success).toBe(true);
+    expect(parse('settings.set', { timeZone: 'Asia/Shanghai' }).success).toBe(true);
+    expect(parse('settings.set', { timeZone: null }).success).toBe(true);
     const frame = { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) };
     expect(parse('kiosk.frame', { frame, station: uuid }).success).toBe(true);
     expect(parse('kiosk.frame', { frame, station: uuid, stationName: 'Back door' }).success).toBe(true);
@@ -68,6 +70,7 @@ describe('the contract', () => {
     ['settings.set', { threshold: 7 }, ''],
     ['settings.set', { locale: 'fr' }, ''],
     ['settings.set', { unknown: true }, 'Unrecognized key'],
+    ['settings.set', { timeZone: 'Asia/Shangai' }, 'Unknown time zone'],
     ['kiosk.frame', { frame: { width: 16, height: 16, rgba: new Uint8Array(10) }, station: 's' }, 'do not match'],
     ['kiosk.frame', { frame: { width: 16, height: 16, rgba: [1, 2, 3] }, station: 's' }, 'Uint8Array'],
     ['kiosk.frame', { frame: { width: 99999, height: 16, rgba: new Uint8Array(4) }, station: 's' }, ''],
@@ -136,8 +139,15 @@ describe('settings', () => {
   });
 
   it('reads stored values, ignoring invalid or unknown ones', () => {
-    const s = settingsFromStored({ cooldownMinutes: 7, threshold: 'high', retired: 1, locale: 'zh-CN' });
+    const s = settingsFromStored({
+      cooldownMinutes: 7,
+      threshold: 'high',
+      retired: 1,
+      locale: 'zh-CN',
+      timeZone: 'Asia/Shangai', // saved before zones were checked: every check-in would fail with it
+    });
     expect(s.cooldownMinutes).toBe(7);
+    expect(s.timeZone).toBeNull();
     expect(s.threshold).toBe(DEFAULT_SETTINGS.threshold);
     expect(s.locale).toBe('zh-CN');
     expect('retired' in s).toBe(false);
