@@ -197,6 +197,12 @@ describe('kiosk check-in', () => {
       clock += 200;
       expect((await t.app.kiosk.frame(bushFrame)).greeting).toBeNull();
     }
+    // The screen sends nothing while its greeting shows; he is still there when it looks again.
+    clock += 5_000;
+    for (let i = 0; i < 6; i++) {
+      clock += 200;
+      expect((await t.app.kiosk.frame(bushFrame)).greeting, 'greeted again after the greeting pause').toBeNull();
+    }
     // The person leaves and comes back a minute later: greeted, not recorded again.
     clock += 500;
     await t.app.kiosk.frame(blank);

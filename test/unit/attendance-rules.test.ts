@@ -88,6 +88,37 @@ describe('RecognitionSmoother', () => {
     expect(feed(s, [face('ann'), face('ann'), face('ann')], 5000)).toEqual(['pending', 'pending', 'confirmed']);
   });
 
+  it('with visitGapMs, a pause such as a greeting on screen drops the votes but does not end the visit', () => {
+    const s = new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, visitGapMs: 60_000 });
+    expect(feed(s, [face('ann'), face('ann'), face('ann')]).at(-1)).toBe('confirmed');
+    // 5 s later (the greeting), she is still there: not confirmed again, however long she stays.
+    expect(
+      feed(
+        s,
+        Array.from({ length: 8 }, () => face('ann')),
+        5_200,
+      ),
+    ).toEqual(Array(8).fill('pending'));
+    // Votes from before a pause are stale: two for bob, a pause, one more is not three.
+    feed(s, [face('bob'), face('bob')], 6_000);
+    expect(s.push(face('bob'), 8_000).state).toBe('pending');
+    expect(feed(s, [face('bob'), face('bob')], 8_100)).toEqual(['pending', 'confirmed']);
+    // A frame without a face ends the visit at once, and so does a pause longer than visitGapMs.
+    s.push(none, 8_300);
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 8_400).at(-1)).toBe('confirmed');
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 8_400 + 61_000).at(-1)).toBe('confirmed');
+    expect(() => new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, visitGapMs: 1000 })).toThrow(
+      /visitGapMs/,
+    );
+  });
+
+  it('confirms again after retract(), from new votes only', () => {
+    const s = smoother();
+    expect(feed(s, [face('ann'), face('ann'), face('ann')]).at(-1)).toBe('confirmed');
+    s.retract('ann'); // e.g. the liveness gate refused the confirmation
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 300)).toEqual(['pending', 'pending', 'confirmed']);
+  });
+
   it('confirms a different person at once', () => {
     const s = smoother();
     feed(s, [face('ann'), face('ann'), face('ann')]);

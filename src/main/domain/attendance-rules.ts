@@ -12,8 +12,14 @@ export interface SmootherOptions {
   window: number;
   /** How many of them must agree. */
   required: number;
-  /** A longer pause between observations means the person walked away: start over. */
+  /** A longer pause between observations makes the votes before it stale: they are dropped. */
   maxGapMs: number;
+  /**
+   * A pause longer than this also ends the visit: whoever was confirmed may be confirmed again. Shorter
+   * pauses do not, because the kiosk itself pauses while it shows a greeting, and the person greeted is
+   * often still in front when it looks again. Default: maxGapMs (every pause ends the visit).
+   */
+  visitGapMs?: number;
   /**
    * Fast path: this many consecutive newest frames that all name the same person AND are all `strong`
    * confirm at once, without waiting for `required` votes. Off when absent.
@@ -54,13 +60,13 @@ type FaceObservation = Extract<Observation, { kind: 'face' }>;
 /**
  * Majority vote over the last `window` face observations (or, with `strongRequired`, a short run of
  * consecutive strong matches of one person), with two guards:
- * - a frame without a face, or a pause longer than maxGapMs, clears the votes (the person left);
+ * - a frame without a face clears the votes (the person left), and so does a pause longer than maxGapMs;
  * - a person is reported 'confirmed' once per visit: while they stay in front of the camera the
- *   following frames say 'pending', so they are not greeted again every frame. A different person can
- *   be confirmed at once.
+ *   following frames say 'pending', so they are not greeted again every frame. The visit ends with a
+ *   frame without a face or a pause longer than visitGapMs. A different person can be confirmed at once.
  */
 export class RecognitionSmoother {
-  private readonly options: SmootherOptions;
+  private readonly options: SmootherOptions & { visitGapMs: number };
   private recent: FaceObservation[] = [];
   private lastAtMs: number | null = null;
   /**
@@ -78,6 +84,9 @@ export class RecognitionSmoother {
       );
     }
     if (!(maxGapMs > 0)) throw new AppError('INVALID_INPUT', `maxGapMs must be positive, got ${maxGapMs}.`);
+    const visitGapMs = options.visitGapMs ?? maxGapMs;
+    if (!(visitGapMs >= maxGapMs))
+      throw new AppError('INVALID_INPUT', `visitGapMs must be at least maxGapMs, got ${visitGapMs}.`);
     if (
       strongRequired !== undefined &&
       !(Number.isInteger(strongRequired) && strongRequired >= 1 && strongRequired <= required)
@@ -87,13 +96,16 @@ export class RecognitionSmoother {
         `Smoother needs an integer 1 <= strongRequired <= required, got ${strongRequired}.`,
       );
     }
-    this.options = { window, required, maxGapMs, strongRequired };
+    this.options = { window, required, maxGapMs, strongRequired, visitGapMs };
   }
 
   push(observation: Observation, nowMs: number): Smoothed {
     // A clock that went backwards is treated like a long pause: nothing from before can be trusted.
-    if (this.lastAtMs !== null && (nowMs - this.lastAtMs > this.options.maxGapMs || nowMs < this.lastAtMs))
-      this.reset();
+    if (this.lastAtMs !== null) {
+      const gap = nowMs - this.lastAtMs;
+      if (gap < 0 || gap > this.options.visitGapMs) this.reset();
+      else if (gap > this.options.maxGapMs) this.recent = [];
+    }
     this.lastAtMs = nowMs;
 
     if (observation.kind === 'none') {
@@ -122,6 +134,15 @@ export class RecognitionSmoother {
       meanDistance: leader.votes.reduce((sum, o) => sum + o.distance, 0) / leader.votes.length,
       minLiveness: livenessValues.length > 0 ? Math.min(...livenessValues) : null,
     };
+  }
+
+  /**
+   * Takes back a confirmation the caller could not act on (the liveness gate refused it): the person's
+   * votes are dropped and they may be confirmed again by the frames that follow.
+   */
+  retract(personId: string): void {
+    this.announced.delete(personId);
+    this.recent = this.recent.filter((o) => o.personId !== personId);
   }
 
   /** Forgets everything, as if nobody had been in front of the camera. */

@@ -56,9 +56,22 @@ export function crowded(faces: readonly FaceAnalysis[]): boolean {
   return area(second) >= SECOND_FACE_AREA_SHARE * area(first);
 }
 
+/**
+ * The screen sends no frames while it shows a greeting (up to 30 s, `kiosk.greetingSeconds`). A pause
+ * shorter than this does not end the visit, so a person still in front afterwards is not greeted, and
+ * after the cooldown checked out, again and again; a frame without a face ends it at once.
+ */
+const VISIT_GAP_MS = 60_000;
+
 /** One kiosk screen's recognition run: its votes, its newest waiting frame, its last answer. */
 class Station {
-  readonly smoother = new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, strongRequired: 2 });
+  readonly smoother = new RecognitionSmoother({
+    window: 5,
+    required: 3,
+    maxGapMs: 1500,
+    strongRequired: 2,
+    visitGapMs: VISIT_GAP_MS,
+  });
   busy = false;
   waiting: { frame: RgbaFrame; resolve: (r: KioskFrameResult) => void } | null = null;
   last: KioskFrameResult | null = null;
@@ -232,6 +245,8 @@ export class KioskService {
       });
     }
     if (!passesLiveness(observed.minLiveness ?? null, settings.livenessRequired, LIVENESS_THRESHOLD)) {
+      // Not this time: the next frames may confirm them again, each time with their own liveness.
+      station.smoother.retract(observed.personId);
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['not_live'], greeting: null });
     }
     const greeting = this.checkIn(
