@@ -33,8 +33,8 @@ export default tseslint.config(
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },
   {
-    // The renderer has no Node and imports only types from src/shared; the one value it may import
-    // is the dependency-free wire codec that the web transport shares with the server.
+    // The renderer has no Node and imports only types from src/shared; the values it may import are
+    // dependency-free: the wire codec the web transport shares with the server, and the size limits.
     files: ['src/renderer/**/*.{ts,svelte}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -46,7 +46,7 @@ export default tseslint.config(
               message: 'The renderer has no Node: talk to main through the api client.',
             },
             {
-              group: ['**/shared/*', '!**/shared/wire'],
+              group: ['**/shared/*', '!**/shared/wire', '!**/shared/limits'],
               allowTypeImports: true,
               message: 'Import only types from src/shared.',
             },

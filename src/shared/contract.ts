@@ -3,6 +3,7 @@
 // Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
 import { z } from 'zod';
 import type { EngineStatus } from './face';
+import { MAX_IMAGE_BYTES, MAX_PHOTOS_PER_IMPORT } from './limits';
 import { settingsPatchSchema, stationNameSchema, type Settings } from './settings';
 import type {
   AdminStatus,
@@ -48,7 +49,6 @@ const day = z.iso.date({ message: 'Expected a date as YYYY-MM-DD.' });
 const pin = z.string().regex(/^\d{4,12}$/, { message: 'A PIN is 4 to 12 digits.' });
 
 export const MAX_FRAME_SIDE = 4096;
-export const MAX_IMAGE_BYTES = 30 * 1024 * 1024;
 
 /** A camera frame: RGBA bytes whose length must match the stated size. */
 export const frameSchema = z
@@ -214,7 +214,7 @@ export const contract = {
     z
       .object({
         ...enrollTarget,
-        photos: z.array(photoSchema).min(1).max(50),
+        photos: z.array(photoSchema).min(1).max(MAX_PHOTOS_PER_IMPORT),
         consent,
       })
       .strict()

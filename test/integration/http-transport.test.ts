@@ -7,7 +7,7 @@ import { createDispatcher } from '../../src/main/transport/dispatch';
 import { CLOSE_UNAUTHORIZED, startServer, type RunningServer } from '../../src/main/transport/http-server';
 import { loadOrCreateServeToken } from '../../src/main/serve-token';
 import { decodeMessage, encodeMessage } from '../../src/shared/wire';
-import { MAX_IMAGE_BYTES } from '../../src/shared/contract';
+import { MAX_WIRE_MESSAGE_BYTES } from '../../src/shared/limits';
 import type { Result } from '../../src/shared/errors';
 import { tempApp, type TempApp } from '../helpers/temp-app';
 
@@ -152,7 +152,7 @@ describe('loopback transport', () => {
     const ws = await connect({ token });
     if (!(ws instanceof WebSocket)) throw new Error('not connected');
     const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)));
-    ws.send(new Uint8Array(MAX_IMAGE_BYTES + 2 * 1024 * 1024));
+    ws.send(new Uint8Array(MAX_WIRE_MESSAGE_BYTES + 1024 * 1024));
     expect(await closed).toBe(1009); // "message too big"
     const again = await connect({ token });
     if (!(again instanceof WebSocket)) throw new Error('the server stopped serving');

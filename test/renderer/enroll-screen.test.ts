@@ -6,6 +6,22 @@ import Enroll from '../../src/renderer/screens/Enroll.svelte';
 import StepReview from '../../src/renderer/components/enroll/StepReview.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
 
+/** The wizard describing a new person (step one done), waiting at consent. */
+async function startWizardFor(name: string, api: Pick<PresenceApi, 'people' | 'enroll'>): Promise<void> {
+  render(Enroll, { props: { api, ondone: vi.fn() } });
+  await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: name } });
+  await fireEvent.click(screen.getByTestId('enroll-person-next'));
+  await settle();
+}
+
+/** Records consent and goes on to the photo import. */
+async function consentToImport(): Promise<void> {
+  await fireEvent.click(screen.getByTestId('consent-checkbox'));
+  await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
+  await fireEvent.click(screen.getByTestId('consent-import'));
+  await settle();
+}
+
 describe('Enroll screen', () => {
   it('starts at consent for a person chosen on the People screen', async () => {
     const ada = person('Ada Lovelace');
@@ -146,20 +162,11 @@ describe('Enroll screen', () => {
       people: { list: vi.fn(() => ok([])) },
       enroll: { importPhotos, discard: vi.fn(() => ok({ discarded: 0 })) },
     } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
-    render(Enroll, { props: { api, ondone: vi.fn() } });
-    await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: 'Grace Hopper' } });
-    await fireEvent.click(screen.getByTestId('enroll-person-next'));
-    await settle();
-    const consentToImport = async () => {
-      await fireEvent.click(screen.getByTestId('consent-checkbox'));
-      await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
-      await fireEvent.click(screen.getByTestId('consent-import'));
-      await settle();
-    };
+    await startWizardFor('Grace Hopper', api);
     const upload = async (name: string) => {
       const input = screen.getByTestId('import-files') as HTMLInputElement;
       // jsdom's File has no arrayBuffer(); the step reads nothing else from it.
-      const file = { name, arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer) };
+      const file = { name, size: 3, arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer) };
       Object.defineProperty(input, 'files', { value: [file], configurable: true });
       await fireEvent.change(input);
       await fireEvent.click(screen.getByTestId('import-upload'));
@@ -176,5 +183,61 @@ describe('Enroll screen', () => {
       return target;
     });
     expect(targets).toEqual([{ newPerson: { name: 'Grace Hopper', externalId: null } }, { personId: grace.id }]);
+  });
+
+  it('sends photos in batches that fit one message, and refuses a file too large without sending it', async () => {
+    const grace = person('Grace Hopper');
+    const MB = 1024 * 1024;
+    const importPhotos = vi.fn((input: { photos: { name: string }[] }) =>
+      ok({
+        results: input.photos.map((p) => ({
+          name: p.name,
+          ok: p.name !== 'blurred.jpg',
+          error: null,
+          duplicateOf: null,
+        })),
+        person: grace,
+      }),
+    );
+    const api = {
+      people: { list: vi.fn(() => ok([])) },
+      enroll: { importPhotos, discard: vi.fn(() => ok({ discarded: 0 })) },
+    } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+    await startWizardFor('Grace Hopper', api);
+    await consentToImport();
+    // Phone photos of 12 MB: two fit in one message of at most 30 MB, the third goes in the next.
+    const file = (name: string, size: number) => ({
+      name,
+      size,
+      arrayBuffer: () => Promise.resolve(new Uint8Array(8).buffer), // the fake api never looks inside
+    });
+    const chosen = [
+      file('a.jpg', 12 * MB),
+      file('huge.tiff', 31 * MB),
+      file('blurred.jpg', 12 * MB),
+      file('c.jpg', 12 * MB),
+    ];
+    const input = screen.getByTestId('import-files') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: chosen, configurable: true });
+    await fireEvent.change(input);
+    await fireEvent.click(screen.getByTestId('import-upload'));
+    await settle();
+
+    const calls = importPhotos.mock.calls.map(
+      ([c]) => c as unknown as Record<string, unknown> & { photos: { name: string }[] },
+    );
+    expect(calls.map((c) => c.photos.map((p) => p.name))).toEqual([['a.jpg', 'blurred.jpg'], ['c.jpg']]);
+    expect(calls.map(({ photos: _p, consent: _c, ...target }) => target)).toEqual([
+      { newPerson: { name: 'Grace Hopper', externalId: null } },
+      { personId: grace.id }, // created by the first batch
+    ]);
+    const shown = screen.getAllByTestId('import-result').map((li) => [li.textContent?.split(':')[0], li.dataset.ok]);
+    expect(shown).toEqual([
+      ['a.jpg', 'true'],
+      ['huge.tiff', 'false'],
+      ['blurred.jpg', 'false'],
+      ['c.jpg', 'true'],
+    ]);
+    expect(screen.getByText(/The image is too large/)).toBeTruthy();
   });
 });

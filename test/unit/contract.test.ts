@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CHANNELS, contract, frameSchema, MAX_IMAGE_BYTES, type ChannelName } from '../../src/shared/contract';
+import { CHANNELS, contract, frameSchema, type ChannelName } from '../../src/shared/contract';
+import { MAX_IMAGE_BYTES } from '../../src/shared/limits';
 import {
   applySettingsPatch,
   DEFAULT_SETTINGS,

@@ -16,7 +16,7 @@ import {
   WIRE_PROTOCOL,
   type WireRequest,
 } from '../../shared/wire';
-import { MAX_IMAGE_BYTES } from '../../shared/contract';
+import { MAX_WIRE_MESSAGE_BYTES } from '../../shared/limits';
 import { AdminSession } from '../domain/admin-session';
 import type { Dispatch } from './dispatch';
 import { CONTENT_SECURITY_POLICY } from './csp';
@@ -160,7 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const wss = new WebSocketServer({
     noServer: true,
     // A photo plus framing; anything bigger is refused by ws before it is buffered whole.
-    maxPayload: MAX_IMAGE_BYTES + 1024 * 1024,
+    maxPayload: MAX_WIRE_MESSAGE_BYTES,
     handleProtocols: (protocols) => (protocols.has(WIRE_PROTOCOL) ? WIRE_PROTOCOL : false),
   });
 
