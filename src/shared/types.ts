@@ -87,7 +87,8 @@ export interface FaceOverlay {
 }
 
 /** What the kiosk shows after one frame. Never carries another person's data. */
-export type KioskState = 'idle' | 'pending' | 'recognised' | 'unknown' | 'guidance';
+/** 'greeted': the person greeted a moment ago is still in front; nothing more happens until they leave. */
+export type KioskState = 'idle' | 'pending' | 'recognised' | 'unknown' | 'guidance' | 'greeted';
 
 export interface KioskGreeting {
   name: string;

@@ -199,10 +199,14 @@ describe('kiosk check-in', () => {
     }
     // The screen sends nothing while its greeting shows; he is still there when it looks again.
     clock += 5_000;
+    const states: string[] = [];
     for (let i = 0; i < 6; i++) {
       clock += 200;
-      expect((await t.app.kiosk.frame(bushFrame)).greeting, 'greeted again after the greeting pause').toBeNull();
+      const r = await t.app.kiosk.frame(bushFrame);
+      expect(r.greeting, 'greeted again after the greeting pause').toBeNull();
+      states.push(r.state);
     }
+    expect(states.at(-1), 'told he is all set, not asked to hold still').toBe('greeted');
     // The person leaves and comes back a minute later: greeted, not recorded again.
     clock += 500;
     await t.app.kiosk.frame(blank);

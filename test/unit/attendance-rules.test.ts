@@ -81,7 +81,7 @@ describe('RecognitionSmoother', () => {
       Array.from({ length: 12 }, () => face('ann')),
     );
     expect(states.filter((x) => x === 'confirmed')).toHaveLength(1);
-    expect(states.slice(3)).toEqual(Array(9).fill('pending'));
+    expect(states.slice(3)).toEqual(Array(9).fill('greeted'));
     expect(s.push(none, 1200).state).toBe('idle');
     expect(feed(s, [face('ann'), face('ann'), face('ann')], 1300)).toEqual(['pending', 'pending', 'confirmed']);
     // a gap also counts as leaving
@@ -98,7 +98,7 @@ describe('RecognitionSmoother', () => {
         Array.from({ length: 8 }, () => face('ann')),
         5_200,
       ),
-    ).toEqual(Array(8).fill('pending'));
+    ).toEqual(['pending', 'pending', ...Array(6).fill('greeted')]); // two frames to gather votes again
     // Votes from before a pause are stale: two for bob, a pause, one more is not three.
     feed(s, [face('bob'), face('bob')], 6_000);
     expect(s.push(face('bob'), 8_000).state).toBe('pending');
@@ -123,7 +123,7 @@ describe('RecognitionSmoother', () => {
     const s = smoother();
     feed(s, [face('ann'), face('ann'), face('ann')]);
     const states = feed(s, [face('bob'), face('bob'), face('bob'), face('bob')], 300);
-    expect(states).toEqual(['pending', 'pending', 'confirmed', 'pending']); // bob leads 3 to 2 at the third frame
+    expect(states).toEqual(['pending', 'pending', 'confirmed', 'greeted']); // bob leads 3 to 2 at the third frame
   });
 
   it('reports null liveness when no frame had a score, and refuses bad options', () => {
@@ -154,7 +154,7 @@ describe('RecognitionSmoother', () => {
         meanDistance: expect.closeTo(0.25, 12),
         minLiveness: 0.9,
       });
-      expect(s.push(strong('ann'), 200).state).toBe('pending'); // once per visit
+      expect(s.push(strong('ann'), 200).state).toBe('greeted'); // once per visit
     });
 
     it('needs both frames strong, consecutive, and of the same person', () => {
@@ -174,7 +174,7 @@ describe('RecognitionSmoother', () => {
         'confirmed', // a look-alike run of two strong frames: greeted, as any confirmed person is
       ]);
       // ann again, with three of the last five frames: she was already greeted in this visit
-      expect(feed(s, [strong('ann'), strong('ann'), face('ann')], 400)).toEqual(['pending', 'pending', 'pending']);
+      expect(feed(s, [strong('ann'), strong('ann'), face('ann')], 400)).toEqual(['greeted', 'greeted', 'greeted']);
       expect(s.push(none, 800).state).toBe('idle'); // she leaves; the next visit greets her again
       expect(feed(s, [strong('ann'), strong('ann')], 900)).toEqual(['pending', 'confirmed']);
     });

@@ -43,11 +43,12 @@ export type Observation =
     }
   | { kind: 'none' };
 
-export type SmoothedState = 'idle' | 'pending' | 'confirmed' | 'unknown';
+/** 'greeted': the face in front is someone already confirmed during this visit (they are still there). */
+export type SmoothedState = 'idle' | 'pending' | 'confirmed' | 'unknown' | 'greeted';
 
 export interface Smoothed {
   state: SmoothedState;
-  /** Set when confirmed. */
+  /** Set when confirmed or greeted. */
   personId?: string;
   /** Mean distance of the agreeing observations; set when confirmed. */
   meanDistance?: number;
@@ -121,7 +122,12 @@ export class RecognitionSmoother {
     const leader = this.leader();
     if (!leader || leader.votes.length < this.options.required) return { state: 'pending' };
     if (leader.personId === null) return { state: 'unknown' };
-    if (this.announced.has(leader.personId)) return { state: 'pending' };
+    if (this.announced.has(leader.personId)) {
+      // Said only while the newest frame is theirs: someone else stepping in is not told "all set".
+      return observation.personId === leader.personId
+        ? { state: 'greeted', personId: leader.personId }
+        : { state: 'pending' };
+    }
     return this.confirm({ personId: leader.personId, votes: leader.votes });
   }
 

@@ -236,6 +236,10 @@ export class KioskService {
     if (observed.state === 'unknown') {
       return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
     }
+    if (observed.state === 'greeted') {
+      // Served already: no advice on light or pose for someone who is only lingering.
+      return result({ state: 'greeted', face: overlayOf(face), guidance: [], greeting: null });
+    }
     if (observed.state !== 'confirmed' || !observed.personId) {
       return result({
         state: guidance.length ? 'guidance' : 'pending',
