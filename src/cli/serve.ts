@@ -1,10 +1,40 @@
 // `presence serve`: the same UI and contract over loopback HTTP + WebSocket, for a browser kiosk.
 import { Option, type Command } from 'commander';
+import fs from 'node:fs';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
+import { AppError } from '../shared/errors';
 import { startServer } from '../main/transport/http-server';
 import { createDispatcher } from '../main/transport/dispatch';
 import { loadOrCreateServeToken } from '../main/serve-token';
-import { openApp, parsePort, rendererDir, type GlobalOptions } from './context';
+import { existingPath, openApp, parsePort, rendererDir, type GlobalOptions } from './context';
+
+/** The certificate and key for https, read and checked before anything else starts. */
+function readTls(certFile?: string, keyFile?: string): { cert: Buffer; key: Buffer } | undefined {
+  if (!certFile && !keyFile) return undefined;
+  if (!certFile || !keyFile)
+    throw new AppError('INVALID_INPUT', 'https needs both --tls-cert and --tls-key (PEM files).');
+  const tls = { cert: fs.readFileSync(certFile), key: fs.readFileSync(keyFile) };
+  try {
+    // Node checks that the two belong together only once a client connects: check now, and say what is wrong.
+    createSecureContext(tls);
+  } catch {
+    throw new AppError(
+      'INVALID_INPUT',
+      `${certFile} and ${keyFile} are not a PEM certificate and its own private key: see README ("https for kiosk tablets").`,
+    );
+  }
+  return tls;
+}
+
+interface ServeOptions {
+  host: string;
+  port: number;
+  newToken?: boolean;
+  tokenFile?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+}
 
 export function registerServe(program: Command): void {
   program
@@ -21,7 +51,14 @@ export function registerServe(program: Command): void {
     )
     .option('--new-token', 'replace the access token (the old link stops working)')
     .option('--token-file <path>', 'also write the full access link to this file (for scripts and tests)')
-    .action(async (opts: { host: string; port: number; newToken?: boolean; tokenFile?: string }, cmd: Command) => {
+    .addOption(
+      new Option('--tls-cert <file>', 'serve https with this PEM certificate (kiosk tablets on the network)').argParser(
+        existingPath('file'),
+      ),
+    )
+    .addOption(new Option('--tls-key <file>', "the certificate's PEM private key").argParser(existingPath('file')))
+    .action(async (opts: ServeOptions, cmd: Command) => {
+      const tls = readTls(opts.tlsCert, opts.tlsKey);
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'worker');
       const dataDir = path.dirname(app.info().databasePath);
       const { token, file } = loadOrCreateServeToken(dataDir, opts.newToken);
@@ -31,6 +68,7 @@ export function registerServe(program: Command): void {
         token,
         host: opts.host,
         port: opts.port,
+        tls,
         log: (line) => console.error(`presence: ${line}`),
       });
       const link = `${server.url}#token=${token}`;

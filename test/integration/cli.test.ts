@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program';
+import { makeTestCert } from '../helpers/tls-cert';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const IMAGES = path.resolve(__dirname, '../fixtures/images');
@@ -108,5 +109,16 @@ describe('presence CLI', () => {
     expect(csv.out.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe(
       'date,time,time_utc,person,person_id,kind,station,distance,liveness',
     );
+  });
+
+  it('refuses to serve https with half a certificate, or a key that belongs to another one, saying why', async () => {
+    const one = makeTestCert(dir, 'one');
+    const other = makeTestCert(dir, 'other');
+    const half = await presence('serve', '--port', '0', '--tls-cert', one.certFile);
+    expect(half.code).toBe(1);
+    expect(half.err).toContain('needs both --tls-cert and --tls-key');
+    const mixed = await presence('serve', '--port', '0', '--tls-cert', one.certFile, '--tls-key', other.keyFile);
+    expect(mixed.code).toBe(1);
+    expect(mixed.err).toContain('are not a PEM certificate and its own private key');
   });
 });

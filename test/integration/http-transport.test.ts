@@ -1,5 +1,6 @@
 // The loopback transport on a real server bound to 127.0.0.1, spoken to by a real WebSocket client.
 import fs from 'node:fs';
+import https from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -10,6 +11,7 @@ import { decodeMessage, encodeMessage } from '../../src/shared/wire';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../src/shared/limits';
 import type { Result } from '../../src/shared/errors';
 import { tempApp, type TempApp } from '../helpers/temp-app';
+import { makeTestCert } from '../helpers/tls-cert';
 
 let t: TempApp;
 let server: RunningServer;
@@ -34,10 +36,13 @@ afterAll(async () => {
 
 /** Opens a connection and resolves with it, or with the close code when the server ends it at once. */
 function connect(
-  opts: { token?: string; origin?: string; protocols?: string[]; url?: string } = {},
+  opts: { token?: string; origin?: string; protocols?: string[]; url?: string; rejectUnauthorized?: boolean } = {},
 ): Promise<WebSocket | { closed: number } | { refused: number }> {
   const protocols = opts.protocols ?? ['presence.v1', ...(opts.token ? [`token.${opts.token}`] : [])];
-  const ws = new WebSocket(opts.url ?? wsUrl, protocols, { origin: opts.origin });
+  const ws = new WebSocket(opts.url ?? wsUrl, protocols, {
+    origin: opts.origin,
+    rejectUnauthorized: opts.rejectUnauthorized ?? true,
+  });
   return new Promise((resolve) => {
     let opened = false;
     ws.on('unexpected-response', (_req, res) => resolve({ refused: res.statusCode ?? 0 }));
@@ -177,6 +182,39 @@ describe('loopback transport', () => {
       expect(await connect({ token, origin: 'http://evil.example:8420', url })).toEqual({ refused: 403 });
     } finally {
       await open.close();
+    }
+  });
+
+  it('with a certificate, serves https and wss, and refuses a page from the plain-http origin', async () => {
+    const { cert, key } = makeTestCert(t.dir);
+    const secure = await startServer({
+      dispatch: createDispatcher(t.app.handlers(), { error: () => {} }),
+      staticDir: path.join(t.dir, 'renderer'),
+      token,
+      tls: { cert, key },
+    });
+    try {
+      expect(secure.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+      const page = await new Promise<string>((resolve, reject) => {
+        https
+          .get(secure.url, { rejectUnauthorized: false }, (res) => {
+            let body = '';
+            res.on('data', (c: Buffer) => (body += c.toString()));
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+      expect(page).toContain('<title>Presence</title>');
+      const url = secure.url.replace('https:', 'wss:') + 'api';
+      const origin = secure.url.slice(0, -1);
+      const ws = await connect({ token, origin, url, rejectUnauthorized: false });
+      if (!(ws instanceof WebSocket)) throw new Error(`wss refused: ${JSON.stringify(ws)}`);
+      expect(await call(ws, 'app.info', undefined)).toMatchObject({ ok: true });
+      ws.close();
+      const plain = origin.replace('https:', 'http:');
+      expect(await connect({ token, origin: plain, url, rejectUnauthorized: false })).toEqual({ refused: 403 });
+    } finally {
+      await secure.close();
     }
   });
 

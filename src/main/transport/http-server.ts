@@ -3,6 +3,7 @@
 // Binds 127.0.0.1 unless told otherwise; every API connection needs the token; browsers from other
 // origins are refused, so a web page the kiosk browser happens to open cannot drive Presence.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { readFile, stat } from 'node:fs/promises';
 import { timingSafeEqual } from 'node:crypto';
 import path from 'node:path';
@@ -31,6 +32,11 @@ export interface ServerOptions {
   token: string;
   host?: string;
   port?: number;
+  /**
+   * Serve https (and wss) with this certificate and key (PEM). Browsers give a page the camera only in
+   * a secure context, so a kiosk tablet opening the server over the network needs this (or a flag).
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   log?: (line: string) => void;
 }
 
@@ -151,12 +157,16 @@ function shownHost(host: string): string {
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
-  const server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     serveStatic(options.staticDir, req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500);
       res.end();
     });
-  });
+  };
+  const scheme = options.tls ? 'https' : 'http';
+  const server = options.tls
+    ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
+    : createServer(handle);
   const wss = new WebSocketServer({
     noServer: true,
     // A photo plus framing; anything bigger is refused by ws before it is buffered whole.
@@ -169,7 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // A client that drops the connection mid-handshake must not take the server down with it.
     socket.on('error', (err) => log(`a connection failed before it opened: ${err.message}`));
     const address = server.address() as AddressInfo;
-    const ownOrigins = new Set(reachableHosts(host).map((h) => `http://${h}:${address.port}`));
+    const ownOrigins = new Set(reachableHosts(host).map((h) => `${scheme}://${h}:${address.port}`));
     const origin = req.headers.origin;
     if (url.pathname !== '/api') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -204,7 +214,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   });
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://${shownHost(host)}:${port}/`,
+    url: `${scheme}://${shownHost(host)}:${port}/`,
     port,
     host,
     close: () =>
