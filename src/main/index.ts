@@ -8,7 +8,13 @@ import { AdminSession } from './domain/admin-session';
 // Only the worker's host: TF.js itself is loaded in the worker, never on the window's event loop.
 import { WorkerEngine } from './engine/worker-engine';
 import { DATABASE_FILE, resolveDatabasePath } from './paths';
-import { FileKeyProvider, SafeStorageKeyProvider, keyFilePathFor, type KeyProvider } from './security/key-provider';
+import {
+  FileKeyProvider,
+  SafeStorageKeyProvider,
+  keyFilePathFor,
+  sealedKeyPathFor,
+  type KeyProvider,
+} from './security/key-provider';
 import { createDispatcher } from './transport/dispatch';
 import { registerIpcHandlers, trustedUrlMatcher } from './transport/electron-ipc';
 import { decidePermission } from './window-policy';
@@ -30,7 +36,8 @@ function argValue(name: string): string | undefined {
 function keyProviderFor(databasePath: string): KeyProvider {
   const backend = process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : 'os';
   if (safeStorage.isEncryptionAvailable() && backend !== 'basic_text') {
-    return new SafeStorageKeyProvider(safeStorage, path.join(path.dirname(databasePath), 'template-key.sealed'));
+    // A database first used from the command line or serve mode keeps its key file: the app seals that key.
+    return new SafeStorageKeyProvider(safeStorage, sealedKeyPathFor(databasePath), keyFilePathFor(databasePath));
   }
   console.warn('presence: no OS key store available; the template key is kept in a 0600 file beside the database.');
   return new FileKeyProvider(keyFilePathFor(databasePath));
@@ -116,7 +123,9 @@ async function start(): Promise<void> {
   });
   lockDown(win.webContents);
   win.once('ready-to-show', () => win.show());
-  win.on('closed', () => sessions.delete(win.webContents.id));
+  // Read now: once the window is closed its webContents is destroyed, and touching it throws.
+  const contentsId = win.webContents.id;
+  win.on('closed', () => sessions.delete(contentsId));
   // The kiosk screen is the app's first screen; --kiosk only makes the window full screen and locked.
   await win.loadURL(rendererUrl);
 

@@ -16,6 +16,9 @@ export const ERROR_CODES = [
   // data
   'NOT_FOUND',
   'CONFLICT',
+  // the template key: missing where data needs it, or not the key this data was encrypted with
+  'KEY_MISSING',
+  'KEY_WRONG',
   'CONSENT_REQUIRED',
   // images and faces
   'IMAGE_CORRUPT',

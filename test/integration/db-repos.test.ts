@@ -495,4 +495,24 @@ describe('admin auth', () => {
     store = openStore(file, new FileKeyProvider(keyFilePathFor(file)));
     expect(store.adminAuth.get().failedAttempts).toBe(1);
   });
+
+  it('opens a database that holds encrypted data only with its own key, and never makes a new one for it', () => {
+    const p = store.people.create({ name: 'Key Holder' }, 'admin');
+    store.people.setThumbnail(p.id, Buffer.from('a face'), 'admin');
+    store.close();
+    const keyFile = keyFilePathFor(file);
+    const saved = fs.readFileSync(keyFile);
+    fs.rmSync(keyFile);
+    expect(() => openStore(file, new FileKeyProvider(keyFile))).toThrow(
+      expect.objectContaining({ code: 'KEY_MISSING' }),
+    );
+    expect(fs.existsSync(keyFile), 'a new key would leave the thumbnails unreadable').toBe(false);
+    // Another database's key is refused, not used.
+    const other = path.join(path.dirname(file), 'other.key');
+    fs.writeFileSync(other, Buffer.alloc(32, 9), { mode: 0o600 });
+    expect(() => openStore(file, new FileKeyProvider(other))).toThrow(expect.objectContaining({ code: 'KEY_WRONG' }));
+    fs.writeFileSync(keyFile, saved, { mode: 0o600 });
+    store = openStore(file, new FileKeyProvider(keyFile));
+    expect(Buffer.from(store.people.getThumbnail(p.id)!).toString()).toBe('a face');
+  });
 });

@@ -6,6 +6,7 @@ import {
   FileKeyProvider,
   keyFilePathFor,
   SafeStorageKeyProvider,
+  SEALED_KEY_FILE,
   type SafeStorageLike,
 } from '../../src/main/security/key-provider';
 
@@ -43,6 +44,19 @@ describe('FileKeyProvider', () => {
     const keyPath = path.join(dir, 'short.key');
     fs.writeFileSync(keyPath, Buffer.alloc(16), { mode: 0o600 });
     expect(() => new FileKeyProvider(keyPath).getKey()).toThrow(/exactly 32 bytes/);
+  });
+
+  it('does not make a new key where data already needs the old one, and says where the key went', () => {
+    const keyPath = path.join(dir, 'presence.db.key');
+    expect(() => new FileKeyProvider(keyPath).getKey({ mayCreate: false })).toThrow(
+      expect.objectContaining({ code: 'KEY_MISSING', message: expect.stringMatching(/Restore it from the backup/) }),
+    );
+    expect(fs.existsSync(keyPath)).toBe(false);
+    // The database was set up by the desktop app: its key is sealed, out of the command line's reach.
+    fs.writeFileSync(path.join(dir, SEALED_KEY_FILE), 'sealed:x');
+    expect(() => new FileKeyProvider(keyPath).getKey({ mayCreate: false })).toThrow(
+      /set up by the Presence desktop app/,
+    );
   });
 
   it('describes where the key lives without revealing it', () => {
@@ -85,6 +99,23 @@ describe('SafeStorageKeyProvider', () => {
     const file = path.join(dir, 'template.key.sealed');
     expect(() => new SafeStorageKeyProvider(new FakeSafeStorage(false), file).getKey()).toThrow(
       /key store is not available/,
+    );
+    expect(fs.existsSync(file)).toBe(false);
+  });
+
+  it('seals the key file of a database first used from the command line, so both open it', () => {
+    const keyFile = path.join(dir, 'presence.db.key');
+    const cliKey = new FileKeyProvider(keyFile).getKey();
+    const sealedFile = path.join(dir, SEALED_KEY_FILE);
+    const desktop = new SafeStorageKeyProvider(new FakeSafeStorage(), sealedFile, keyFile);
+    expect(desktop.getKey({ mayCreate: false }).equals(cliKey)).toBe(true);
+    expect(new SafeStorageKeyProvider(new FakeSafeStorage(), sealedFile).getKey().equals(cliKey)).toBe(true);
+  });
+
+  it('does not make a new sealed key where data already needs the old one', () => {
+    const file = path.join(dir, SEALED_KEY_FILE);
+    expect(() => new SafeStorageKeyProvider(new FakeSafeStorage(), file).getKey({ mayCreate: false })).toThrow(
+      expect.objectContaining({ code: 'KEY_MISSING' }),
     );
     expect(fs.existsSync(file)).toBe(false);
   });

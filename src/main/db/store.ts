@@ -1,7 +1,8 @@
 // One object the services hold: the connection, every repository, and the template cipher.
 
 import type Database from 'better-sqlite3';
-import { TemplateCipher } from '../security/template-cipher';
+import { AppError } from '../../shared/errors';
+import { TemplateCipher, templateAad, thumbnailAad } from '../security/template-cipher';
 import type { KeyProvider } from '../security/key-provider';
 import { AdminAuthRepo } from './admin-auth-repo';
 import { AttendanceRepo } from './attendance-repo';
@@ -60,9 +61,52 @@ export class Store {
 export function openStore(file: string, keys: KeyProvider, opts: OpenDatabaseOptions & StoreOptions = {}): Store {
   const db = openDatabase(file, opts);
   try {
-    return new Store(db, TemplateCipher.fromProvider(keys), opts);
+    const samples = encryptedSamples(db);
+    const cipher = TemplateCipher.fromProvider(keys, { mayCreate: samples.length === 0 });
+    checkKeyOpens(cipher, samples, keys.describe());
+    return new Store(db, cipher, opts);
   } catch (e) {
     db.close();
     throw e;
   }
+}
+
+interface EncryptedSample {
+  blob: Buffer;
+  aad: string;
+}
+
+/** A few encrypted values already stored (templates first, then thumbnails); none in a new database. */
+function encryptedSamples(db: Database.Database): EncryptedSample[] {
+  const templates = db.prepare('SELECT id, embedding FROM face_templates LIMIT 3').all() as {
+    id: string;
+    embedding: Buffer;
+  }[];
+  if (templates.length > 0) return templates.map((t) => ({ blob: t.embedding, aad: templateAad(t.id) }));
+  const thumbnails = db.prepare('SELECT id, thumbnail FROM people WHERE thumbnail IS NOT NULL LIMIT 3').all() as {
+    id: string;
+    thumbnail: Buffer;
+  }[];
+  return thumbnails.map((p) => ({ blob: p.thumbnail, aad: thumbnailAad(p.id) }));
+}
+
+/**
+ * Refuses a key that opens none of the stored values (a key file from another database, or one made
+ * anew after the real one was lost): used, it would fail every template, and encrypt new ones so that
+ * the database needs two keys. One damaged value is not a wrong key, so any one that opens will do.
+ */
+function checkKeyOpens(cipher: TemplateCipher, samples: readonly EncryptedSample[], where: string): void {
+  if (samples.length === 0) return;
+  for (const s of samples) {
+    try {
+      cipher.decryptBytes(s.blob, s.aad);
+      return;
+    } catch {
+      // try the next one
+    }
+  }
+  throw new AppError(
+    'KEY_WRONG',
+    `The template key (${where}) does not open the face templates stored in this database: it belongs to another database or was made anew. Restore the key saved together with this database.`,
+  );
 }

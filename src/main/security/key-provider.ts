@@ -1,6 +1,8 @@
 // Where the 32-byte template encryption key comes from.
 // The desktop app keeps it encrypted by the OS through Electron safeStorage; CLI and `presence serve`
-// keep it in a 0600 file beside the database (`<db path>.key`). Both create a random key on first use.
+// keep it in a 0600 file beside the database (`<db path>.key`). Both create a random key on first use,
+// but never for a database that already holds encrypted data: a new key cannot read it, and templates
+// enrolled with it would leave the database encrypted under two keys.
 
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -9,9 +11,14 @@ import { AppError } from '../../shared/errors';
 
 export const KEY_BYTES = 32;
 
+export interface KeyOptions {
+  /** false when the database already holds encrypted data: a missing key is then an error. Default true. */
+  mayCreate?: boolean;
+}
+
 export interface KeyProvider {
-  /** The 32-byte AES-256 key; created on first use. */
-  getKey(): Buffer;
+  /** The 32-byte AES-256 key; created on first use when `mayCreate` allows. */
+  getKey(options?: KeyOptions): Buffer;
   /** One line for logs and `app.info`: where the key lives. Never the key itself. */
   describe(): string;
 }
@@ -26,6 +33,24 @@ export interface SafeStorageLike {
 /** Key file path used by CLI and serve mode for a given database file. */
 export function keyFilePathFor(dbPath: string): string {
   return `${dbPath}.key`;
+}
+
+/** The desktop app's sealed key, beside the database. */
+export const SEALED_KEY_FILE = 'template-key.sealed';
+
+export function sealedKeyPathFor(dbPath: string): string {
+  return path.join(path.dirname(dbPath), SEALED_KEY_FILE);
+}
+
+function readKeyFile(file: string): Buffer {
+  const key = fs.readFileSync(file);
+  if (key.length !== KEY_BYTES) {
+    throw new AppError(
+      'INTERNAL',
+      `The key file ${file} holds ${key.length} bytes, but a template key is exactly ${KEY_BYTES} bytes. Restore the original key file; without it the stored face templates cannot be read.`,
+    );
+  }
+  return key;
 }
 
 /**
@@ -53,19 +78,30 @@ export class FileKeyProvider implements KeyProvider {
     this.keyPath = path.resolve(keyPath);
   }
 
-  getKey(): Buffer {
+  getKey(options: KeyOptions = {}): Buffer {
     if (this.#key) return Buffer.from(this.#key);
-    if (!fs.existsSync(this.keyPath)) writeNewSecretFile(this.keyPath, randomBytes(KEY_BYTES));
-    this.#assertPrivate();
-    const key = fs.readFileSync(this.keyPath);
-    if (key.length !== KEY_BYTES) {
-      throw new AppError(
-        'INTERNAL',
-        `The key file ${this.keyPath} holds ${key.length} bytes, but a template key is exactly ${KEY_BYTES} bytes. Restore the original key file; without it the stored face templates cannot be read.`,
-      );
+    if (!fs.existsSync(this.keyPath)) {
+      if (options.mayCreate === false) throw this.#missing();
+      writeNewSecretFile(this.keyPath, randomBytes(KEY_BYTES));
     }
+    this.#assertPrivate();
+    const key = readKeyFile(this.keyPath);
     this.#key = key;
     return Buffer.from(key);
+  }
+
+  #missing(): AppError {
+    const sealed = path.join(path.dirname(this.keyPath), SEALED_KEY_FILE);
+    if (fs.existsSync(sealed)) {
+      return new AppError(
+        'KEY_MISSING',
+        `This database was set up by the Presence desktop app, whose template key is sealed by the operating system's key store (${sealed}); the command line cannot unlock it. Open the database from the desktop app instead.`,
+      );
+    }
+    return new AppError(
+      'KEY_MISSING',
+      `The face templates in this database are encrypted, but their key file ${this.keyPath} is missing. Restore it from the backup made together with the database; a new key could not read them.`,
+    );
   }
 
   describe(): string {
@@ -92,12 +128,20 @@ export class SafeStorageKeyProvider implements KeyProvider {
   readonly #safeStorage: SafeStorageLike;
   #key: Buffer | undefined;
 
-  constructor(safeStorage: SafeStorageLike, encryptedKeyPath: string) {
+  /**
+   * @param adoptKeyFile a database first used from the command line or `presence serve` has its key in
+   *   this file; the desktop app then seals that key instead of making a new one, so both can open it.
+   */
+  constructor(
+    safeStorage: SafeStorageLike,
+    encryptedKeyPath: string,
+    private readonly adoptKeyFile?: string,
+  ) {
     this.#safeStorage = safeStorage;
     this.encryptedKeyPath = path.resolve(encryptedKeyPath);
   }
 
-  getKey(): Buffer {
+  getKey(options: KeyOptions = {}): Buffer {
     if (this.#key) return Buffer.from(this.#key);
     if (!this.#safeStorage.isEncryptionAvailable()) {
       throw new AppError(
@@ -106,8 +150,15 @@ export class SafeStorageKeyProvider implements KeyProvider {
       );
     }
     if (!fs.existsSync(this.encryptedKeyPath)) {
+      const adopted = this.adoptKeyFile && fs.existsSync(this.adoptKeyFile) ? readKeyFile(this.adoptKeyFile) : null;
+      if (!adopted && options.mayCreate === false) {
+        throw new AppError(
+          'KEY_MISSING',
+          `The face templates in this database are encrypted, but the sealed key ${this.encryptedKeyPath} is missing. Restore it (and this computer's key store) from the backup made together with the database; a new key could not read them.`,
+        );
+      }
       // safeStorage encrypts strings, so the key travels as base64.
-      const sealed = this.#safeStorage.encryptString(randomBytes(KEY_BYTES).toString('base64'));
+      const sealed = this.#safeStorage.encryptString((adopted ?? randomBytes(KEY_BYTES)).toString('base64'));
       writeNewSecretFile(this.encryptedKeyPath, sealed);
     }
     let key: Buffer;

@@ -6,7 +6,7 @@
 
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
-import type { KeyProvider } from './key-provider';
+import type { KeyOptions, KeyProvider } from './key-provider';
 
 const FORMAT_VERSION = 1;
 const KEY_BYTES = 32;
@@ -58,8 +58,8 @@ export class TemplateCipher {
     this.#key = Buffer.from(key);
   }
 
-  static fromProvider(provider: KeyProvider): TemplateCipher {
-    return new TemplateCipher(provider.getKey());
+  static fromProvider(provider: KeyProvider, options?: KeyOptions): TemplateCipher {
+    return new TemplateCipher(provider.getKey(options));
   }
 
   encryptBytes(plaintext: Uint8Array, aad: string): Buffer {
