@@ -1,6 +1,8 @@
 // The live gallery on a real SQLite file, with constructed 4-D embeddings whose distances are known.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
+import { openStore } from '../../src/main/db/store';
+import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { tempApp, type TempApp } from '../helpers/temp-app';
 
 let t: TempApp;
@@ -63,5 +65,26 @@ describe('the threshold in force', () => {
     t.app.people.delete(bea, 'admin');
     expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBe(0.5);
     expect(tight).toBeLessThan(0.5);
+  });
+});
+
+describe('another process writing to the same database', () => {
+  it('is seen at the next recognition: people enrolled or removed from the command line while the app runs', () => {
+    enroll('Ada', unit(1, 0, 0, 0));
+    const settings = { ...DEFAULT_SETTINGS, margin: 0 };
+    const cedric = unit(0, 0, 1, 0);
+    expect(t.app.index.identify(cedric, settings).accepted).toBe(false);
+    // `presence import` in a second process: its own connection to the same file and key.
+    const cli = openStore(t.databasePath, new FileKeyProvider(keyFilePathFor(t.databasePath)));
+    try {
+      const id = cli.people.create({ name: 'Cedric' }, 'cli').id;
+      cli.templates.add({ personId: id, modelId: 'test-4d', embedding: cedric, source: 'cli' });
+      expect(t.app.index.identify(cedric, settings)).toMatchObject({ accepted: true, personId: id });
+      expect(t.app.index.size).toBe(2);
+      cli.people.softDelete(id, 'cli');
+      expect(t.app.index.identify(cedric, settings).accepted).toBe(false);
+    } finally {
+      cli.close();
+    }
   });
 });

@@ -28,9 +28,13 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly adminAuth: AdminAuthRepo;
 
+  /** SQLite's count of commits by other connections, as last seen (see changedElsewhere). */
+  #dataVersion: number;
+
   constructor(db: Database.Database, cipher: TemplateCipher, opts: StoreOptions = {}) {
     const clock = opts.clock ?? systemClock;
     this.db = db;
+    this.#dataVersion = this.#readDataVersion();
     this.cipher = cipher;
     this.audit = new AuditRepo(db, clock);
     this.people = new PeopleRepo(db, cipher, this.audit, clock);
@@ -46,6 +50,21 @@ export class Store {
    */
   transaction<T>(fn: () => T): T {
     return this.db.transaction(fn).immediate();
+  }
+
+  /**
+   * True once after another connection committed to the database since the last call: `presence import`
+   * run while the app or `serve` is open, say. Costs one PRAGMA, so it can be asked on every frame.
+   */
+  changedElsewhere(): boolean {
+    const version = this.#readDataVersion();
+    if (version === this.#dataVersion) return false;
+    this.#dataVersion = version;
+    return true;
+  }
+
+  #readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
   }
 
   /** Closes the connection; safe to call twice. */

@@ -1,6 +1,7 @@
 // The in-memory gallery of the current encoder's templates, kept in step with the database:
 // loaded once when the engine says which embedding space it produces, then updated on every
-// enrollment and deletion, so recognition never reads SQLite on the hot path.
+// enrollment and deletion, so recognition never reads SQLite on the hot path. Another process writing
+// to the same file (the CLI importing while the kiosk runs) makes it load again.
 import { AppError } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
 import type { Store } from '../db';
@@ -46,11 +47,20 @@ export class FaceIndex {
   /** (Re)loads every template of this encoder; cheap to call again with the same space. */
   use(space: EncoderSpace): void {
     if (this.space && this.space.encoderId === space.encoderId && this.matcher) return;
+    this.load(space);
+  }
+
+  private load(space: EncoderSpace): void {
     const matcher = new Matcher(space.embeddingSize);
     matcher.load(this.store.templates.loadAll(space.encoderId));
     this.matcher = matcher;
     this.space = space;
     this.version++;
+  }
+
+  /** Loads again when another process changed the database (its own changes are applied as they happen). */
+  private syncWithDatabase(): void {
+    if (this.space && this.store.changedElsewhere()) this.load(this.space);
   }
 
   get encoder(): EncoderSpace {
@@ -76,11 +86,13 @@ export class FaceIndex {
    * the threshold at once, instead of waiting for someone to open the calibration view.
    */
   threshold(settings: Settings): number {
+    this.syncWithDatabase();
     return settings.threshold ?? this.calibrate(settings.targetFar).alpha;
   }
 
   /** FAR/FRR of the enrolled people and the alpha for `targetFar`; cached until the gallery changes. */
   calibrate(targetFar: number): CalibrationResult {
+    this.syncWithDatabase();
     const cached = this.calibrated;
     if (cached && cached.version === this.version && cached.targetFar === targetFar) return cached.result;
     const defaultAlpha = this.space?.defaultThreshold ?? FALLBACK_THRESHOLD;
@@ -94,6 +106,7 @@ export class FaceIndex {
 
   /** `alpha` defaults to the threshold in force (pass it when the caller has just asked for it). */
   identify(embedding: Float32Array, settings: Settings, alpha = this.threshold(settings)): MatchDecision {
+    this.syncWithDatabase();
     return this.ready.identify(embedding, { alpha, margin: settings.margin });
   }
 
