@@ -30,9 +30,10 @@ async function withEngine<T>(opts: GlobalOptions, fn: (app: PresenceApp) => Prom
 }
 
 /**
- * Enrolls files for the person of that name, skipping files already enrolled for them (re-runs add
- * nothing). A new name becomes a person only with their first good photo, so a folder of bad photos
- * leaves no empty person behind. Returns the person, or null when none exists (no good photo).
+ * Enrolls files for the person of that name in one go, skipping files already enrolled for them (re-runs
+ * add nothing) and byte-identical copies within the run. A new name becomes a person only with a good
+ * photo, so a folder of bad photos leaves no empty person behind; the thumbnail is the best straight
+ * photo of the lot. Returns the person, or null when none exists (no good photo).
  */
 async function enrollFiles(
   app: PresenceApp,
@@ -41,23 +42,25 @@ async function enrollFiles(
   consentBy: string,
   onFile?: () => void,
 ) {
-  let person = app.people.findByName(name) ?? null;
-  const known = person ? app.store.templates.sourceRefs(person.id) : new Set<string>();
-  const fresh = files.map((file) => ({ file, ref: sha256(file) })).filter(({ ref }) => !known.has(ref));
-  const results = [];
-  for (const { file, ref } of fresh) {
-    const { results: r, commit } = await app.enrollment.importPhotos(
-      person ? { personId: person.id } : { newPerson: { name } },
-      [{ name: file, input: { kind: 'file', path: file }, sourceRef: ref }],
-      { given: true, by: consentBy },
-      'cli',
-      'cli',
-    );
-    person = commit?.person ?? person;
-    results.push(...r);
-    onFile?.();
+  const existing = app.people.findByName(name) ?? null;
+  const known = existing ? app.store.templates.sourceRefs(existing.id) : new Set<string>();
+  const fresh: { file: string; ref: string }[] = [];
+  for (const file of files) {
+    const ref = sha256(file);
+    if (known.has(ref)) continue;
+    known.add(ref);
+    fresh.push({ file, ref });
   }
-  return { person, results, skipped: files.length - fresh.length };
+  if (fresh.length === 0) return { person: existing, results: [], skipped: files.length };
+  const { results, commit } = await app.enrollment.importPhotos(
+    existing ? { personId: existing.id } : { newPerson: { name } },
+    fresh.map(({ file, ref }) => ({ name: file, input: { kind: 'file', path: file }, sourceRef: ref })),
+    { given: true, by: consentBy },
+    'cli',
+    'cli',
+    onFile,
+  );
+  return { person: commit?.person ?? existing, results, skipped: files.length - fresh.length };
 }
 
 export function registerFaces(program: Command): void {

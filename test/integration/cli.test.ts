@@ -47,6 +47,8 @@ beforeAll(() => {
   fs.copyFileSync(path.join(FACES, 'George_W_Bush_0001.jpg'), path.join(people, 'George_W_Bush', '1.jpg'));
   fs.copyFileSync(path.join(FACES, 'George_W_Bush_0002.jpg'), path.join(people, 'George_W_Bush', '2.jpg'));
   fs.copyFileSync(path.join(FACES, 'Aaron_Peirsol_0002.jpg'), path.join(people, 'Aaron_Peirsol', '1.jpg'));
+  // The same photo twice, as folders collected by hand often have it: one template, no error.
+  fs.copyFileSync(path.join(FACES, 'Aaron_Peirsol_0002.jpg'), path.join(people, 'Aaron_Peirsol', '1 (copy).jpg'));
   fs.copyFileSync(path.join(IMAGES, 'corrupt-truncated.jpg'), path.join(people, 'Aaron_Peirsol', 'broken.jpg'));
   fs.writeFileSync(path.join(people, 'Aaron_Peirsol', 'notes.txt'), 'not a photo');
 });
@@ -80,9 +82,9 @@ describe('presence CLI', () => {
     const first = await presence('import', path.join(dir, 'import'));
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/skipped Aaron_Peirsol\/broken\.jpg: .*(damaged|corrupt|incomplete|cannot be read)/i);
-    expect(first.out).toContain('Imported 2 people: 3 photos enrolled, 0 already enrolled, 1 skipped.');
+    expect(first.out).toContain('Imported 2 people: 3 photos enrolled, 1 already enrolled, 1 skipped.');
     const again = await presence('import', path.join(dir, 'import'));
-    expect(again.out).toContain('Imported 2 people: 0 photos enrolled, 3 already enrolled, 1 skipped.');
+    expect(again.out).toContain('Imported 2 people: 0 photos enrolled, 4 already enrolled, 1 skipped.');
     const people = JSON.parse((await presence('people', 'list', '--json')).out) as Array<{
       name: string;
       templateCount: number;

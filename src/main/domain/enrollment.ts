@@ -193,6 +193,8 @@ export class EnrollmentService {
     consent: Consent,
     source: TemplateSource,
     actor: Actor,
+    /** Called after each photo is judged (a progress bar). */
+    onPhoto?: () => void,
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
     // A new person's details are checked before any photo is analysed, so a taken ID number is said at once.
     this.checkTarget(target);
@@ -234,6 +236,7 @@ export class EnrollmentService {
         if (!isAppError(e)) throw e;
         results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
       }
+      onPhoto?.();
     }
     if (good.length === 0) return { results, commit: null };
     const thumbnail = good.find((g) => g.pose === 'front')?.thumbnail ?? good[0]?.thumbnail ?? null;
