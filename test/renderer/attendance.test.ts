@@ -72,4 +72,25 @@ describe('Attendance screen', () => {
     expect(clicked).toHaveBeenCalled();
     clicked.mockRestore();
   });
+
+  it('moves "today" on to the new day when left open past midnight', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    try {
+      vi.setSystemTime(new Date(2026, 10, 30, 23, 59, 50)); // local time, as the screen's day is
+      const reportFn = vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to)));
+      const api = {
+        attendance: { report: reportFn, export: vi.fn() },
+        people: { list: vi.fn(() => ok([])) },
+      } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+      render(Attendance, { props: { api } });
+      await settle();
+      expect(reportFn).toHaveBeenCalledWith({ from: '2026-11-30', to: '2026-11-30' });
+      vi.setSystemTime(new Date(2026, 11, 1, 0, 0, 20));
+      vi.advanceTimersByTime(30_000); // the screen's refresh
+      await settle();
+      expect(reportFn).toHaveBeenLastCalledWith({ from: '2026-12-01', to: '2026-12-01' });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
