@@ -78,6 +78,20 @@ describe('evaluation runners', () => {
     expect(r.backend).toBe(engine.status().backend);
   });
 
+  it('stops with the missing photo named, instead of scoring a wrong --images folder as faceless', async () => {
+    writeFileSync(
+      path.join(dir, 'pairs-typo.txt'),
+      ['1', 'Aaron_Peirsol\t1\t2', 'Aaron_Peirsol\t1\tAl_Gore\t9'].join('\n'),
+    );
+    await expect(
+      evaluateLfw({ pairsFile: path.join(dir, 'pairs-typo.txt'), imagesDir: images, engine }),
+    ).rejects.toThrow(/1 of the 3 photos named in the list are not in .*Al_Gore_0009\.jpg.*Check --images/);
+    writeFileSync(path.join(dir, 'ident-typo.tsv'), 'role\tidentity\timage\nenroll\tX\tX/X_0001.jpg\n');
+    await expect(
+      evaluateIdent({ listFile: path.join(dir, 'ident-typo.tsv'), imagesDir: images, engine }),
+    ).rejects.toThrow(/not in/);
+  });
+
   it('evaluateIdent enrolls, identifies probes and rejects impostors', async () => {
     const list = [
       'role\tidentity\timage',

@@ -137,6 +137,9 @@ describe('pairs and list parsing', () => {
   it('rejects a short file', () => {
     expect(() => parsePairs('5\nA 1 2', '/x')).toThrow(/promises/);
   });
+  it('rejects an image number that is not a whole number, instead of looking for "A_0NaN.jpg"', () => {
+    expect(() => parsePairs('1\nA one 2\nA 1 B 2', '/x')).toThrow(/"A one 2" \(image numbers are whole numbers\)/);
+  });
   it('reads the ident list', () => {
     const rows = parseIdentList('role\tidentity\timage\nenroll\tA\tA/A_0001.jpg\nimpostor\tZ\tZ/Z_0001.jpg\n', '/d');
     expect(rows).toEqual([

@@ -1,4 +1,5 @@
 // One embedding per photo for the runners, through whichever engine the caller started.
+import { existsSync } from 'node:fs';
 import { centredFace, EVAL_MAX_FACES } from '../engine/eval-photo';
 import type { AnalyzeInput, EvalEmbedding, FaceEngine } from '../engine/index';
 
@@ -37,6 +38,18 @@ export async function embedPhoto(engine: FaceEngine, path: string): Promise<Phot
       error: err instanceof Error ? err.message : String(err),
     };
   }
+}
+
+/**
+ * Every photo the list names must be there: a wrong --images folder or a typo in the list would otherwise
+ * be scored as "no face found" and give a figure about nothing.
+ */
+export function requirePhotos(paths: readonly string[], imagesDir: string): void {
+  const missing = paths.filter((p) => !existsSync(p));
+  if (missing.length === 0) return;
+  throw new Error(
+    `${missing.length} of the ${paths.length} photos named in the list are not in ${imagesDir} (the first: ${missing[0]}). Check --images and the list.`,
+  );
 }
 
 export function cosine(a: Float32Array | null, b: Float32Array | null): number {

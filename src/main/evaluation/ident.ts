@@ -6,7 +6,7 @@ import type { FaceEngine } from '../engine/index';
 import { fnirAtFpir, percentile, rank1, type ProbeOutcome } from './metrics';
 import { parseIdentList } from './pairs';
 import { l2normalize } from '../engine/encoder';
-import { cosine, embedPhoto, type PhotoEmbedding, type Progress } from './embed';
+import { cosine, embedPhoto, requirePhotos, type PhotoEmbedding, type Progress } from './embed';
 
 export interface IdentReport {
   /** People enrolled. */
@@ -51,6 +51,7 @@ export async function evaluateIdentDetailed(args: {
   onProgress?: Progress;
 }): Promise<Record<IdentScoring, IdentReport>> {
   const rows = parseIdentList(await readFile(args.listFile, 'utf8'), args.imagesDir);
+  requirePhotos([...new Set(rows.map((r) => r.image))], args.imagesDir);
   const emb: PhotoEmbedding[] = [];
   for (let i = 0; i < rows.length; i++) {
     emb.push(await embedPhoto(args.engine, rows[i].image));

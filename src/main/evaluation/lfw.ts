@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import type { FaceEngine } from '../engine/index';
 import { auc, percentile, tarAtFar, tenFold } from './metrics';
 import { parsePairs } from './pairs';
-import { cosine, embedPhoto, type PhotoEmbedding, type Progress } from './embed';
+import { cosine, embedPhoto, requirePhotos, type PhotoEmbedding, type Progress } from './embed';
 
 export interface LfwReport {
   pairs: number;
@@ -39,6 +39,7 @@ export async function evaluateLfwDetailed(args: {
 }): Promise<LfwDetails> {
   const { pairs, folds } = parsePairs(await readFile(args.pairsFile, 'utf8'), args.imagesDir);
   const photos = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+  requirePhotos(photos, args.imagesDir);
   const emb = new Map<string, PhotoEmbedding>();
   for (let i = 0; i < photos.length; i++) {
     emb.set(photos[i], await embedPhoto(args.engine, photos[i]));

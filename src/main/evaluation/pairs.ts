@@ -25,10 +25,20 @@ export function parsePairs(text: string, imagesDir: string): { pairs: Pair[]; fo
   const head = lines[0].split(/\s+/).map(Number);
   const rows = lines.slice(1).map((l) => l.split(/\s+/));
   const toPair = (r: string[], fold: number): Pair => {
+    const n = (s: string): number => {
+      if (!/^\d+$/.test(s))
+        throw new Error(`unexpected pairs line: "${r.join(' ')}" (image numbers are whole numbers)`);
+      return Number(s);
+    };
     if (r.length === 3)
-      return { a: lfwImagePath(imagesDir, r[0], +r[1]), b: lfwImagePath(imagesDir, r[0], +r[2]), same: true, fold };
+      return { a: lfwImagePath(imagesDir, r[0], n(r[1])), b: lfwImagePath(imagesDir, r[0], n(r[2])), same: true, fold };
     if (r.length === 4)
-      return { a: lfwImagePath(imagesDir, r[0], +r[1]), b: lfwImagePath(imagesDir, r[2], +r[3]), same: false, fold };
+      return {
+        a: lfwImagePath(imagesDir, r[0], n(r[1])),
+        b: lfwImagePath(imagesDir, r[2], n(r[3])),
+        same: false,
+        fold,
+      };
     throw new Error(`unexpected pairs line: "${r.join(' ')}"`);
   };
   const pairs: Pair[] = [];
