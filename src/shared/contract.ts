@@ -3,7 +3,7 @@
 // Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
 import { z } from 'zod';
 import type { EngineStatus } from './face';
-import { MAX_IMAGE_BYTES, MAX_PHOTOS_PER_IMPORT } from './limits';
+import { EXTERNAL_ID_MAX, MAX_IMAGE_BYTES, MAX_PHOTOS_PER_IMPORT, NAME_MAX, NOTES_MAX } from './limits';
 import { settingsPatchSchema, stationNameSchema, type Settings } from './settings';
 import type {
   AdminStatus,
@@ -77,9 +77,9 @@ export const photoSchema = z
   .strict();
 
 const personFields = {
-  name: z.string().trim().min(1, { message: 'A name is required.' }).max(120),
-  externalId: z.string().trim().min(1).max(64).nullable(),
-  notes: z.string().max(2000).nullable(),
+  name: z.string().trim().min(1, { message: 'A name is required.' }).max(NAME_MAX),
+  externalId: z.string().trim().min(1).max(EXTERNAL_ID_MAX).nullable(),
+  notes: z.string().max(NOTES_MAX).nullable(),
 };
 
 const dateRange = z

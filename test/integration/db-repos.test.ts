@@ -9,6 +9,8 @@ import { openStore, Store } from '../../src/main/db/store';
 import { openDatabase } from '../../src/main/db/open';
 import type { TemplateInput } from '../../src/main/db/templates-repo';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
+import { contract } from '../../src/shared/contract';
+import { NAME_MAX, NOTES_MAX } from '../../src/shared/limits';
 import { serializeEmbedding, TemplateCipher } from '../../src/main/security/template-cipher';
 import { AppError } from '../../src/shared/errors';
 
@@ -42,6 +44,14 @@ afterEach(() => {
 });
 
 describe('people', () => {
+  it('holds a person to the same field lengths as the screens, so one made from the CLI stays editable there', () => {
+    const long = 'x'.repeat(NAME_MAX + 1);
+    expect(() => store.people.create({ name: long }, 'cli')).toThrow(/too long .* keep it to 120/);
+    const ok = store.people.create({ name: 'x'.repeat(NAME_MAX), notes: 'n'.repeat(NOTES_MAX) }, 'cli');
+    // What the screens send for an edit passes the contract as the stored values are.
+    expect(contract['people.update'].input.safeParse({ id: ok.id, name: ok.name, notes: ok.notes }).success).toBe(true);
+  });
+
   it('creates, lists (case-insensitive order, search, counts), gets and updates', () => {
     const zoe = store.people.create({ name: '  Zoë Quinn ', externalId: 'E-7' }, 'admin');
     const adam = store.people.create({ name: 'adam Smith', notes: 'night shift' }, 'admin');

@@ -4,9 +4,8 @@
 import { AppError } from '../../shared/errors';
 import { ACTORS, type Actor } from './types';
 
-export const NAME_MAX = 200;
-export const EXTERNAL_ID_MAX = 100;
-export const NOTES_MAX = 10_000;
+// The same limits as the contract's, so a person the CLI creates can be edited on the screens.
+export { EXTERNAL_ID_MAX, NAME_MAX, NOTES_MAX } from '../../shared/limits';
 
 /** Trimmed, non-empty, at most `max` characters. */
 export function requiredText(value: unknown, label: string, max: number): string {
