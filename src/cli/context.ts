@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
+import { AppError } from '../shared/errors';
 import { PresenceApp } from '../main/app';
 import { createInProcessEngine, createWorkerEngine } from '../main/engine';
 import { resolveDatabasePath } from '../main/paths';
@@ -16,9 +17,20 @@ export interface GlobalOptions {
 /**
  * Opens the app on the chosen database. The engine is only created here: it loads its models when a
  * command that looks at faces starts it, so `people list` and `export` stay instant.
+ * `existing`: the command only reads or changes what is there, so a database that does not exist is a
+ * mistyped --db, not a first run: it is said, not silently created empty.
  */
-export function openApp(opts: GlobalOptions, engine: 'in-process' | 'worker' = 'in-process'): PresenceApp {
+export function openApp(
+  opts: GlobalOptions,
+  engine: 'in-process' | 'worker' = 'in-process',
+  { existing = false }: { existing?: boolean } = {},
+): PresenceApp {
   const databasePath = resolveDatabasePath(opts.db);
+  if (existing && !fs.existsSync(databasePath))
+    throw new AppError(
+      'NOT_FOUND',
+      `There is no Presence database at ${databasePath}: check --db (or PRESENCE_DB). This command does not create one.`,
+    );
   return new PresenceApp({
     databasePath,
     keys: new FileKeyProvider(keyFilePathFor(databasePath)),

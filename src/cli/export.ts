@@ -16,7 +16,7 @@ export function registerExport(program: Command): void {
     .action(async (opts: { from: string; to: string; format: 'csv' | 'xlsx'; out?: string }, cmd: Command) => {
       if (opts.from > opts.to) throw new Error('--from must not be after --to.');
       if (opts.format === 'xlsx' && !opts.out) throw new Error('XLSX is a binary file: give --out FILE.');
-      const app = openApp(cmd.optsWithGlobals<GlobalOptions>());
+      const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'in-process', { existing: true });
       try {
         const events = app.store.attendance.list({ from: opts.from, to: opts.to });
         const file = await exportAttendance(events, opts, opts.format, app.settings().timeZone ?? undefined);

@@ -19,8 +19,12 @@ function sha256(file: string): string {
   return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
 
-async function withEngine<T>(opts: GlobalOptions, fn: (app: PresenceApp) => Promise<T>): Promise<T> {
-  const app = openApp(opts);
+/** `existing`: the command only reads, so a database that is not there is a mistyped --db (see openApp). */
+async function withEngine<T>(
+  opts: GlobalOptions & { existing?: boolean },
+  fn: (app: PresenceApp) => Promise<T>,
+): Promise<T> {
+  const app = openApp(opts, 'in-process', { existing: opts.existing });
   try {
     await app.startEngine();
     return await fn(app);
@@ -147,7 +151,7 @@ export function registerFaces(program: Command): void {
     .argument('<image>', 'photo to identify', existingPath('file'))
     .option('--json', 'print one JSON object')
     .action(async (image: string, opts: { json?: boolean }, cmd: Command) => {
-      await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+      await withEngine({ ...cmd.optsWithGlobals<GlobalOptions>(), existing: true }, async (app) => {
         const analysis = await app.engine.analyze(
           { kind: 'file', path: image },
           { maxFaces: 10, liveness: true, embed: true },

@@ -10,7 +10,7 @@ export function registerPeople(program: Command): void {
     .description('list people with their number of face templates')
     .option('--json', 'print JSON instead of a table')
     .action(async (opts: { json?: boolean }, cmd: Command) => {
-      const app = openApp(cmd.optsWithGlobals<GlobalOptions>());
+      const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'in-process', { existing: true });
       try {
         const list = app.people.list();
         if (opts.json) console.log(JSON.stringify(list, null, 2));
@@ -43,7 +43,7 @@ export function registerPeople(program: Command): void {
     .description('delete a person and erase their face templates')
     .argument('<id-or-name>', "the person's id, or their exact name")
     .action(async (who: string, _opts: unknown, cmd: Command) => {
-      const app = openApp(cmd.optsWithGlobals<GlobalOptions>());
+      const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'in-process', { existing: true });
       try {
         const person = findPerson(app, who);
         app.people.delete(person.id, 'cli');

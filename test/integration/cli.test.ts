@@ -113,6 +113,19 @@ describe('presence CLI', () => {
     );
   });
 
+  it('says a database is not there instead of creating an empty one for a command that only reads', async () => {
+    const typo = path.join(dir, 'typo', 'presnce.db');
+    for (const args of [
+      ['people', 'list'],
+      ['export', 'attendance', '--from', '2026-11-01', '--to', '2026-11-30'],
+    ]) {
+      const r = await presence('--db', typo, ...args); // the last --db wins
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(`There is no Presence database at ${typo}: check --db`);
+    }
+    expect(fs.existsSync(path.dirname(typo)), 'nothing created for a mistyped --db').toBe(false);
+  });
+
   it('refuses to serve https with half a certificate, or a key that belongs to another one, saying why', async () => {
     const one = makeTestCert(dir, 'one');
     const other = makeTestCert(dir, 'other');
