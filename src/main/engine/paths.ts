@@ -41,7 +41,10 @@ export function resolveWasmDir(): string {
   return unpacked(path.join(path.dirname(pkg), 'dist')) + path.sep;
 }
 
-/** Default location of the bundled worker: next to the running bundle (dist/engine/worker.cjs). */
+/**
+ * Default location of the bundled worker: next to the running bundle (dist/engine/worker.cjs). In a
+ * packaged app that is inside app.asar, and the worker is started from there (see electron-builder.yml).
+ */
 export function resolveWorkerPath(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [
@@ -51,5 +54,5 @@ export function resolveWorkerPath(): string {
   ];
   const fromRoot = walkUpFor(here, path.join('dist', 'engine', 'worker.cjs'));
   if (fromRoot) candidates.push(path.join(fromRoot, 'dist', 'engine', 'worker.cjs'));
-  return unpacked(candidates.find((c) => existsSync(c)) ?? candidates[0]);
+  return candidates.find((c) => existsSync(c)) ?? candidates[0];
 }
