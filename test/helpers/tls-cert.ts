@@ -11,7 +11,8 @@ export interface TestCert {
   key: Buffer;
 }
 
-export function makeTestCert(dir: string, name = 'test'): TestCert {
+/** For 127.0.0.1 and, when given, the DNS names a tablet would use (`frontdesk.test`). */
+export function makeTestCert(dir: string, name = 'test', dnsNames: readonly string[] = []): TestCert {
   const certFile = path.join(dir, `${name}.crt`);
   const keyFile = path.join(dir, `${name}.key`);
   execFileSync(
@@ -33,7 +34,7 @@ export function makeTestCert(dir: string, name = 'test'): TestCert {
       '-subj',
       '/CN=127.0.0.1',
       '-addext',
-      'subjectAltName=IP:127.0.0.1',
+      ['subjectAltName=IP:127.0.0.1', ...dnsNames.map((d) => `DNS:${d}`)].join(','),
     ],
     { stdio: 'ignore' },
   );

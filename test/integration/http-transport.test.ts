@@ -1,11 +1,18 @@
 // The loopback transport on a real server bound to 127.0.0.1, spoken to by a real WebSocket client.
 import fs from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createDispatcher } from '../../src/main/transport/dispatch';
-import { CLOSE_UNAUTHORIZED, startServer, type RunningServer } from '../../src/main/transport/http-server';
+import {
+  certificateNames,
+  CLOSE_UNAUTHORIZED,
+  reachableHosts,
+  startServer,
+  type RunningServer,
+} from '../../src/main/transport/http-server';
 import { loadOrCreateServeToken } from '../../src/main/serve-token';
 import { decodeMessage, encodeMessage } from '../../src/shared/wire';
 import { MAX_WIRE_MESSAGE_BYTES } from '../../src/shared/limits';
@@ -165,6 +172,14 @@ describe('loopback transport', () => {
     again.close();
   });
 
+  it("knows this computer's own names and a certificate's DNS names as its origins", () => {
+    const name = os.hostname().toLowerCase();
+    expect(reachableHosts('127.0.0.1')).toEqual(expect.arrayContaining([name, `${name}.local`, '127.0.0.1']));
+    const { cert } = makeTestCert(t.dir, 'named', ['frontdesk.test', 'Door-2.example']);
+    expect(certificateNames(cert)).toEqual(['frontdesk.test', 'door-2.example']);
+    expect(certificateNames('not a certificate')).toEqual([]);
+  });
+
   it('bound to every address, prints a reachable link and accepts pages opened at it', async () => {
     const open = await startServer({
       dispatch: createDispatcher(t.app.handlers(), { error: () => {} }),
@@ -186,7 +201,7 @@ describe('loopback transport', () => {
   });
 
   it('with a certificate, serves https and wss, and refuses a page from the plain-http origin', async () => {
-    const { cert, key } = makeTestCert(t.dir);
+    const { cert, key } = makeTestCert(t.dir, 'test', ['frontdesk.test']);
     const secure = await startServer({
       dispatch: createDispatcher(t.app.handlers(), { error: () => {} }),
       staticDir: path.join(t.dir, 'renderer'),
@@ -213,6 +228,16 @@ describe('loopback transport', () => {
       ws.close();
       const plain = origin.replace('https:', 'http:');
       expect(await connect({ token, origin: plain, url, rejectUnauthorized: false })).toEqual({ refused: 403 });
+      // A tablet that opened the page by the name on the certificate.
+      const byName = await connect({
+        token,
+        origin: `https://frontdesk.test:${secure.port}`,
+        url,
+        rejectUnauthorized: false,
+      });
+      if (!(byName instanceof WebSocket))
+        throw new Error(`the certificate's name was refused: ${JSON.stringify(byName)}`);
+      byName.close();
     } finally {
       await secure.close();
     }

@@ -5,10 +5,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { readFile, stat } from 'node:fs/promises';
-import { timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual, X509Certificate } from 'node:crypto';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { networkInterfaces } from 'node:os';
+import { hostname, networkInterfaces } from 'node:os';
 import { WebSocketServer, type WebSocket } from 'ws';
 import {
   decodeMessage,
@@ -132,14 +132,30 @@ function urlHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
+/** The DNS names a certificate is for (its subjectAltName), which is what a tablet's address will use. */
+export function certificateNames(cert: string | Buffer): string[] {
+  try {
+    const san = new X509Certificate(cert).subjectAltName ?? '';
+    return san
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.startsWith('DNS:'))
+      .map((entry) => entry.slice(4).toLowerCase());
+  } catch {
+    return [];
+  }
+}
+
 /**
- * The host names a browser may use to reach a server bound to `host`: that address and the loopback
- * names, or for a wildcard address every address of this computer (a tablet on the network opens the
- * page at the computer's LAN address, and its WebSocket then comes from that origin).
+ * The host names a browser may use to reach a server bound to `host`: that address, the loopback names,
+ * this computer's own names (`frontdesk`, `frontdesk.local`) and `extraNames` (the certificate's), or for
+ * a wildcard address also every address of this computer (a tablet on the network opens the page at the
+ * computer's LAN address or name, and its WebSocket then comes from that origin).
  */
-export function reachableHosts(host: string): string[] {
-  const hosts = ['localhost', '127.0.0.1', '[::1]'];
-  if (!WILDCARD_HOSTS.has(host)) return [urlHost(host), ...hosts];
+export function reachableHosts(host: string, extraNames: readonly string[] = []): string[] {
+  const name = hostname().toLowerCase();
+  const hosts = ['localhost', '127.0.0.1', '[::1]', name, `${name}.local`, ...extraNames];
+  if (!WILDCARD_HOSTS.has(host)) return [...new Set([urlHost(host), ...hosts])];
   for (const nics of Object.values(networkInterfaces()))
     for (const nic of nics ?? []) hosts.push(urlHost(nic.address.split('%')[0]!));
   return [...new Set(hosts)];
@@ -164,6 +180,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   };
   const scheme = options.tls ? 'https' : 'http';
+  const certNames = options.tls ? certificateNames(options.tls.cert) : [];
   const server = options.tls
     ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
     : createServer(handle);
@@ -179,7 +196,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     // A client that drops the connection mid-handshake must not take the server down with it.
     socket.on('error', (err) => log(`a connection failed before it opened: ${err.message}`));
     const address = server.address() as AddressInfo;
-    const ownOrigins = new Set(reachableHosts(host).map((h) => `${scheme}://${h}:${address.port}`));
+    const ownOrigins = new Set(reachableHosts(host, certNames).map((h) => `${scheme}://${h}:${address.port}`));
     const origin = req.headers.origin;
     if (url.pathname !== '/api') {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
