@@ -1,6 +1,6 @@
 // Electron entry: one sandboxed window, the app on the user-data database, the engine in a worker,
 // and every contract channel on IPC. `--kiosk` opens the check-in station full screen.
-import { app, BrowserWindow, ipcMain, safeStorage, session, shell, type WebContents } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, safeStorage, session, shell, type WebContents } from 'electron';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PresenceApp } from './app';
@@ -149,8 +149,14 @@ app.on('window-all-closed', () => app.quit());
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.whenReady().then(start, (e: unknown) => {
-    console.error('presence: failed to start', e);
-    app.exit(1);
-  });
+  // A start that fails (a missing or wrong template key, a damaged database) must say why on screen:
+  // there is no window yet, and an unhandled rejection would leave a silent process holding the lock.
+  app
+    .whenReady()
+    .then(start)
+    .catch((e: unknown) => {
+      console.error('presence: failed to start', e);
+      dialog.showErrorBox('Presence could not start', e instanceof Error ? e.message : String(e));
+      app.exit(1);
+    });
 }

@@ -57,6 +57,10 @@ describe('FileKeyProvider', () => {
     expect(() => new FileKeyProvider(keyPath).getKey({ mayCreate: false })).toThrow(
       /set up by the Presence desktop app/,
     );
+    // Nor is a key of the command line's own made beside it while nothing is enrolled yet: the app
+    // could not read what the command line enrolled with it.
+    expect(() => new FileKeyProvider(keyPath).getKey()).toThrow(/set up by the Presence desktop app/);
+    expect(fs.existsSync(keyPath)).toBe(false);
   });
 
   it('describes where the key lives without revealing it', () => {

@@ -81,7 +81,10 @@ export class FileKeyProvider implements KeyProvider {
   getKey(options: KeyOptions = {}): Buffer {
     if (this.#key) return Buffer.from(this.#key);
     if (!fs.existsSync(this.keyPath)) {
-      if (options.mayCreate === false) throw this.#missing();
+      // Beside the desktop app's sealed key, a key of our own would encrypt what the app cannot read,
+      // even while the database is still empty.
+      const sealedBeside = fs.existsSync(path.join(path.dirname(this.keyPath), SEALED_KEY_FILE));
+      if (options.mayCreate === false || sealedBeside) throw this.#missing();
       writeNewSecretFile(this.keyPath, randomBytes(KEY_BYTES));
     }
     this.#assertPrivate();
