@@ -50,6 +50,7 @@ let clock = Date.parse('2026-11-30T08:00:00Z');
 let bush: string;
 let gore: RgbaFrame;
 let bushFrame: RgbaFrame;
+let crowd: RgbaFrame;
 const blank: RgbaFrame = { width: 640, height: 480, rgba: new Uint8Array(640 * 480 * 4).fill(200) };
 
 beforeAll(async () => {
@@ -59,6 +60,7 @@ beforeAll(async () => {
   bush = t.app.people.create({ name: 'George W Bush' }, 'admin').id;
   bushFrame = await frameOf(path.join(FACES, 'George_W_Bush_0002.jpg'));
   gore = await frameOf(path.join(FACES, 'Al_Gore_0001.jpg'));
+  crowd = await frameOf(path.join(IMAGES, 'two-faces.jpg'));
 });
 
 afterAll(async () => {
@@ -207,6 +209,13 @@ describe('kiosk check-in', () => {
       states.push(r.state);
     }
     expect(states.at(-1), 'told he is all set, not asked to hold still').toBe('greeted');
+    // Someone steps beside him for a moment, then leaves him standing there: still one visit.
+    clock += 200;
+    expect((await t.app.kiosk.frame(crowd)).guidance).toEqual(['multiple_faces']);
+    for (let i = 0; i < 4; i++) {
+      clock += 200;
+      expect((await t.app.kiosk.frame(bushFrame)).greeting, 'greeted again after a crowded frame').toBeNull();
+    }
     // The person leaves and comes back a minute later: greeted, not recorded again.
     clock += 500;
     await t.app.kiosk.frame(blank);

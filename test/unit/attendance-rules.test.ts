@@ -112,6 +112,13 @@ describe('RecognitionSmoother', () => {
     );
   });
 
+  it('dropVotes() forgets the votes but not who was greeted in this visit', () => {
+    const s = new RecognitionSmoother({ window: 5, required: 3, maxGapMs: 1500, visitGapMs: 60_000 });
+    expect(feed(s, [face('ann'), face('ann'), face('ann')]).at(-1)).toBe('confirmed');
+    s.dropVotes(); // someone stepped beside her for a frame
+    expect(feed(s, [face('ann'), face('ann'), face('ann')], 400)).toEqual(['pending', 'pending', 'greeted']);
+  });
+
   it('confirms again after retract(), from new votes only', () => {
     const s = smoother();
     expect(feed(s, [face('ann'), face('ann'), face('ann')]).at(-1)).toBe('confirmed');

@@ -63,7 +63,7 @@ type FaceObservation = Extract<Observation, { kind: 'face' }>;
  * consecutive strong matches of one person), with two guards:
  * - a frame without a face clears the votes (the person left), and so does a pause longer than maxGapMs;
  * - a person is reported 'confirmed' once per visit: while they stay in front of the camera the
- *   following frames say 'pending', so they are not greeted again every frame. The visit ends with a
+ *   following frames say 'greeted', so they are not greeted again every frame. The visit ends with a
  *   frame without a face or a pause longer than visitGapMs. A different person can be confirmed at once.
  */
 export class RecognitionSmoother {
@@ -140,6 +140,14 @@ export class RecognitionSmoother {
       meanDistance: leader.votes.reduce((sum, o) => sum + o.distance, 0) / leader.votes.length,
       minLiveness: livenessValues.length > 0 ? Math.min(...livenessValues) : null,
     };
+  }
+
+  /**
+   * Forgets the votes but not who was greeted in this visit: a frame that cannot vote (a second person
+   * stepped beside the one in front) must not let the greeted person be greeted, or checked out, again.
+   */
+  dropVotes(): void {
+    this.recent = [];
   }
 
   /**

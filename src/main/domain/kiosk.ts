@@ -208,7 +208,7 @@ export class KioskService {
     }
     const guidance: Guidance[] = [...face.quality.reasons];
     if (crowded(analysis.faces)) {
-      station.smoother.push({ kind: 'none' }, nowMs);
+      station.smoother.dropVotes();
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['multiple_faces'], greeting: null });
     }
     if (face.box.width < MIN_RECOGNITION_FACE_PX) {
