@@ -1,5 +1,5 @@
 // The live gallery on a real SQLite file, with constructed 4-D embeddings whose distances are known.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { openStore } from '../../src/main/db/store';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
@@ -83,6 +83,13 @@ describe('another process writing to the same database', () => {
       expect(t.app.index.size).toBe(2);
       cli.people.softDelete(id, 'cli');
       expect(t.app.index.identify(cedric, settings).accepted).toBe(false);
+      // Other writes of that process (a person without a face yet, settings) cost no reload.
+      const loads = vi.spyOn(t.app.store.templates, 'loadAll');
+      cli.people.create({ name: 'Dora' }, 'cli');
+      cli.settings.setMany({ cooldownMinutes: 3 }, 'cli');
+      t.app.index.identify(cedric, settings);
+      expect(loads).not.toHaveBeenCalled();
+      loads.mockRestore();
     } finally {
       cli.close();
     }

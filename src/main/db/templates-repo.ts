@@ -81,6 +81,7 @@ export class TemplatesRepo {
   readonly #getMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #listMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #loadAll: Database.Statement<[string], { id: string; person_id: string; dim: number; embedding: Buffer }>;
+  readonly #fingerprint: Database.Statement<[string], { n: number; s: number }>;
   readonly #deleteForPerson: Database.Statement<[string]>;
   readonly #delete: Database.Statement<[string], { person_id: string }>;
   readonly #countByPerson: Database.Statement<[], { person_id: string; n: number }>;
@@ -105,6 +106,10 @@ export class TemplatesRepo {
       SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t
       JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
       WHERE t.model_id = ? ORDER BY t.person_id, t.created_at, t.id`);
+    this.#fingerprint = db.prepare(`
+      SELECT count(*) AS n, total(t.rowid) AS s FROM face_templates t
+      JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
+      WHERE t.model_id = ?`);
     this.#deleteForPerson = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
     this.#delete = db.prepare('DELETE FROM face_templates WHERE id = ? RETURNING person_id');
     this.#countByPerson = db.prepare(`
@@ -134,6 +139,15 @@ export class TemplatesRepo {
   }
 
   /** Decrypted templates of one encoder for every live person: the matcher's gallery. */
+  /**
+   * Changes whenever a live template of this model is added or removed (or its person deleted), without
+   * decrypting anything: lets a gallery tell "another process enrolled someone" from other writes.
+   */
+  fingerprint(modelId: string): string {
+    const { n, s } = this.#fingerprint.get(modelId)!;
+    return `${n}:${s}`;
+  }
+
   loadAll(modelId: string): LoadedTemplate[] {
     return this.#loadAll.all(modelId).map((r) => {
       const embedding = this.#cipher.decryptEmbedding(r.embedding, templateAad(r.id));

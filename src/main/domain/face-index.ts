@@ -50,17 +50,25 @@ export class FaceIndex {
     this.load(space);
   }
 
+  /** The gallery's templates as last loaded or changed here (TemplatesRepo.fingerprint). */
+  private fingerprint = '';
+
   private load(space: EncoderSpace): void {
     const matcher = new Matcher(space.embeddingSize);
     matcher.load(this.store.templates.loadAll(space.encoderId));
     this.matcher = matcher;
     this.space = space;
+    this.fingerprint = this.store.templates.fingerprint(space.encoderId);
     this.version++;
   }
 
-  /** Loads again when another process changed the database (its own changes are applied as they happen). */
+  /**
+   * Loads again when another process changed the templates (this process's own changes are applied as
+   * they happen). Another process's check-ins or audit entries only cost the fingerprint query.
+   */
   private syncWithDatabase(): void {
-    if (this.space && this.store.changedElsewhere()) this.load(this.space);
+    if (!this.space || !this.store.changedElsewhere()) return;
+    if (this.store.templates.fingerprint(this.space.encoderId) !== this.fingerprint) this.load(this.space);
   }
 
   get encoder(): EncoderSpace {
@@ -112,11 +120,22 @@ export class FaceIndex {
 
   add(templateId: string, personId: string, embedding: Float32Array): void {
     this.ready.add(templateId, personId, embedding);
-    this.version++;
+    this.ownChange();
   }
 
   removePerson(personId: string): void {
     this.matcher?.removePerson(personId);
+    this.ownChange();
+  }
+
+  /** A change made here, already in the matcher: the fingerprint follows it, so it is not loaded again. */
+  private ownChange(): void {
+    // If another process wrote meanwhile, its templates are not in the matcher yet: load them all.
+    if (this.space && this.store.changedElsewhere()) {
+      this.load(this.space);
+      return;
+    }
+    if (this.space) this.fingerprint = this.store.templates.fingerprint(this.space.encoderId);
     this.version++;
   }
 
