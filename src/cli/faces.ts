@@ -36,7 +36,7 @@ async function withEngine<T>(
 /**
  * Enrolls files for the person of that name in one go, skipping files already enrolled for them (re-runs
  * add nothing) and byte-identical copies within the run. A new name becomes a person only with a good
- * photo, so a folder of bad photos leaves no empty person behind; the thumbnail is the best straight
+ * photo, so a folder of bad photos leaves no empty person behind; the thumbnail is the first straight
  * photo of the lot. Returns the person, or null when none exists (no good photo).
  */
 async function enrollFiles(

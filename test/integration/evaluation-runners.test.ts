@@ -85,11 +85,13 @@ describe('evaluation runners', () => {
     );
     await expect(
       evaluateLfw({ pairsFile: path.join(dir, 'pairs-typo.txt'), imagesDir: images, engine }),
-    ).rejects.toThrow(/1 of the 3 photos named in the list are not in .*Al_Gore_0009\.jpg.*Check --images/);
+    ).rejects.toThrow(
+      /Missing from .*: 1 of the 3 photos named in the list \(the first: .*Al_Gore_0009\.jpg\)\. Check --images/,
+    );
     writeFileSync(path.join(dir, 'ident-typo.tsv'), 'role\tidentity\timage\nenroll\tX\tX/X_0001.jpg\n');
     await expect(
       evaluateIdent({ listFile: path.join(dir, 'ident-typo.tsv'), imagesDir: images, engine }),
-    ).rejects.toThrow(/not in/);
+    ).rejects.toThrow(/Missing from/);
   });
 
   it('evaluateIdent enrolls, identifies probes and rejects impostors', async () => {

@@ -48,7 +48,7 @@ export function requirePhotos(paths: readonly string[], imagesDir: string): void
   const missing = paths.filter((p) => !existsSync(p));
   if (missing.length === 0) return;
   throw new Error(
-    `${missing.length} of the ${paths.length} photos named in the list are not in ${imagesDir} (the first: ${missing[0]}). Check --images and the list.`,
+    `Missing from ${imagesDir}: ${missing.length} of the ${paths.length} photos named in the list (the first: ${missing[0]}). Check --images and the list.`,
   );
 }
 
