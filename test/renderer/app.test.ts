@@ -104,6 +104,13 @@ describe('App frame', () => {
     await new Promise((r) => setTimeout(r, 300));
     await settle();
     expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
-    expect(screen.queryByTestId('screen-people')).toBeNull();
+    // The screen is hidden and inert, not destroyed: what the administrator was doing survives the PIN.
+    const hidden = screen.getByTestId('admin-screen');
+    expect(hidden.hidden).toBe(true);
+    expect(hidden.inert || hidden.hasAttribute('inert')).toBe(true); // jsdom keeps it as a property
+    await typePin('2468');
+    expect(screen.queryByTestId('unlock-dialog')).toBeNull();
+    expect(screen.getByTestId('admin-screen').hidden).toBe(false);
+    expect((screen.getByTestId('people-search') as HTMLInputElement).value).toBe('a');
   });
 });
