@@ -71,7 +71,10 @@ describe('CalibrationPanel', () => {
       source: 'enrolled' as const,
       note: 'Measured on the enrolled templates.',
     };
-    const calibrate = vi.fn((_input?: { targetFar?: number }) => ok(result));
+    // Main answers for the target it was asked about.
+    const calibrate = vi.fn((input?: { targetFar?: number }) =>
+      ok({ ...result, targetFar: input?.targetFar ?? 0.001 }),
+    );
     const set = vi.fn((patch: Record<string, unknown>) => ok({ ...patch }));
     const onapplied = vi.fn();
     const api = { engine: { calibrate }, settings: { set } } as unknown as ComponentProps<
@@ -85,7 +88,10 @@ describe('CalibrationPanel', () => {
 
     // One step of the logarithmic slider: 10^-3 -> 10^-2.75.
     await fireEvent.input(screen.getByTestId('target-far-slider'), { target: { value: '-2.75' } });
+    // Until main answers for the new target, the alpha on screen is the old target's: it cannot be applied.
+    expect((screen.getByTestId('calibration-apply') as HTMLButtonElement).disabled).toBe(true);
     await vi.waitFor(() => expect(calibrate).toHaveBeenLastCalledWith({ targetFar: 0.00178 }));
+    await vi.waitFor(() => expect((screen.getByTestId('calibration-apply') as HTMLButtonElement).disabled).toBe(false));
 
     await fireEvent.click(screen.getByTestId('calibration-apply'));
     await vi.waitFor(() => expect(onapplied).toHaveBeenCalled());

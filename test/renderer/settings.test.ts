@@ -36,4 +36,27 @@ describe('Settings screen', () => {
     expect(set).toHaveBeenCalledWith(expect.objectContaining({ cooldownMinutes: 5, stationName: 'Front door' }));
     expect(onsaved).toHaveBeenCalled();
   });
+
+  it('changes the PIN once however often the button is tapped while the change is under way', async () => {
+    const settings = testSettings();
+    let finish: (v: unknown) => void = () => {};
+    const setPin = vi.fn(() => new Promise((resolve) => (finish = resolve)));
+    const api = {
+      settings: { get: vi.fn(() => ok(settings)), set: vi.fn() },
+      engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
+      admin: { setPin },
+    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin'>;
+    render(SettingsScreen, { props: { api, settings, onsaved: vi.fn() } });
+    await settle();
+    await fireEvent.input(screen.getByTestId('settings-pin-current'), { target: { value: '2468' } });
+    await fireEvent.input(screen.getByTestId('settings-pin-new'), { target: { value: '1357' } });
+    await fireEvent.input(screen.getByTestId('settings-pin-repeat'), { target: { value: '1357' } });
+    const form = (screen.getByTestId('settings-pin-save') as HTMLButtonElement).form!;
+    await fireEvent.submit(form);
+    await fireEvent.submit(form); // a double tap: the old PIN would be sent again and be wrong
+    expect(setPin).toHaveBeenCalledTimes(1);
+    finish({ ok: true, value: { hasPin: true, unlocked: true, retryAfterMs: 0, idleTimeoutMs: 0 } });
+    await settle();
+    expect(screen.queryByText(/not changed/)).toBeNull();
+  });
 });
