@@ -97,6 +97,39 @@ describe('web transport', () => {
     }
   });
 
+  it('takes a connection that stays silent while calls wait as dead, fails them and opens a new one', async () => {
+    vi.useFakeTimers();
+    try {
+      const statuses: ConnectionStatus[] = [];
+      const t = new WebTransport({
+        url: 'ws://127.0.0.1:1/api',
+        token: 'abc123',
+        lostMessage: () => 'Lost the connection to Presence; retrying.',
+        unauthorizedMessage: () => 'Open the link that presence serve printed.',
+        createSocket: (url, protocols) => new FakeSocket(url, protocols) as unknown as WebSocket,
+        onStatus: (s) => statuses.push(s),
+        stallMs: 3000,
+      });
+      const first = t.call('app.info', undefined);
+      const socket = FakeSocket.last!;
+      socket.open();
+      // A slow answer that does come is fine: the server said something within the window.
+      vi.advanceTimersByTime(2000);
+      const slow = t.call('people.list', undefined);
+      socket.answer(1, { ok: true, value: 'info' });
+      expect(await first).toEqual({ ok: true, value: 'info' });
+      // Then nothing at all (a half-open connection): the waiting call fails, and a new socket is opened.
+      vi.advanceTimersByTime(4000);
+      expect(await slow).toMatchObject({ ok: false, error: { message: 'Lost the connection to Presence; retrying.' } });
+      expect(statuses.at(-1)).toBe('retrying');
+      vi.advanceTimersByTime(600);
+      expect(FakeSocket.last).not.toBe(socket);
+      t.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('stops and reports unauthorized when the server refuses the token (4401)', async () => {
     const { t, statuses } = transport();
     const pending = t.call('admin.status', undefined);

@@ -20,7 +20,16 @@ export interface WebTransportOptions {
   createSocket?: (url: string, protocols: string[]) => WebSocket;
   onStatus?: (status: ConnectionStatus) => void;
   maxBackoffMs?: number;
+  /**
+   * A connection that has answered nothing for this long while calls wait is taken as dead and opened
+   * again. Without it a half-open connection (a tablet roaming between access points, the server's
+   * computer asleep) would leave calls, and the kiosk's frame loop with them, waiting for good. Default
+   * 45 s: longer than the slowest honest answer (a batch of photos to enroll).
+   */
+  stallMs?: number;
 }
+
+const DEFAULT_STALL_MS = 45_000;
 
 interface Pending {
   resolve: (result: Result<unknown>) => void;
@@ -58,6 +67,9 @@ export class WebTransport {
   #outbox: Uint8Array[] = [];
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** When the open socket last said anything (opened, or answered). */
+  #heardAt = 0;
+  #watchdog: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: WebTransportOptions) {
     this.#opts = opts;
@@ -76,6 +88,7 @@ export class WebTransport {
     const bytes = encodeMessage({ id, channel, input });
     return new Promise((resolve) => {
       this.#pending.set(id, { resolve });
+      this.#watch();
       if (this.#socket?.readyState === WebSocket.OPEN) this.#socket.send(bytes);
       else this.#outbox.push(bytes);
     });
@@ -84,6 +97,8 @@ export class WebTransport {
   close(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
+    if (this.#watchdog) clearInterval(this.#watchdog);
+    this.#watchdog = null;
     const socket = this.#socket;
     this.#socket = null;
     socket?.close();
@@ -113,6 +128,7 @@ export class WebTransport {
     this.#setStatus(this.#attempt === 0 ? 'connecting' : 'retrying');
     socket.onopen = () => {
       this.#attempt = 0;
+      this.#heardAt = Date.now();
       this.#setStatus('open');
       for (const bytes of this.#outbox.splice(0)) socket.send(bytes);
     };
@@ -138,7 +154,30 @@ export class WebTransport {
     this.#timer = setTimeout(() => this.#connect(), delay);
   }
 
+  /** Runs while calls wait: a socket silent for stallMs is dropped and opened again. */
+  #watch(): void {
+    if (this.#watchdog) return;
+    const stallMs = this.#opts.stallMs ?? DEFAULT_STALL_MS;
+    this.#watchdog = setInterval(
+      () => {
+        if (this.#pending.size === 0) {
+          clearInterval(this.#watchdog!);
+          this.#watchdog = null;
+          return;
+        }
+        const socket = this.#socket;
+        if (!socket || socket.readyState !== WebSocket.OPEN || Date.now() - this.#heardAt < stallMs) return;
+        this.#socket = null;
+        socket.close();
+        this.#failAll(this.#opts.lostMessage());
+        this.#scheduleReconnect();
+      },
+      Math.min(5000, stallMs / 3),
+    );
+  }
+
   #receive(data: unknown): void {
+    this.#heardAt = Date.now();
     if (!(data instanceof ArrayBuffer)) return;
     let message: { id?: unknown; result?: unknown };
     try {
