@@ -24,12 +24,13 @@ export interface WebTransportOptions {
    * A connection that has answered nothing for this long while calls wait is taken as dead and opened
    * again. Without it a half-open connection (a tablet roaming between access points, the server's
    * computer asleep) would leave calls, and the kiosk's frame loop with them, waiting for good. Default
-   * 45 s: longer than the slowest honest answer (a batch of photos to enroll).
+   * 90 s: longer than the slowest honest silence (a 30 MB batch of photos sent over a slow network, then
+   * enrolled).
    */
   stallMs?: number;
 }
 
-const DEFAULT_STALL_MS = 45_000;
+const DEFAULT_STALL_MS = 90_000;
 
 interface Pending {
   resolve: (result: Result<unknown>) => void;
