@@ -127,6 +127,27 @@ describe('enrollment wizard: capture step', () => {
     expect(discard).toHaveBeenCalledWith({ shotIds: ['aaaaaaaa-0000-4000-8000-000000000003'] });
   });
 
+  it('drops a shot whose answer arrives after the capture was cancelled, and sends no more frames', async () => {
+    let answer: (r: unknown) => void = () => {};
+    const capture = vi.fn(() => new Promise((resolve) => (answer = resolve)));
+    const discard = vi.fn((input: { shotIds: string[] }) => ok({ discarded: input.shotIds.length }));
+    const controller = new EnrollCapture(
+      { enroll: { capture, discard } } as unknown as Pick<PresenceApi, 'enroll'>,
+      null,
+    );
+    const inFlight = controller.submit(frame(), () => null);
+    await controller.discardAll(); // the administrator cancels while main is judging the frame
+    answer({
+      ok: true,
+      value: shot({ accepted: true, shotId: 'aaaaaaaa-0000-4000-8000-000000000009', pose: 'front' }),
+    });
+    expect(await inFlight).toBe(false);
+    expect(controller.kept).toEqual([]);
+    expect(discard).toHaveBeenCalledWith({ shotIds: ['aaaaaaaa-0000-4000-8000-000000000009'] });
+    expect(await controller.submit(frame(), () => null)).toBe(false);
+    expect(capture).toHaveBeenCalledTimes(1);
+  });
+
   it("warns with the matching person's name on a duplicate and pauses until the admin decides", async () => {
     const { capture, send, oncancel } = setup([
       shot({

@@ -66,6 +66,8 @@ export class EnrollCapture {
   #personId: string | null;
   /** Names this capture to main, which judges the turned poses against its own straight shot. */
   #session = sessionId();
+  /** Set by discardAll: a shot main keeps after that (its answer was on the way) is dropped too. */
+  #disposed = false;
 
   /** `personId` null: a new person, not created yet. */
   constructor(api: Pick<PresenceApi, 'enroll'>, personId: string | null) {
@@ -80,10 +82,15 @@ export class EnrollCapture {
   /** Sends one frame; returns whether a shot was kept. */
   async submit(frame: GrabbedFrame, snapshot: () => string | null): Promise<boolean> {
     const pose = this.current;
-    if (!pose || this.paused) return false;
+    if (!pose || this.paused || this.#disposed) return false;
     const r = await this.#api.enroll.capture(
       this.#personId ? { frame, personId: this.#personId, session: this.#session } : { frame, session: this.#session },
     );
+    if (this.#disposed) {
+      // The capture was cancelled while this frame was in main: nothing of it may stay there.
+      if (r.ok && r.value.shotId) void this.#api.enroll.discard({ shotIds: [r.value.shotId] });
+      return false;
+    }
     if (!r.ok) {
       this.error = r.error;
       return false;
@@ -115,6 +122,7 @@ export class EnrollCapture {
 
   /** Drops every kept shot (the wizard was cancelled or left without saving). */
   async discardAll(): Promise<void> {
+    this.#disposed = true;
     const ids = this.shotIds;
     this.shots = { ...EMPTY };
     if (ids.length) await this.#api.enroll.discard({ shotIds: ids });
