@@ -108,9 +108,50 @@ describe('App frame', () => {
     const hidden = screen.getByTestId('admin-screen');
     expect(hidden.hidden).toBe(true);
     expect(hidden.inert || hidden.hasAttribute('inert')).toBe(true); // jsdom keeps it as a property
+    const listed = main.api.people.list.mock.calls.length;
     await typePin('2468');
     expect(screen.queryByTestId('unlock-dialog')).toBeNull();
     expect(screen.getByTestId('admin-screen').hidden).toBe(false);
     expect((screen.getByTestId('people-search') as HTMLInputElement).value).toBe('a');
+    // What was refused while locked is asked again: the list is current, not the "Locked." error.
+    await new Promise((r) => setTimeout(r, 300));
+    await settle();
+    expect(main.api.people.list.mock.calls.length).toBeGreaterThan(listed);
+    expect(screen.queryByText('Locked.')).toBeNull();
+  });
+
+  it('keeps a half-typed person form through a lock: Escape at the PIN dialog does not reach it', async () => {
+    const main = await startApp(true);
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    await typePin('2468');
+    await fireEvent.click(screen.getByTestId('person-add'));
+    await fireEvent.input(screen.getByTestId('person-name-input'), { target: { value: 'Grace Hop' } });
+    main.lockFromMain();
+    await fireEvent.input(screen.getByTestId('people-search'), { target: { value: 'g' } });
+    await new Promise((r) => setTimeout(r, 300));
+    await settle();
+    expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
+    await fireEvent.keyDown(window, { key: 'Escape' });
+    await typePin('2468');
+    expect((screen.getByTestId('person-name-input') as HTMLInputElement).value).toBe('Grace Hop');
+  });
+
+  it('goes back to the kiosk after the idle timeout also when main locked first', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval', 'Date'] });
+    try {
+      const main = await startApp(true);
+      await fireEvent.click(screen.getByTestId('nav-admin'));
+      await typePin('2468');
+      main.lockFromMain();
+      await fireEvent.input(screen.getByTestId('people-search'), { target: { value: 'a' } });
+      await new Promise((r) => setTimeout(r, 300)); // the search's debounce: refused, so the app locks
+      await settle();
+      expect(screen.getByTestId('unlock-dialog')).toBeTruthy();
+      await vi.advanceTimersByTimeAsync(310_000); // nobody comes back to enter the PIN
+      expect(screen.getByTestId('app').dataset.screen).toBe('kiosk');
+      expect(screen.queryByTestId('admin-screen')).toBeNull(); // nothing behind the PIN stays mounted
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

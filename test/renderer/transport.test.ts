@@ -8,6 +8,7 @@ import { proxyApi, takeToken, WebTransport, type ConnectionStatus } from '../../
 class FakeSocket {
   static last: FakeSocket | null = null;
   readyState = 0;
+  bufferedAmount = 0;
   binaryType = 'blob';
   sent: Uint8Array[] = [];
   onopen: (() => void) | null = null;
@@ -112,12 +113,27 @@ describe('web transport', () => {
       });
       const first = t.call('app.info', undefined);
       const socket = FakeSocket.last!;
-      socket.open();
-      // A slow answer that does come is fine: the server said something within the window.
-      vi.advanceTimersByTime(2000);
-      const slow = t.call('people.list', undefined);
+      socket.open(); // t = 0; the watchdog looks every second
+      let slowDone = false;
+      // A slow answer that does come resets the clock: the server said something within the window.
+      vi.advanceTimersByTime(2500);
+      const slow = t.call('people.list', undefined).then((r) => ((slowDone = true), r));
       socket.answer(1, { ok: true, value: 'info' });
       expect(await first).toEqual({ ok: true, value: 'info' });
+      vi.advanceTimersByTime(1500); // 4 s after opening, 1.5 s after the answer: alive
+      await Promise.resolve();
+      expect(FakeSocket.last).toBe(socket);
+      expect(slowDone).toBe(false);
+      // A large upload still draining is life too, though nothing comes back meanwhile.
+      socket.bufferedAmount = 1000;
+      vi.advanceTimersByTime(1000);
+      socket.bufferedAmount = 500;
+      vi.advanceTimersByTime(1000);
+      socket.bufferedAmount = 0;
+      vi.advanceTimersByTime(1000); // t = 7 s: 4.5 s after the answer, but the upload moved at 6 and 7 s
+      await Promise.resolve();
+      expect(FakeSocket.last).toBe(socket);
+      expect(slowDone).toBe(false);
       // Then nothing at all (a half-open connection): the waiting call fails, and a new socket is opened.
       vi.advanceTimersByTime(4000);
       expect(await slow).toMatchObject({ ok: false, error: { message: 'Lost the connection to Presence; retrying.' } });

@@ -23,9 +23,9 @@ export interface WebTransportOptions {
   /**
    * A connection that has answered nothing for this long while calls wait is taken as dead and opened
    * again. Without it a half-open connection (a tablet roaming between access points, the server's
-   * computer asleep) would leave calls, and the kiosk's frame loop with them, waiting for good. Default
-   * 90 s: longer than the slowest honest silence (a 30 MB batch of photos sent over a slow network, then
-   * enrolled).
+   * computer asleep) would leave calls, and the kiosk's frame loop with them, waiting for good. An upload
+   * still draining (a 30 MB batch of photos on a slow network) counts as life. Default 90 s: longer than
+   * main takes to enroll such a batch once it has arrived.
    */
   stallMs?: number;
 }
@@ -68,8 +68,10 @@ export class WebTransport {
   #outbox: Uint8Array[] = [];
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | null = null;
-  /** When the open socket last said anything (opened, or answered). */
+  /** When the open socket last showed life: opened, answered, or took more of what we are sending. */
   #heardAt = 0;
+  /** The socket's unsent bytes at the last watchdog tick: a large upload draining is not silence. */
+  #lastBuffered = 0;
   #watchdog: ReturnType<typeof setInterval> | null = null;
 
   constructor(opts: WebTransportOptions) {
@@ -167,6 +169,8 @@ export class WebTransport {
           return;
         }
         const socket = this.#socket;
+        if (socket && socket.bufferedAmount < this.#lastBuffered) this.#heardAt = Date.now();
+        this.#lastBuffered = socket?.bufferedAmount ?? 0;
         if (!socket || socket.readyState !== WebSocket.OPEN || Date.now() - this.#heardAt < stallMs) return;
         this.#socket = null;
         socket.close();
