@@ -196,7 +196,12 @@ export const contract = {
     z
       .object({
         ...enrollTarget,
-        shotIds: z.array(z.uuid()).min(1, { message: 'Capture at least one good shot first.' }).max(20),
+        shotIds: z
+          .array(z.uuid())
+          .min(1, { message: 'Capture at least one good shot first.' })
+          .max(20)
+          // The same shot twice would be saved as two identical templates.
+          .refine((ids) => new Set(ids).size === ids.length, { message: 'Each shot can be saved only once.' }),
         consent,
       })
       .strict()

@@ -89,6 +89,7 @@ describe('the contract', () => {
     ],
     ['kiosk.reset', undefined, 'expected object'],
     ['enroll.commit', { personId: uuid, shotIds: [uuid], consent: { given: false, by: 'x' } }, 'Consent is required'],
+    ['enroll.commit', { personId: uuid, shotIds: [uuid, uuid], consent: { given: true, by: 'x' } }, 'only once'],
     ['enroll.commit', { personId: uuid, shotIds: [], consent: { given: true, by: 'x' } }, 'at least one good shot'],
     ['enroll.commit', { shotIds: [uuid], consent: { given: true, by: 'x' } }, 'either personId'],
     [

@@ -101,7 +101,7 @@ export function enrollGuidance(faces: readonly FaceAnalysis[]): Guidance[] {
 export class EnrollmentService {
   private readonly shots = new Map<string, Shot>();
   /** The latest straight shot per capture session (or person): the reference for the turned poses. */
-  private readonly fronts = new Map<string, Angles & { at: number }>();
+  private readonly fronts = new Map<string, Angles & { at: number; shotId: string }>();
 
   constructor(
     private readonly deps: { engine: FaceEngine; index: FaceIndex; store: Store; settings: () => Settings },
@@ -122,7 +122,11 @@ export class EnrollmentService {
     // Each wizard names its capture session, so two people enrolled one after the other (both new, no
     // id yet) are never judged against each other's straight shot.
     const frontKey = session ?? personId ?? '';
-    const front = this.fronts.get(frontKey);
+    // The reference is the session's straight shot while it is kept: every later shot judged 'front'
+    // must not replace it, or a head turning a few degrees a frame would drag it along and never reach
+    // 'left'. A retaken (discarded) or expired straight shot lets the next one take its place.
+    const stored = this.fronts.get(frontKey);
+    const front = stored && this.shots.has(stored.shotId) ? stored : undefined;
     if (!face || guidance.length > 0)
       return {
         ...base,
@@ -134,10 +138,10 @@ export class EnrollmentService {
       };
 
     const pose = poseOf(face.quality, front);
-    if (pose === 'front')
-      this.fronts.set(frontKey, { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now() });
     if (this.shots.size >= MAX_SHOTS) this.shots.delete(this.shots.keys().next().value as string);
     const shotId = randomUUID();
+    if (pose === 'front' && !front)
+      this.fronts.set(frontKey, { yaw: face.quality.yaw, pitch: face.quality.pitch, at: this.now(), shotId });
     this.shots.set(shotId, {
       embedding: face.embedding,
       thumbnailJpeg: face.thumbnailJpeg ?? null,
@@ -165,6 +169,8 @@ export class EnrollmentService {
   commit(target: EnrollTarget, shotIds: readonly string[], consent: Consent, actor: Actor): EnrollCommitResult {
     this.expire();
     this.checkTarget(target);
+    if (new Set(shotIds).size !== shotIds.length)
+      throw new AppError('INVALID_INPUT', 'Each shot can be saved only once.');
     const shots = shotIds.map((id) => {
       const shot = this.shots.get(id);
       if (!shot) throw new AppError('NOT_FOUND', 'Some shots have expired or were already saved. Capture them again.');
