@@ -67,7 +67,9 @@ export class PresenceApp {
     return start;
   }
 
+  /** Cached, and read again when another process (the desktop app and `serve` on one file) wrote. */
   settings(): Settings {
+    if (this.store.changedElsewhere('settings')) this.settingsCache = null;
     this.settingsCache ??= settingsFromStored(this.store.settings.getAll());
     return this.settingsCache;
   }
@@ -104,7 +106,9 @@ export class PresenceApp {
 
   handlers(): Handlers {
     return {
-      'app.info': () => this.info(),
+      // Public (the kiosk asks too), so the file paths, which name the computer's account, need the PIN.
+      'app.info': (_input, ctx) =>
+        ctx.session.unlocked ? this.info() : { ...this.info(), dataPath: '', databasePath: '' },
       'settings.get': () => this.settings(),
       'settings.set': (patch, ctx) => this.updateSettings(patch, ctx.actor === 'admin' ? 'admin' : 'cli'),
 
@@ -121,7 +125,15 @@ export class PresenceApp {
       'people.thumbnail': ({ id }) => this.people.thumbnail(id),
 
       'attendance.list': (r) => this.store.attendance.list(r),
-      'attendance.report': (r) => buildReport(r.from, r.to, this.store.attendance.list(r), this.today(), Date.now()),
+      'attendance.report': (r) =>
+        buildReport(
+          r.from,
+          r.to,
+          this.store.attendance.list(r),
+          this.today(),
+          Date.now(),
+          this.settings().attendanceMode === 'check_in_only',
+        ),
       'attendance.export': (r) =>
         exportAttendance(this.store.attendance.list(r), r, r.format, this.settings().timeZone ?? undefined),
 

@@ -49,6 +49,11 @@ export interface AttendanceReport {
   rows: AttendanceDayRow[];
   /** Distinct people present per day, for the chart. */
   daily: Array<{ localDay: string; present: number }>;
+  /**
+   * The station records check-ins only: nobody checks out, so nobody is "in now" and there are no hours
+   * (rows have `present: false` and `minutes: 0`); the screens say who checked in instead.
+   */
+  checkInOnly: boolean;
 }
 
 export interface ExportFile {
@@ -69,6 +74,7 @@ export interface AdminStatus {
 export interface AppInfo {
   name: string;
   version: string;
+  /** Where the data lives; empty unless the admin session is unlocked (the paths name the OS account). */
   dataPath: string;
   databasePath: string;
   transport: 'electron' | 'http';

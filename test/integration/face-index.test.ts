@@ -75,6 +75,7 @@ describe('another process writing to the same database', () => {
     const cedric = unit(0, 0, 1, 0);
     expect(t.app.index.identify(cedric, settings).accepted).toBe(false);
     // `presence import` in a second process: its own connection to the same file and key.
+    expect(t.app.settings().cooldownMinutes).toBe(DEFAULT_SETTINGS.cooldownMinutes); // now cached here
     const cli = openStore(t.databasePath, new FileKeyProvider(keyFilePathFor(t.databasePath)));
     try {
       const id = cli.people.create({ name: 'Cedric' }, 'cli').id;
@@ -90,6 +91,8 @@ describe('another process writing to the same database', () => {
       t.app.index.identify(cedric, settings);
       expect(loads).not.toHaveBeenCalled();
       loads.mockRestore();
+      // ...but the settings it saved are the ones in force here too (the app caches them).
+      expect(t.app.settings().cooldownMinutes).toBe(3);
     } finally {
       cli.close();
     }

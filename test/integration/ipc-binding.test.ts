@@ -72,9 +72,12 @@ describe('Electron IPC binding', () => {
     expect(ipc.handlers.size).toBe(0);
   });
 
-  it('answers our own page', async () => {
+  it('answers our own page, with the data paths only for an unlocked session', async () => {
     const r = await ipc.invoke('app.info', undefined);
-    expect(r).toMatchObject({ ok: true, value: { name: 'Presence', transport: 'electron' } });
+    expect(r).toMatchObject({ ok: true, value: { name: 'Presence', transport: 'electron', databasePath: '' } });
+    await unlock();
+    const unlocked = await ipc.invoke('app.info', undefined);
+    expect(unlocked).toMatchObject({ ok: true, value: { databasePath: expect.stringMatching(/presence\.db$/) } });
   });
 
   it('refuses a call from another page', async () => {

@@ -28,13 +28,14 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly adminAuth: AdminAuthRepo;
 
-  /** SQLite's count of commits by other connections, as last seen (see changedElsewhere). */
-  #dataVersion: number;
+  /** SQLite's count of commits by other connections, as each observer last saw it (changedElsewhere). */
+  readonly #seenVersions = new Map<string, number>();
+  readonly #openedAtVersion: number;
 
   constructor(db: Database.Database, cipher: TemplateCipher, opts: StoreOptions = {}) {
     const clock = opts.clock ?? systemClock;
     this.db = db;
-    this.#dataVersion = this.#readDataVersion();
+    this.#openedAtVersion = this.#readDataVersion();
     this.cipher = cipher;
     this.audit = new AuditRepo(db, clock);
     this.people = new PeopleRepo(db, cipher, this.audit, clock);
@@ -53,13 +54,16 @@ export class Store {
   }
 
   /**
-   * True once after another connection committed to the database since the last call: `presence import`
-   * run while the app or `serve` is open, say. Costs one PRAGMA, so it can be asked on every frame.
+   * True once per `observer` after another connection committed to the database since that observer
+   * last asked (or since the store opened): `presence import` run while the app or `serve` is open, say.
+   * Each cache names itself (the gallery, the settings), so one asking does not hide a change from the
+   * other. Costs one PRAGMA, so it can be asked on every frame.
    */
-  changedElsewhere(): boolean {
+  changedElsewhere(observer: string): boolean {
     const version = this.#readDataVersion();
-    if (version === this.#dataVersion) return false;
-    this.#dataVersion = version;
+    const seen = this.#seenVersions.get(observer) ?? this.#openedAtVersion;
+    if (version === seen) return false;
+    this.#seenVersions.set(observer, version);
     return true;
   }
 

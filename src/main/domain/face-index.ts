@@ -67,7 +67,7 @@ export class FaceIndex {
    * they happen). Another process's check-ins or audit entries only cost the fingerprint query.
    */
   private syncWithDatabase(): void {
-    if (!this.space || !this.store.changedElsewhere()) return;
+    if (!this.space || !this.store.changedElsewhere('gallery')) return;
     if (this.store.templates.fingerprint(this.space.encoderId) !== this.fingerprint) this.load(this.space);
   }
 
@@ -131,7 +131,7 @@ export class FaceIndex {
   /** A change made here, already in the matcher: the fingerprint follows it, so it is not loaded again. */
   private ownChange(): void {
     // If another process wrote meanwhile, its templates are not in the matcher yet: load them all.
-    if (this.space && this.store.changedElsewhere()) {
+    if (this.space && this.store.changedElsewhere('gallery')) {
       this.load(this.space);
       return;
     }
