@@ -5,10 +5,11 @@ import Attendance from '../../src/renderer/screens/Attendance.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
 import type { AttendanceReport } from '../../src/shared/types';
 
-function report(from: string, to: string): AttendanceReport {
+function report(from: string, to: string, checkInOnly = false): AttendanceReport {
   return {
     from,
     to,
+    checkInOnly,
     rows: [
       {
         personId: 'p1',
@@ -92,5 +93,21 @@ describe('Attendance screen', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('in check-in-only mode says who checked in today, with no one "in now" and no hours', async () => {
+    const api = {
+      attendance: {
+        report: vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to, true))),
+        export: vi.fn(),
+      },
+      people: { list: vi.fn(() => ok([])) },
+    } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+    render(Attendance, { props: { api } });
+    await settle();
+    expect(screen.getByTestId('today-summary').textContent?.trim()).toBe('2 people have checked in today');
+    const rows = screen.getAllByTestId('today-row');
+    expect(rows[0].textContent).toContain('Checked in');
+    expect(rows[0].textContent).not.toContain('1:35');
   });
 });

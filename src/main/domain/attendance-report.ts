@@ -37,6 +37,7 @@ export function buildReport(
   events: readonly AttendanceEvent[],
   today: string,
   nowMs: number,
+  checkInOnly = false,
 ): AttendanceReport {
   const groups = new Map<string, AttendanceEvent[]>();
   for (const e of events) {
@@ -55,14 +56,15 @@ export function buildReport(
       localDay: first.localDay,
       firstIn: ins[0]?.at ?? null,
       lastOut: outs.at(-1)?.at ?? null,
-      minutes: minutesPresent(list, first.localDay === today ? nowMs : null),
+      // Without check-outs an "in" would stay open until midnight: everyone present, hours growing.
+      minutes: checkInOnly ? 0 : minutesPresent(list, first.localDay === today ? nowMs : null),
       events: list.length,
-      present: list.at(-1)!.kind === 'in',
+      present: !checkInOnly && list.at(-1)!.kind === 'in',
     };
   });
   rows.sort((a, b) => a.localDay.localeCompare(b.localDay) || a.name.localeCompare(b.name));
   const perDay = new Map<string, number>();
   for (const r of rows) perDay.set(r.localDay, (perDay.get(r.localDay) ?? 0) + 1);
   const daily = daysBetween(from, to).map((localDay) => ({ localDay, present: perDay.get(localDay) ?? 0 }));
-  return { from, to, rows, daily };
+  return { from, to, rows, daily, checkInOnly };
 }
