@@ -10,6 +10,7 @@ import { existingPath, openApp, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const CLI_CONSENT_NOTE = 'recorded by the administrator with the presence CLI';
+const DUPLICATE_HINT = ' (--accept-duplicates adds it anyway)';
 
 function isImage(file: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase());
@@ -43,7 +44,7 @@ async function enrollFiles(
   app: PresenceApp,
   name: string,
   files: readonly string[],
-  consentBy: string,
+  { consentBy, acceptDuplicates }: { consentBy: string; acceptDuplicates?: boolean },
   onFile?: () => void,
 ) {
   const existing = app.people.findByName(name) ?? null;
@@ -62,7 +63,7 @@ async function enrollFiles(
     { given: true, by: consentBy },
     'cli',
     'cli',
-    onFile,
+    { onPhoto: onFile, acceptDuplicates },
   );
   return { person: commit?.person ?? existing, results, skipped: files.length - fresh.length };
 }
@@ -73,31 +74,37 @@ export function registerFaces(program: Command): void {
     .description('enroll a person from photo files (creates the person if the name is new)')
     .requiredOption('--name <name>', "the person's full name")
     .option('--consent-by <who>', "who recorded the person's consent", CLI_CONSENT_NOTE)
+    .option('--accept-duplicates', 'also enroll photos whose face is already enrolled as someone else')
     .argument('<images...>', 'photos of the person (JPEG, PNG or WebP)')
-    .action(async (images: string[], opts: { name: string; consentBy: string }, cmd: Command) => {
-      const files = images.map(existingPath('file'));
-      await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-        const { person, results, skipped } = await enrollFiles(app, opts.name, files, opts.consentBy);
-        report(results, skipped);
-        const added = results.filter((r) => r.ok).length;
-        if (person)
-          console.log(`${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`);
-        if (added === 0 && skipped === 0)
-          throw new AppError(
-            'NO_FACE',
-            person
-              ? 'No photo could be enrolled: see the reasons above.'
-              : `No photo could be enrolled, so ${opts.name} was not added: see the reasons above.`,
-          );
-      });
-    });
+    .action(
+      async (images: string[], opts: { name: string; consentBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
+        const files = images.map(existingPath('file'));
+        await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
+          const { person, results, skipped } = await enrollFiles(app, opts.name, files, opts);
+          report(results, skipped);
+          const added = results.filter((r) => r.ok).length;
+          if (person)
+            console.log(
+              `${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`,
+            );
+          if (added === 0 && skipped === 0)
+            throw new AppError(
+              'NO_FACE',
+              person
+                ? 'No photo could be enrolled: see the reasons above.'
+                : `No photo could be enrolled, so ${opts.name} was not added: see the reasons above.`,
+            );
+        });
+      },
+    );
 
   program
     .command('import')
     .description("enroll a folder with one sub-folder of photos per person (the sub-folder name is the person's name)")
     .argument('<dir>', 'folder to import', existingPath('directory'))
     .option('--consent-by <who>', "who recorded the people's consent", CLI_CONSENT_NOTE)
-    .action(async (dir: string, opts: { consentBy: string }, cmd: Command) => {
+    .option('--accept-duplicates', 'also enroll photos whose face is already enrolled as someone else')
+    .action(async (dir: string, opts: { consentBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
       const people = fs
         .readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
@@ -128,13 +135,17 @@ export function registerFaces(program: Command): void {
         let skipped = 0;
         const notAdded: string[] = [];
         for (const p of people) {
-          const r = await enrollFiles(app, p.name, p.files, opts.consentBy, () => bar?.increment({ person: p.name }));
+          const r = await enrollFiles(app, p.name, p.files, opts, () => bar?.increment({ person: p.name }));
           bar?.increment(r.skipped, { person: p.name });
           skipped += r.skipped;
           if (!r.person) notAdded.push(p.name);
           for (const x of r.results)
             if (x.ok) added++;
-            else failed.push({ name: x.name, message: x.error?.message ?? 'failed' });
+            else
+              failed.push({
+                name: x.name,
+                message: (x.error?.message ?? 'failed') + (x.duplicateOf ? DUPLICATE_HINT : ''),
+              });
         }
         bar?.stop();
         for (const f of failed) console.log(`skipped ${path.relative(dir, f.name)}: ${f.message}`);
@@ -196,7 +207,7 @@ function report(
   skipped: number,
 ): void {
   for (const r of results) {
-    if (!r.ok) console.log(`skipped ${r.name}: ${r.error?.message}`);
+    if (!r.ok) console.log(`skipped ${r.name}: ${r.error?.message}${r.duplicateOf ? DUPLICATE_HINT : ''}`);
     else if (r.duplicateOf)
       console.log(`warning: ${r.name} looks like ${r.duplicateOf.name}, who is already enrolled.`);
   }

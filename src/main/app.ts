@@ -156,13 +156,15 @@ export class PresenceApp {
       'enroll.commit': ({ shotIds, consent, ...target }) =>
         this.enrollment.commit(enrollTargetOf(target), shotIds, consent, 'admin'),
       'enroll.discard': ({ shotIds }) => this.enrollment.discard(shotIds),
-      'enroll.importPhotos': async ({ photos, consent, ...target }) => {
+      'enroll.importPhotos': async ({ photos, consent, acceptDuplicates, ...target }) => {
         await this.requireEngine();
         const inputs = photos.map((p) => ({
           name: p.name,
           input: { kind: 'bytes' as const, bytes: p.bytes, name: p.name },
         }));
-        const r = await this.enrollment.importPhotos(enrollTargetOf(target), inputs, consent, 'import', 'admin');
+        const r = await this.enrollment.importPhotos(enrollTargetOf(target), inputs, consent, 'import', 'admin', {
+          acceptDuplicates,
+        });
         return { results: r.results, person: r.commit?.person ?? null };
       },
     };

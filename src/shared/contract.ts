@@ -221,6 +221,8 @@ export const contract = {
         ...enrollTarget,
         photos: z.array(photoSchema).min(1).max(MAX_PHOTOS_PER_IMPORT),
         consent,
+        /** Save photos whose face is already enrolled as someone else (the administrator confirmed them). */
+        acceptDuplicates: z.boolean().optional(),
       })
       .strict()
       .refine(oneTarget, oneTargetMessage),

@@ -95,6 +95,17 @@ describe('presence CLI', () => {
     ]);
   });
 
+  it('does not enroll a face already enrolled as someone else unless told to', async () => {
+    const photo = path.join(FACES, 'George_W_Bush_0002.jpg');
+    const held = await presence('enroll', '--name', 'Bush Double', photo);
+    expect(held.code).toBe(1);
+    expect(held.out).toContain('looks like George W Bush');
+    expect(held.out).toContain('--accept-duplicates adds it anyway');
+    const forced = await presence('enroll', '--name', 'Bush Double', '--accept-duplicates', photo);
+    expect(forced.code).toBe(0);
+    expect((await presence('people', 'remove', 'Bush Double')).code).toBe(0);
+  });
+
   it('identifies an enrolled person and refuses a photo without a face', async () => {
     const who = await presence('identify', path.join(IMAGES, 'frame-640x480-one-face.jpg'), '--json');
     expect(who.code).toBe(0);

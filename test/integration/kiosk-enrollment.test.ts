@@ -85,6 +85,26 @@ describe('enrollment', () => {
     expect(t.app.index.size).toBe(1);
   });
 
+  it('holds back a photo of someone already enrolled unless the administrator confirms it', async () => {
+    const photo = [
+      { name: 'gwb.jpg', input: { kind: 'file' as const, path: path.join(FACES, 'George_W_Bush_0002.jpg') } },
+    ];
+    const target = { newPerson: { name: 'Not Bush' } };
+    const held = await t.app.enrollment.importPhotos(target, photo, consent, 'import', 'admin');
+    expect(held.commit).toBeNull();
+    expect(held.results[0]).toMatchObject({
+      ok: false,
+      error: { code: 'CONFLICT', message: expect.stringContaining('looks like George W Bush') },
+      duplicateOf: { name: 'George W Bush' },
+    });
+    expect(t.app.people.findByName('Not Bush')).toBeUndefined(); // nothing saved, Bush still recognised alone
+    const confirmed = await t.app.enrollment.importPhotos(target, photo, consent, 'import', 'admin', {
+      acceptDuplicates: true,
+    });
+    expect(confirmed.results[0]).toMatchObject({ ok: true, duplicateOf: { name: 'George W Bush' } });
+    t.app.people.delete(confirmed.commit!.person.id, 'admin'); // the later tests expect Bush alone
+  });
+
   it('skips bad photos with their reason and keeps the good ones; a new person only with a good one', async () => {
     const bad = [
       { name: 'corrupt.jpg', input: { kind: 'file' as const, path: path.join(IMAGES, 'corrupt-truncated.jpg') } },

@@ -22,6 +22,16 @@ async function consentToImport(): Promise<void> {
   await settle();
 }
 
+/** The wizard for a new person "Grace Hopper", at the photo import, with this importPhotos. */
+async function openImportStep(importPhotos: (...args: never[]) => unknown): Promise<void> {
+  const api = {
+    people: { list: vi.fn(() => ok([])) },
+    enroll: { importPhotos, discard: vi.fn(() => ok({ discarded: 0 })) },
+  } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+  await startWizardFor('Grace Hopper', api);
+  await consentToImport();
+}
+
 describe('Enroll screen', () => {
   it('starts at consent for a person chosen on the People screen', async () => {
     const ada = person('Ada Lovelace');
@@ -199,12 +209,7 @@ describe('Enroll screen', () => {
         person: grace,
       }),
     );
-    const api = {
-      people: { list: vi.fn(() => ok([])) },
-      enroll: { importPhotos, discard: vi.fn(() => ok({ discarded: 0 })) },
-    } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
-    await startWizardFor('Grace Hopper', api);
-    await consentToImport();
+    await openImportStep(importPhotos);
     // Phone photos of 12 MB: two fit in one message of at most 30 MB, the third goes in the next.
     const file = (name: string, size: number) => ({
       name,
@@ -239,5 +244,43 @@ describe('Enroll screen', () => {
       ['c.jpg', 'true'],
     ]);
     expect(screen.getByText(/The image is too large/)).toBeTruthy();
+  });
+
+  it('holds back a photo that matches someone else until "Add anyway", then sends only that one, confirmed', async () => {
+    const grace = person('Grace Hopper');
+    const ada = { personId: crypto.randomUUID(), name: 'Ada Lovelace', distance: 0.3 };
+    const importPhotos = vi.fn((input: { photos: { name: string }[]; acceptDuplicates?: boolean }) =>
+      ok({
+        results: input.photos.map((p) =>
+          p.name === 'ada.jpg' && !input.acceptDuplicates
+            ? {
+                name: p.name,
+                ok: false,
+                error: { code: 'CONFLICT', message: 'This face looks like Ada Lovelace.' },
+                duplicateOf: ada,
+              }
+            : { name: p.name, ok: true, error: null, duplicateOf: p.name === 'ada.jpg' ? ada : null },
+        ),
+        person: grace,
+      }),
+    );
+    await openImportStep(importPhotos);
+    const file = (name: string) => ({ name, size: 3, arrayBuffer: () => Promise.resolve(new Uint8Array(3).buffer) });
+    const input = screen.getByTestId('import-files') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: [file('grace.jpg'), file('ada.jpg')], configurable: true });
+    await fireEvent.change(input);
+    await fireEvent.click(screen.getByTestId('import-upload'));
+    await settle();
+    expect(screen.getAllByTestId('import-result').map((li) => li.dataset.ok)).toEqual(['true', 'false']);
+
+    await fireEvent.click(screen.getByTestId('import-add-anyway'));
+    await settle();
+    const last = importPhotos.mock.calls.at(-1)![0] as unknown as Record<string, unknown> & {
+      photos: { name: string }[];
+    };
+    expect(last.photos.map((p) => p.name)).toEqual(['ada.jpg']);
+    expect(last).toMatchObject({ acceptDuplicates: true, personId: grace.id });
+    expect(screen.getAllByTestId('import-result').map((li) => li.dataset.ok)).toEqual(['true', 'true']);
+    expect(screen.queryByTestId('import-add-anyway')).toBeNull();
   });
 });

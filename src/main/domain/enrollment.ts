@@ -192,6 +192,9 @@ export class EnrollmentService {
   /**
    * Adds photos (files or bytes) to a person. Each photo is judged on its own: a bad one is reported
    * with its reason and skipped, the good ones are saved together (a new person only when one is good).
+   * A photo whose face is already enrolled as someone else is held back (`CONFLICT`, with `duplicateOf`)
+   * unless `acceptDuplicates`: saved, it would make that other person unrecognisable, and one template
+   * cannot be taken back. The camera wizard asks the same question before it keeps such a shot.
    */
   async importPhotos(
     target: EnrollTarget,
@@ -199,9 +202,12 @@ export class EnrollmentService {
     consent: Consent,
     source: TemplateSource,
     actor: Actor,
-    /** Called after each photo is judged (a progress bar). */
-    onPhoto?: () => void,
+    options: {
+      acceptDuplicates?: boolean;
+      /** after each photo is judged (a progress bar) */ onPhoto?: () => void;
+    } = {},
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
+    const { acceptDuplicates = false, onPhoto } = options;
     // A new person's details are checked before any photo is analysed, so a taken ID number is said at once.
     this.checkTarget(target);
     const personId = existingId(target);
@@ -225,6 +231,20 @@ export class EnrollmentService {
         const face = analysis.faces[0];
         const problem = photoProblem(analysis.faces);
         if (problem || !face) throw problem ?? new AppError('NO_FACE', 'No face found in this photo.');
+        const duplicateOf = this.duplicateOf(face.embedding, personId);
+        if (duplicateOf && !acceptDuplicates) {
+          results.push({
+            name: photo.name,
+            ok: false,
+            error: {
+              code: 'CONFLICT',
+              message: `This face looks like ${duplicateOf.name}, who is already enrolled, so the photo was not added. Add it anyway only if it really shows this person.`,
+            },
+            duplicateOf,
+          });
+          onPhoto?.();
+          continue;
+        }
         good.push({
           embedding: face.embedding,
           quality: qualityScore(face),
@@ -232,12 +252,7 @@ export class EnrollmentService {
           thumbnail: face.thumbnailJpeg ?? null,
           sourceRef: photo.sourceRef,
         });
-        results.push({
-          name: photo.name,
-          ok: true,
-          error: null,
-          duplicateOf: this.duplicateOf(face.embedding, personId),
-        });
+        results.push({ name: photo.name, ok: true, error: null, duplicateOf });
       } catch (e) {
         if (!isAppError(e)) throw e;
         results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
