@@ -6,6 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RgbaFrame } from '../../src/shared/face';
 import { attendanceCsv } from '../../src/main/domain/attendance-export';
+import { AdminSession } from '../../src/main/domain/admin-session';
 import { tempApp, type TempApp } from '../helpers/temp-app';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
@@ -103,6 +104,35 @@ describe('enrollment', () => {
     });
     expect(confirmed.results[0]).toMatchObject({ ok: true, duplicateOf: { name: 'George W Bush' } });
     t.app.people.delete(confirmed.commit!.person.id, 'admin'); // the later tests expect Bush alone
+  });
+
+  it('does not enroll the same photo file twice for a person, from the screens as from the CLI', async () => {
+    // Through the channel handler, as the import step sends it: the file's hash is its source.
+    const importPhotos = t.app.handlers()['enroll.importPhotos'];
+    const bytes = new Uint8Array(fs.readFileSync(path.join(FACES, 'George_W_Bush_0001.jpg')));
+    const ctx = { session: new AdminSession(), actor: 'admin' as const };
+    const before = t.app.people.get(bush).templateCount;
+    const once = await importPhotos(
+      {
+        personId: bush,
+        photos: [
+          { name: 'a.jpg', bytes },
+          { name: 'copy.jpg', bytes },
+        ],
+        consent,
+      },
+      ctx,
+    );
+    expect(once.results.map((r) => [r.ok, r.error?.code ?? null])).toEqual([
+      [true, null],
+      [false, 'CONFLICT'],
+    ]);
+    const again = await importPhotos({ personId: bush, photos: [{ name: 'a.jpg', bytes }], consent }, ctx);
+    expect(again.results[0]).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('already enrolled') },
+    });
+    expect(t.app.people.get(bush).templateCount).toBe(before + 1);
   });
 
   it('skips bad photos with their reason and keeps the good ones; a new person only with a good one', async () => {

@@ -219,7 +219,17 @@ export class EnrollmentService {
       thumbnail: Uint8Array | null;
       sourceRef?: string;
     }> = [];
+    // A file already enrolled for this person (same bytes: same sourceRef) would be a second, identical
+    // template, and the database refuses it; so would a copy within this call.
+    const seen = personId ? this.deps.store.templates.sourceRefs(personId) : new Set<string>();
     for (const photo of photos) {
+      if (photo.sourceRef && seen.has(photo.sourceRef)) {
+        const message = 'This photo is already enrolled for this person, so it was not added again.';
+        results.push({ name: photo.name, ok: false, error: { code: 'CONFLICT', message }, duplicateOf: null });
+        onPhoto?.();
+        continue;
+      }
+      if (photo.sourceRef) seen.add(photo.sourceRef);
       try {
         const analysis = await this.deps.engine.analyze(photo.input, {
           maxFaces: 3,
