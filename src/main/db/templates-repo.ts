@@ -138,7 +138,6 @@ export class TemplatesRepo {
     return this.#listMeta.all(personId).map(toMeta);
   }
 
-  /** Decrypted templates of one encoder for every live person: the matcher's gallery. */
   /**
    * Changes whenever a live template of this model is added or removed (or its person deleted), without
    * decrypting anything: lets a gallery tell "another process enrolled someone" from other writes.
@@ -148,6 +147,7 @@ export class TemplatesRepo {
     return `${n}:${s}`;
   }
 
+  /** Decrypted templates of one encoder for every live person: the matcher's gallery. */
   loadAll(modelId: string): LoadedTemplate[] {
     return this.#loadAll.all(modelId).map((r) => {
       const embedding = this.#cipher.decryptEmbedding(r.embedding, templateAad(r.id));

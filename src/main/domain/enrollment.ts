@@ -223,14 +223,13 @@ export class EnrollmentService {
     // template, and the database refuses it; so would a copy within this call.
     const seen = personId ? this.deps.store.templates.sourceRefs(personId) : new Set<string>();
     for (const photo of photos) {
-      if (photo.sourceRef && seen.has(photo.sourceRef)) {
-        const message = 'This photo is already enrolled for this person, so it was not added again.';
-        results.push({ name: photo.name, ok: false, error: { code: 'CONFLICT', message }, duplicateOf: null });
-        onPhoto?.();
-        continue;
-      }
-      if (photo.sourceRef) seen.add(photo.sourceRef);
       try {
+        if (photo.sourceRef && seen.has(photo.sourceRef)) {
+          const message = 'This photo is already enrolled for this person, so it was not added again.';
+          results.push({ name: photo.name, ok: false, error: { code: 'CONFLICT', message }, duplicateOf: null });
+          continue;
+        }
+        if (photo.sourceRef) seen.add(photo.sourceRef);
         const analysis = await this.deps.engine.analyze(photo.input, {
           maxFaces: 3,
           liveness: false,
@@ -252,7 +251,6 @@ export class EnrollmentService {
             },
             duplicateOf,
           });
-          onPhoto?.();
           continue;
         }
         good.push({
@@ -266,8 +264,9 @@ export class EnrollmentService {
       } catch (e) {
         if (!isAppError(e)) throw e;
         results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
+      } finally {
+        onPhoto?.(); // every photo, whichever way it was judged
       }
-      onPhoto?.();
     }
     if (good.length === 0) return { results, commit: null };
     const thumbnail = good.find((g) => g.pose === 'front')?.thumbnail ?? good[0]?.thumbnail ?? null;

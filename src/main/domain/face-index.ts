@@ -94,7 +94,7 @@ export class FaceIndex {
    * the threshold at once, instead of waiting for someone to open the calibration view.
    */
   threshold(settings: Settings): number {
-    this.syncWithDatabase();
+    // calibrate() and identify() bring the gallery up to date; an administrator's value needs no gallery.
     return settings.threshold ?? this.calibrate(settings.targetFar).alpha;
   }
 
