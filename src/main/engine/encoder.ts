@@ -5,6 +5,7 @@ import type { GraphModel } from '@tensorflow/tfjs-converter';
 import { canonicalPoints } from './align';
 import type { Point } from '../../shared/face';
 import * as dlib from './encoder-dlib';
+import * as mobilefacenet from './encoder-mobilefacenet';
 import { loadGraph } from './models';
 
 export interface EncoderSpec {
@@ -55,7 +56,15 @@ export const DLIB_TEMPLATE_150: Point[] = [
 export const ENCODERS: Record<string, EncoderSpec> = {
   dlib128: { id: 'dlib128', size: 150, zoom: 1, dy: 0, dim: 128, template: DLIB_TEMPLATE_150 },
   faceres: { id: 'faceres', size: 224, zoom: 0.85, dy: -0.05, dim: 1024 },
+  [mobilefacenet.MOBILEFACENET_ID]: {
+    id: mobilefacenet.MOBILEFACENET_ID,
+    size: mobilefacenet.MOBILEFACENET_SIZE,
+    zoom: 1,
+    dy: 0,
+    dim: mobilefacenet.MOBILEFACENET_DIM,
+  },
   mobilefacenet: { id: 'mobilefacenet', size: 112, zoom: 1, dy: 0, dim: 192 },
+  'mobilefacenet-sirius': { id: 'mobilefacenet-sirius', size: 112, zoom: 1, dy: 0, dim: 192 },
   mobileface: { id: 'mobileface', size: 112, zoom: 1, dy: 0, dim: 256 },
 };
 
@@ -66,17 +75,24 @@ export function templateFor(spec: EncoderSpec, zoom = spec.zoom, dy = spec.dy): 
 }
 
 /** Pixel scaling per encoder: 'insight' = (x-127.5)/128, '01' = x/255, '255' = as is; suffix 'bgr' swaps channels. */
-export const DEFAULT_MODE: Record<string, string> = { mobilefacenet: 'insight', faceres: '255', mobileface: '255' };
+export const DEFAULT_MODE: Record<string, string> = {
+  mobilefacenet: 'insight',
+  'mobilefacenet-sirius': 'insight',
+  faceres: '255',
+  mobileface: '255',
+};
 
 const graphs = new Map<string, GraphModel>();
 
 export async function load(modelsDir: string, id: string): Promise<void> {
   if (id === 'dlib128') return dlib.load(modelsDir);
+  if (id === mobilefacenet.MOBILEFACENET_ID) return mobilefacenet.load(modelsDir);
   if (!graphs.has(id)) graphs.set(id, await loadGraph(modelsDir, id));
 }
 
 export function unload(): void {
   dlib.unload();
+  mobilefacenet.unload();
   for (const g of graphs.values()) g.dispose();
   graphs.clear();
 }
@@ -84,6 +100,7 @@ export function unload(): void {
 /** crops: n x size x size x 3 RGB 0..255 -> n x dim raw embeddings (caller owns the result). */
 export function forward(id: string, crops: tf.Tensor4D, mode?: string): tf.Tensor2D {
   if (id === 'dlib128') return dlib.forward(crops);
+  if (id === mobilefacenet.MOBILEFACENET_ID) return mobilefacenet.forward(crops);
   const g = graphs.get(id);
   if (!g) throw new Error(`encoder ${id} not loaded`);
   return tf.tidy(() => {
