@@ -1,10 +1,11 @@
 // `presence enroll`, `presence import`, `presence identify`: faces from photo files.
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
-import { AppError } from '../shared/errors';
+import { AppError, isAppError, type ErrorCode } from '../shared/errors';
+import type { MatchReason } from '../main/domain/matcher';
 import type { PresenceApp } from '../main/app';
 import { existingPath, openApp, type GlobalOptions } from './context';
 
@@ -158,39 +159,172 @@ export function registerFaces(program: Command): void {
 
   program
     .command('identify')
-    .description('say who is in a photo, or that they are not enrolled')
-    .argument('<image>', 'photo to identify', existingPath('file'))
-    .option('--json', 'print one JSON object')
-    .action(async (image: string, opts: { json?: boolean }, cmd: Command) => {
+    .description('say who is in each photo, or that they are not enrolled (one engine start for them all)')
+    .argument('<images...>', 'photos to identify, or folders of photos (JPEG, PNG or WebP)', photoArguments)
+    .option('--json', 'print one JSON object per line for each photo')
+    .addHelpText(
+      'after',
+      '\nA folder stands for the photos directly in it, in name order. The exit code is 1 when any photo\n' +
+        'could not be identified (unreadable, or no face in it): that photo has its own line, the others\n' +
+        'are still identified. A face that is not enrolled is an answer, not a failure.',
+    )
+    .action(async (photos: Photo[], opts: { json?: boolean }, cmd: Command) => {
       await withEngine({ ...cmd.optsWithGlobals<GlobalOptions>(), existing: true }, async (app) => {
-        const analysis = await app.engine.analyze(
-          { kind: 'file', path: image },
-          { maxFaces: 10, liveness: true, embed: true },
+        const lines: IdentifyLine[] = [];
+        for (const photo of photos) {
+          const line = await identifyPhoto(app, photo.path);
+          lines.push(line);
+          console.log(opts.json ? JSON.stringify(line) : describeLine(photo.shown, line));
+        }
+        const failed = lines.filter((l) => l.error);
+        if (!opts.json) console.log(summarise(lines));
+        const first = failed[0]?.error;
+        if (!first) return;
+        // One photo: its own sentence, as before; several: how many, and where to look.
+        if (lines.length === 1) throw new AppError(first.code, first.message);
+        throw new AppError(
+          first.code,
+          `${failed.length} of ${lines.length} photos could not be identified (${[
+            ...new Set(failed.map((l) => l.error!.code)),
+          ].join(', ')}): see their lines${opts.json ? ' ("error")' : ' above'}.`,
         );
-        if (analysis.faces.length === 0) throw new AppError('NO_FACE', 'No face found in this photo.');
-        const settings = app.settings();
-        const faces = analysis.faces.map((face) => {
-          const d = app.index.identify(face.embedding, settings);
-          const person = d.accepted && d.personId ? app.store.people.get(d.personId) : undefined;
-          return {
-            box: face.box,
-            personId: person?.id ?? null,
-            name: person?.name ?? null,
-            distance: round(d.distance),
-            threshold: app.index.threshold(settings),
-            reason: d.reason,
-          };
-        });
-        if (opts.json) console.log(JSON.stringify({ image, faces }));
-        else
-          for (const f of faces)
-            console.log(
-              f.name
-                ? `${f.name} (distance ${f.distance})`
-                : `not recognised (nearest distance ${f.distance}, threshold ${f.threshold})`,
-            );
       });
     });
+}
+
+/** A photo to identify: its full path, and the path as the user gave it (for the human-readable lines). */
+interface Photo {
+  path: string;
+  shown: string;
+}
+
+/** Commander's parser for `<images...>`: called once per argument with the photos so far. */
+function photoArguments(value: string, previous: Photo[] | undefined): Photo[] {
+  const full = path.resolve(value);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(full);
+  } catch {
+    throw new InvalidArgumentError(`${value} does not exist.`);
+  }
+  const found = stat.isDirectory()
+    ? fs
+        .readdirSync(full, { withFileTypes: true })
+        .filter((d) => d.isFile() && isImage(d.name))
+        .map((d) => d.name)
+        .sort()
+        .map((name) => ({ path: path.join(full, name), shown: path.join(value, name) }))
+    : [{ path: full, shown: value }];
+  if (found.length === 0) throw new InvalidArgumentError(`${value} has no JPEG, PNG or WebP photos in it.`);
+  return [...(previous ?? []), ...found];
+}
+
+interface FaceDecision {
+  box: { x: number; y: number; width: number; height: number };
+  personId: string | null;
+  name: string | null;
+  distance: number;
+  threshold: number;
+  accepted: boolean;
+  reason: MatchReason;
+}
+
+/**
+ * One line of `identify --json`. The top-level decision is the largest face's, the one the kiosk would
+ * identify; `faces` lists every face found, largest first (the one-photo format of earlier versions).
+ */
+interface IdentifyLine {
+  image: string;
+  faceCount: number;
+  personId: string | null;
+  name: string | null;
+  /** Distance to the nearest enrolled person; null when nobody is enrolled or the photo failed. */
+  distance: number | null;
+  /** The threshold in force; null when the photo failed before a face was compared. */
+  alpha: number | null;
+  accepted: boolean;
+  reason: MatchReason | null;
+  /** Why this photo could not be identified; null when it was. */
+  error: { code: ErrorCode; message: string } | null;
+  faces: FaceDecision[];
+}
+
+/** The app's own decision on one photo (FaceIndex.identify at the threshold in force, as at the kiosk). */
+async function identifyPhoto(app: PresenceApp, image: string): Promise<IdentifyLine> {
+  const failed = (code: ErrorCode, message: string): IdentifyLine => ({
+    image,
+    faceCount: 0,
+    personId: null,
+    name: null,
+    distance: null,
+    alpha: null,
+    accepted: false,
+    reason: null,
+    error: { code, message },
+    faces: [],
+  });
+  const analysis = await app.engine
+    .analyze({ kind: 'file', path: image }, { maxFaces: 10, liveness: false, embed: true })
+    .catch((e: unknown) => {
+      if (isAppError(e)) return e;
+      throw e;
+    });
+  if (isAppError(analysis)) return failed(analysis.code, analysis.message);
+  if (analysis.faces.length === 0) return failed('NO_FACE', 'No face found in this photo.');
+  const settings = app.settings();
+  const alpha = app.index.threshold(settings);
+  const faces = analysis.faces.map((face): FaceDecision => {
+    const d = app.index.identify(face.embedding, settings, alpha);
+    const person = d.accepted && d.personId ? app.store.people.get(d.personId) : undefined;
+    return {
+      box: face.box,
+      personId: person?.id ?? null,
+      name: person?.name ?? null,
+      distance: round(d.distance),
+      threshold: round(alpha),
+      accepted: d.accepted,
+      reason: d.reason,
+    };
+  });
+  const main = faces[0]!;
+  return {
+    image,
+    faceCount: faces.length,
+    personId: main.personId,
+    name: main.name,
+    distance: Number.isFinite(main.distance) ? main.distance : null,
+    alpha: round(alpha),
+    accepted: main.accepted,
+    reason: main.reason,
+    error: null,
+    faces,
+  };
+}
+
+const REASON_TEXT: Record<MatchReason, string> = {
+  accepted: 'recognised',
+  above_threshold: 'not recognised',
+  ambiguous: 'not recognised: too close to call between two enrolled people',
+  empty: 'not recognised: nobody is enrolled',
+};
+
+function describeLine(shown: string, line: IdentifyLine): string {
+  if (line.error) return `${shown}: ${line.error.code} ${line.error.message}`;
+  const who = line.accepted && line.name ? line.name : REASON_TEXT[line.reason ?? 'above_threshold'];
+  const distance =
+    line.distance === null ? '' : `${line.accepted ? 'distance' : 'nearest distance'} ${line.distance}, `;
+  const others = line.faceCount > 1 ? `; ${line.faceCount - 1} more face(s) in the photo (--json lists them)` : '';
+  return `${shown}: ${who} (${distance}threshold ${line.alpha})${others}`;
+}
+
+function summarise(lines: readonly IdentifyLine[]): string {
+  const recognised = lines.filter((l) => l.accepted).length;
+  const failed = lines.filter((l) => l.error).length;
+  const alpha = lines.find((l) => l.alpha !== null)?.alpha;
+  return (
+    `${lines.length} photo(s): ${recognised} recognised, ${lines.length - recognised - failed} not recognised, ` +
+    `${failed} could not be identified${alpha === undefined ? '' : ` (threshold ${alpha})`}.`
+  );
 }
 
 function round(x: number): number {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program';
+import { PresenceApp } from '../../src/main/app';
 import { makeTestCert } from '../helpers/tls-cert';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
@@ -11,6 +12,20 @@ const IMAGES = path.resolve(__dirname, '../fixtures/images');
 
 let dir: string;
 let db: string;
+
+/** One line of `presence identify --json`. */
+interface IdentifyLine {
+  image: string;
+  faceCount: number;
+  personId: string | null;
+  name: string | null;
+  distance: number | null;
+  alpha: number | null;
+  accepted: boolean;
+  reason: string | null;
+  error: { code: string; message: string } | null;
+  faces: Array<{ name: string | null; personId: string | null; distance: number }>;
+}
 
 /** Runs the CLI and returns its exit code and what it printed. */
 async function presence(...args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -114,6 +129,112 @@ describe('presence CLI', () => {
     const none = await presence('identify', path.join(IMAGES, 'no-face-gradient.jpg'));
     expect(none.code).toBe(1);
     expect(none.err).toContain('No face found');
+  });
+
+  it('identifies several photos with one engine start: one JSON line each, in the order given', async () => {
+    // Aaron Peirsol is enrolled from another photo (0002); Al Gore and Colin Farrell are not enrolled.
+    const photos = ['Aaron_Peirsol_0001.jpg', 'Al_Gore_0001.jpg', 'George_W_Bush_0002.jpg', 'Colin_Farrell_0003.jpg'];
+    const starts = vi.spyOn(PresenceApp.prototype, 'startEngine');
+    let r: Awaited<ReturnType<typeof presence>>;
+    try {
+      r = await presence('identify', '--json', ...photos.map((p) => path.join(FACES, p)));
+      expect(starts, 'the engine is started once for all the photos').toHaveBeenCalledTimes(1);
+    } finally {
+      starts.mockRestore();
+    }
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines, 'exactly one line per photo, nothing else on stdout').toHaveLength(photos.length);
+    const parsed = lines.map((l) => JSON.parse(l) as IdentifyLine);
+    expect(parsed.map((l) => path.basename(l.image))).toEqual(photos);
+    // Colin Farrell's photo also shows a larger face of another man, cut by the border.
+    expect(parsed.map((l) => l.faceCount)).toEqual([1, 1, 1, 2]);
+    for (const l of parsed) {
+      expect(l.error).toBeNull();
+      expect(l.faces).toHaveLength(l.faceCount);
+      expect(l.alpha).toBeGreaterThan(0);
+      expect(typeof l.distance).toBe('number');
+      // The decision is the app's: accepted exactly when within the threshold (and not ambiguous).
+      expect(l.accepted).toBe(l.reason === 'accepted');
+      if (l.accepted) expect(l.distance!).toBeLessThanOrEqual(l.alpha!);
+      expect(l.name !== null).toBe(l.accepted);
+      expect(l.faces[0]).toMatchObject({ name: l.name, personId: l.personId, distance: l.distance });
+    }
+    const byPhoto = Object.fromEntries(parsed.map((l) => [path.basename(l.image), l]));
+    expect(byPhoto['Aaron_Peirsol_0001.jpg']).toMatchObject({
+      name: 'Aaron Peirsol',
+      accepted: true,
+      reason: 'accepted',
+    });
+    expect(byPhoto['George_W_Bush_0002.jpg']).toMatchObject({ name: 'George W Bush', accepted: true });
+    for (const stranger of ['Al_Gore_0001.jpg', 'Colin_Farrell_0003.jpg']) {
+      expect(byPhoto[stranger], `${stranger} is nobody enrolled`).toMatchObject({
+        name: null,
+        personId: null,
+        accepted: false,
+      });
+      expect(byPhoto[stranger]!.reason).toMatch(/^(above_threshold|ambiguous)$/);
+    }
+  });
+
+  it('gives a bad photo among good ones its own line with the reason, identifies the others, and exits 1', async () => {
+    const photos = [
+      path.join(FACES, 'Aaron_Peirsol_0001.jpg'),
+      path.join(IMAGES, 'corrupt-truncated.jpg'),
+      path.join(IMAGES, 'no-face-gradient.jpg'),
+      path.join(FACES, 'George_W_Bush_0002.jpg'),
+    ];
+    const json = await presence('identify', '--json', ...photos);
+    expect(json.code).toBe(1);
+    const parsed = json.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as IdentifyLine);
+    expect(parsed.map((l) => l.image)).toEqual(photos);
+    expect(parsed.map((l) => l.error?.code ?? null)).toEqual([null, 'IMAGE_CORRUPT', 'NO_FACE', null]);
+    expect(parsed[1]!.error!.message).toMatch(/damaged or truncated/);
+    expect(parsed[2]).toMatchObject({ faceCount: 0, faces: [], personId: null, accepted: false });
+    expect(parsed.map((l) => l.name)).toEqual(['Aaron Peirsol', null, null, 'George W Bush']);
+    expect(json.err.trim()).toBe(
+      'presence: 2 of 4 photos could not be identified (IMAGE_CORRUPT, NO_FACE): see their lines ("error").',
+    );
+
+    const human = await presence('identify', ...photos);
+    expect(human.code).toBe(1);
+    const lines = human.out.trim().split('\n');
+    expect(lines, 'one line per photo and a summary').toHaveLength(5);
+    expect(lines[0]).toMatch(/^.*Aaron_Peirsol_0001\.jpg: Aaron Peirsol \(distance [\d.]+, threshold [\d.]+\)$/);
+    expect(lines[1]).toMatch(/corrupt-truncated\.jpg: IMAGE_CORRUPT .*damaged or truncated/);
+    expect(lines[2]).toMatch(/no-face-gradient\.jpg: NO_FACE No face found in this photo\.$/);
+    expect(lines[3]).toMatch(/George_W_Bush_0002\.jpg: George W Bush \(distance /);
+    expect(lines[4]).toMatch(
+      /^4 photo\(s\): 2 recognised, 0 not recognised, 2 could not be identified \(threshold [\d.]+\)\.$/,
+    );
+    expect(human.err).toContain(
+      '2 of 4 photos could not be identified (IMAGE_CORRUPT, NO_FACE): see their lines above.',
+    );
+  });
+
+  it('identifies the photos of a folder in name order and says who is not recognised', async () => {
+    const folder = path.join(dir, 'to-check');
+    fs.mkdirSync(folder);
+    fs.copyFileSync(path.join(FACES, 'Colin_Farrell_0003.jpg'), path.join(folder, 'b-stranger.jpg'));
+    fs.copyFileSync(path.join(FACES, 'Aaron_Peirsol_0001.jpg'), path.join(folder, 'a-aaron.jpg'));
+    fs.writeFileSync(path.join(folder, 'readme.txt'), 'not a photo');
+    const r = await presence('identify', folder);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.out.trim().split('\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toMatch(/a-aaron\.jpg: Aaron Peirsol \(distance /);
+    expect(lines[1]).toMatch(
+      /b-stranger\.jpg: not recognised.* \(nearest distance [\d.]+, threshold [\d.]+\); 1 more face\(s\) in the photo/,
+    );
+    expect(lines[2]).toMatch(/^2 photo\(s\): 1 recognised, 1 not recognised, 0 could not be identified/);
+    const empty = path.join(dir, 'no-photos');
+    fs.mkdirSync(empty);
+    const none = await presence('identify', empty);
+    expect(none.code).not.toBe(0);
+    expect(none.err).toContain('has no JPEG, PNG or WebP photos in it');
   });
 
   it('exports attendance as CSV', async () => {
