@@ -12,12 +12,27 @@ export function registerPeople(program: Command): void {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'in-process', { existing: true });
       try {
+        // Probable duplicates come from a review of the gallery, which needs the engine's embedding space.
+        let reviewed = true;
+        try {
+          await app.startEngine();
+          await app.index.reviewed();
+        } catch {
+          reviewed = false;
+        }
         const list = app.people.list();
         if (opts.json) console.log(JSON.stringify(list, null, 2));
         else if (list.length === 0) console.log('No people yet. Add one with: presence people add "Name"');
-        else
-          for (const p of list)
+        else {
+          for (const p of list) {
             console.log(`${p.id}  ${p.name}${p.externalId ? ` (${p.externalId})` : ''}  templates: ${p.templateCount}`);
+            for (const d of p.probableDuplicates ?? [])
+              console.log(
+                `    probable duplicate of ${d.name} (${d.id}, distance ${d.distance.toFixed(3)}): the same face under two names? Delete one record.`,
+              );
+          }
+          if (!reviewed) console.log('(The face engine could not start, so probable duplicates were not checked.)');
+        }
       } finally {
         await app.close();
       }

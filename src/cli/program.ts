@@ -8,6 +8,7 @@ import { registerPeople } from './people';
 import { registerExport } from './export';
 import { registerFaces } from './faces';
 import { registerEval } from './eval';
+import { registerTemplates } from './templates';
 
 export function buildProgram(): Command {
   const program = new Command('presence')
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerPeople(program);
   registerFaces(program);
+  registerTemplates(program);
   registerExport(program);
   registerEval(program);
   return program;

@@ -81,7 +81,15 @@ export function registerServe(program: Command): void {
       }
       // Load the models now so the first person at the kiosk is not kept waiting.
       app.startEngine().then(
-        () => console.log(`Face engine ready (${app.engine.status().backend}, ${app.engine.status().encoderId}).`),
+        () => {
+          console.log(`Face engine ready (${app.engine.status().backend}, ${app.engine.status().encoderId}).`);
+          const g = app.gallery();
+          if (g?.reembedded) console.log(`Re-embedded ${g.reembedded} face template(s) from their face chips.`);
+          if (g?.withoutChips)
+            console.log(
+              `${g.withoutChips} people were enrolled with an older face model and have no stored face chip: re-enroll them to move to ${g.defaultEncoder}.`,
+            );
+        },
         (e: unknown) =>
           console.error(`presence: the face engine did not start: ${e instanceof Error ? e.message : String(e)}`),
       );

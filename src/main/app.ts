@@ -3,9 +3,10 @@
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPatch } from '../shared/settings';
+import type { GalleryEncoderInfo } from '../shared/face';
 import type { AppInfo } from '../shared/types';
 import { openStore, type Store } from './db';
-import type { FaceEngine } from './engine';
+import { isKnownEncoder, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
 import { buildReport } from './domain/attendance-report';
 import { exportAttendance } from './domain/attendance-export';
@@ -14,6 +15,7 @@ import { EnrollmentService, enrollTargetOf } from './domain/enrollment';
 import { FaceIndex, encoderSpaceOf } from './domain/face-index';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
+import { planGallery, ReembedService } from './domain/reembed';
 import type { KeyProvider } from './security/key-provider';
 import type { Handlers } from './transport/dispatch';
 
@@ -34,8 +36,10 @@ export class PresenceApp {
   readonly people: PeopleService;
   readonly enrollment: EnrollmentService;
   readonly kiosk: KioskService;
+  readonly reembed: ReembedService;
   private settingsCache: Settings | null = null;
   private engineStart: Promise<void> | null = null;
+  private galleryInfo: GalleryEncoderInfo | null = null;
 
   constructor(private readonly options: PresenceAppOptions) {
     const now = options.now ?? Date.now;
@@ -50,22 +54,42 @@ export class PresenceApp {
       now,
     );
     this.kiosk = new KioskService({ engine: this.engine, index: this.index, store: this.store, settings, now });
+    this.reembed = new ReembedService({ store: this.store, engine: this.engine });
   }
 
-  /** Starts the engine and loads the gallery of its encoder; later calls wait for the same start. */
-  startEngine(): Promise<void> {
-    const start = (this.engineStart ??= this.engine.start().then(
-      (status) => {
-        const space = encoderSpaceOf(status);
-        if (space) this.index.use(space);
-      },
-      (e: unknown) => {
-        // Let the next call try again (the models may have been restored meanwhile).
-        this.engineStart = null;
-        throw e;
-      },
-    ));
+  /**
+   * Starts the engine on the gallery's encoder (planGallery), re-embeds from their chips the templates of
+   * another one (a new default encoder: on its first start), then loads the gallery; later calls wait for
+   * the same start. `onReembedProgress` counts templates (only the first caller's is used).
+   */
+  startEngine(onReembedProgress?: (done: number, total: number) => void): Promise<void> {
+    const start = (this.engineStart ??= this.bootEngine(onReembedProgress).catch((e: unknown) => {
+      // Let the next call try again (the models may have been restored meanwhile).
+      this.engineStart = null;
+      throw e;
+    }));
     return start;
+  }
+
+  private async bootEngine(onProgress?: (done: number, total: number) => void): Promise<void> {
+    const plan = planGallery(this.store.templates.encoderCensus(), this.engine.defaultEncoderId, isKnownEncoder);
+    const status = await this.engine.start({ encoderId: plan.galleryEncoder });
+    let reembedded = 0;
+    if (plan.toReembed + plan.toDrop > 0)
+      reembedded = (await this.reembed.run({ actor: 'system', onProgress })).reembedded;
+    const space = encoderSpaceOf(status);
+    if (space) this.index.use(space);
+    this.galleryInfo = {
+      galleryEncoder: status.encoderId ?? plan.galleryEncoder,
+      defaultEncoder: plan.defaultEncoder,
+      withoutChips: plan.withoutChips,
+      reembedded,
+    };
+  }
+
+  /** Which encoder the gallery uses, and how many people keep it on an older one; null before the start. */
+  gallery(): GalleryEncoderInfo | null {
+    return this.galleryInfo;
   }
 
   /** Cached, and read again when another process (the desktop app and `serve` on one file) wrote. */
@@ -118,7 +142,11 @@ export class PresenceApp {
       'admin.lock': (_i, ctx) => this.admin.lock(ctx.session),
       'admin.setPin': (input, ctx) => this.admin.setPin(ctx.session, input),
 
-      'people.list': (input) => this.people.list(input?.query),
+      // Probable duplicates come from the gallery review: wait for the one of the gallery as it is now.
+      'people.list': async (input) => {
+        await this.index.reviewed();
+        return this.people.list(input?.query);
+      },
       'people.get': ({ id }) => this.people.get(id),
       'people.create': (input) => this.people.create(input, 'admin'),
       'people.update': ({ id, ...patch }) => this.people.update(id, patch, 'admin'),
@@ -138,8 +166,9 @@ export class PresenceApp {
       'attendance.export': (r) =>
         exportAttendance(this.store.attendance.list(r), r, r.format, this.settings().timeZone ?? undefined),
 
-      'engine.status': () => this.engine.status(),
-      'engine.calibrate': (input) => this.index.calibrate(input?.targetFar ?? this.settings().targetFar),
+      'engine.status': () => ({ ...this.engine.status(), gallery: this.galleryInfo }),
+      'engine.calibrate': (input) =>
+        this.index.calibrate({ threshold: null, targetFar: input?.targetFar ?? this.settings().targetFar }),
 
       'kiosk.frame': async ({ frame, station, stationName }) => {
         await this.requireEngine();

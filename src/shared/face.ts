@@ -1,5 +1,6 @@
 // Plain data that the face engine produces and the rest of the app consumes.
 // Shared by main, CLI and renderer: no node:*, no electron, no TF.js here.
+import type { DistanceTable } from './distance-table';
 
 /** Camera frame as the renderer grabs it from a canvas: tightly packed RGBA, row-major. */
 export interface RgbaFrame {
@@ -73,6 +74,8 @@ export interface FaceAnalysis extends FaceSummary {
   embedding: Float32Array;
   /** JPEG of the aligned face crop, only when asked for (enrollment thumbnails). */
   thumbnailJpeg?: Uint8Array;
+  /** The aligned face chip with its landmarks (engine/chip.ts), only when asked for (enrollment). */
+  chip?: Uint8Array;
 }
 
 export interface AnalyzeResult {
@@ -98,11 +101,27 @@ export interface EngineStatus {
   /** Identifies the embedding space; templates from another encoder are not comparable. */
   encoderId: string | null;
   embeddingSize: number | null;
-  /** The encoder's measured threshold (distance between unit vectors), used until calibration sets one. */
+  /** The encoder's best-accuracy distance on LFW dev: the threshold only for an encoder without a table. */
   defaultThreshold: number | null;
+  /** The encoder's impostor/genuine distance table (models/), which the threshold in force is read from. */
+  distances: DistanceTable | null;
   models: EngineModelInfo[];
   loadMs: number | null;
   queueDepth: number;
   restarts: number;
   error: { code: string; message: string } | null;
+  /** Which encoder the gallery uses and why: added by the app (engine.status), null until it started. */
+  gallery?: GalleryEncoderInfo | null;
+}
+
+/** The gallery stays on an older encoder while some people have no face chip to re-embed (domain/reembed.ts). */
+export interface GalleryEncoderInfo {
+  /** The encoder whose templates the gallery holds, and the engine runs. */
+  galleryEncoder: string;
+  /** The encoder this version uses when nothing keeps an older one. */
+  defaultEncoder: string;
+  /** People enrolled with an older encoder who have no stored face chip: re-enrolling them moves the gallery. */
+  withoutChips: number;
+  /** Templates re-embedded from their chips when the engine started. */
+  reembedded: number;
 }

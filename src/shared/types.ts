@@ -10,6 +10,8 @@ export interface Person {
   consentBy: string | null;
   templateCount: number;
   hasThumbnail: boolean;
+  /** Other records whose face is nearly the same as this person's: probably the same person enrolled twice. */
+  probableDuplicates?: { id: string; name: string; distance: number }[];
   createdAt: string;
   updatedAt: string;
 }
@@ -152,24 +154,50 @@ export interface ImportPhotosResult {
 
 export interface CalibrationPoint {
   threshold: number;
-  /** null when there are no impostor pairs to measure it. */
+  /** The chance that a stranger is accepted as anyone enrolled here, per the encoder's distance table. */
   far: number | null;
-  /** null when there are no genuine pairs to measure it (everyone enrolled with one template). */
+  /** The share of an enrolled person's frames turned away, per the table. */
   frr: number | null;
 }
 
+/** Where the threshold in force comes from (src/main/domain/threshold.ts says how each is made). */
+export type ThresholdSource = 'administrator' | 'table' | 'station' | 'encoder-default';
+
+/** Two enrolled records whose faces are nearly the same: probably one person enrolled twice. */
+export interface ProbableDuplicate {
+  personId: string;
+  otherId: string;
+  /** Distance between their centroids. */
+  distance: number;
+}
+
+/** The threshold in force for a target false-accept rate, and what it means (`engine.calibrate`). */
 export interface CalibrationResult {
-  /** Thresholds of the grid plus alpha and the EER threshold, ascending. */
+  /** FAR (1:N at this station) and FRR over thresholds, ascending; empty without a distance table. */
   curve: CalibrationPoint[];
   alpha: number;
   targetFar: number;
-  /** Pairs actually used (after sampling). */
-  genuinePairs: number;
-  impostorPairs: number;
-  /** Equal error rate, the mean of FAR and FRR where they are closest; null without genuine pairs. */
-  eer: number | null;
-  eerThreshold: number | null;
-  source: 'enrolled' | 'evaluation' | 'default';
-  /** What was done and what it means, in a sentence or two, for the settings screen and the log. */
+  source: ThresholdSource;
+  /** People enrolled: the N of the 1:N rate. */
+  people: number;
+  /** The per-comparison rate the table is read at: about targetFar / people. */
+  perComparisonFar: number;
+  /** The table's alpha before the station's look-alikes; null without a table. */
+  tableAlpha: number | null;
+  /** The lowest alpha look-alikes may tighten to; null without a table. */
+  floorAlpha: number | null;
+  /** At alpha: the chance a stranger is accepted as anyone enrolled here (per frame); null without a table. */
+  expectedFar: number | null;
+  /** At alpha: the share of an enrolled person's frames not accepted; null without a table. */
+  expectedFrr: number | null;
+  /** The target is stricter than the table measured: alpha is its strictest row. */
+  extrapolated: boolean;
+  /** Probable duplicates among the enrolled people (left out of the look-alike check). */
+  duplicates: ProbableDuplicate[];
+  /** The closest two different enrolled people came (duplicates left out); null with fewer than two. */
+  closestLookAlike: { personId: string; otherId: string; distance: number } | null;
+  /** What the table was measured on; null when the encoder ships none. */
+  table: { measuredOn: string; impostorPairs: number; genuinePairs: number } | null;
+  /** What was done and what it means, in a sentence or two, for the log and the CLI. */
   note: string;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEngine, type FaceEngine } from '../../src/main/engine/index';
 import { evaluateIdent, evaluateLfw } from '../../src/main/evaluation/index';
+import { distanceAtFar, perComparisonFar } from '../../src/shared/distance-table';
 
 const fixtures = path.resolve(__dirname, '../fixtures');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'presence-eval-test-'));
@@ -107,16 +108,25 @@ describe('evaluation runners', () => {
     const r = await evaluateIdent({ listFile: path.join(dir, 'ident.tsv'), imagesDir: images, engine });
     expect(Object.keys(r).sort()).toEqual(
       [
+        'alpha',
         'enrolled',
         'failures',
+        'falseAcceptRate',
+        'fnirAtDefault',
         'fnirAtFpir1e2',
         'fnirAtFpir1e3',
         'impostors',
         'msPerImageP50',
         'probes',
         'rank1',
+        'thresholdSource',
       ].sort(),
     );
+    // The app's own decision at default settings for this gallery of two: alpha from the encoder's table
+    // at 1e-3 over two people; both probes accepted as themselves, the stranger turned away.
+    const table = engine.status().distances!;
+    expect(r.alpha).toBeCloseTo(distanceAtFar(table, perComparisonFar(1e-3, 2)).distance, 3);
+    expect(r).toMatchObject({ thresholdSource: 'table', fnirAtDefault: 0, falseAcceptRate: 0 });
     expect(r).toMatchObject({
       enrolled: 2,
       probes: 2,

@@ -1,9 +1,11 @@
-// The live gallery on a real SQLite file, with constructed 4-D embeddings whose distances are known.
+// The live gallery on a real SQLite file, with constructed 4-D embeddings whose distances are known, and
+// a made-up distance table with round numbers (test/helpers/distance-table.ts).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { openStore } from '../../src/main/db/store';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { tempApp, type TempApp } from '../helpers/temp-app';
+import { syntheticTable } from '../helpers/distance-table';
 
 let t: TempApp;
 
@@ -23,48 +25,96 @@ function enroll(name: string, ...embeddings: Float32Array[]): string {
 
 beforeEach(() => {
   t = tempApp();
-  t.app.index.use({ encoderId: 'test-4d', embeddingSize: 4, defaultThreshold: 0.5 });
+  t.app.index.use({ encoderId: 'test-4d', embeddingSize: 4, defaultThreshold: 0.5, distances: syntheticTable() });
 });
 
 afterEach(async () => {
   await t.cleanup();
 });
 
+/** A unit vector at distance d from (1, 0, 0, 0), turned towards axis `axis`. */
+function at(d: number, axis = 1): Float32Array {
+  const cos = 1 - (d * d) / 2;
+  const v = [cos, 0, 0, 0];
+  v[axis] = Math.sqrt(1 - cos * cos);
+  return Float32Array.from(v);
+}
+
 describe('the threshold in force', () => {
-  it("is the encoder's default while fewer than two people are enrolled", () => {
-    expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBe(0.5);
-    enroll('Ada', unit(1, 0, 0, 0));
-    expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBe(0.5);
+  it('is read from the distance table at the target rate over the people enrolled, and follows the setting', () => {
+    enroll('Ada', at(0));
+    // One person: the table at 1e-3 itself.
+    expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBeCloseTo(0.6, 6);
+    for (let i = 0; i < 9; i++) enroll(`P${i}`, at(1.2, 1 + (i % 3)));
+    // Ten people: each comparison ten times stricter.
+    expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBeCloseTo(0.5, 3);
+    // The administrator's slider (targetFar) moves alpha.
+    t.app.updateSettings({ targetFar: 1e-2 }, 'admin');
+    expect(t.app.index.threshold(t.app.settings())).toBeCloseTo(0.6, 3);
+    t.app.updateSettings({ targetFar: 1e-4 }, 'admin');
+    expect(t.app.index.threshold(t.app.settings())).toBeCloseTo(0.4, 3);
   });
 
-  it('tightens at once when two enrolled people look alike, so neither is taken for the other', () => {
-    enroll('Ada', unit(1, 0, 0, 0), unit(1, 0.05, 0, 0));
-    enroll('Bea', unit(1, 0.3, 0, 0), unit(1, 0.32, 0, 0));
-    // The matcher scores people by their centroid: Ada's nearer shot is this far from Bea's.
-    const beaCentroid = unit(...unit(1, 0.3, 0, 0).map((x, i) => x + unit(1, 0.32, 0, 0)[i]!));
-    const lookalike = Math.hypot(...unit(1, 0.05, 0, 0).map((x, i) => x - beaCentroid[i]!));
+  it('is tightened by two people who really look alike, once the review has run, never on a frame', async () => {
+    enroll('Ada', at(0));
+    await t.app.index.reviewed();
+    const before = t.app.index.reviews;
+    const loose = t.app.index.threshold(DEFAULT_SETTINGS);
+    // Bea's face is 0.55 from Ada's: closer than alpha (about 0.57 for two people) but not a duplicate.
+    enroll('Bea', at(0.55));
+    // Frames right after the change use the last review: no review runs inside them.
+    for (let i = 0; i < 5; i++) t.app.index.identify(at(0.01), DEFAULT_SETTINGS);
+    expect(t.app.index.reviews).toBe(before);
+    expect(t.app.index.inForce(DEFAULT_SETTINGS).source).toBe('table');
+    await t.app.index.reviewed();
+    expect(t.app.index.reviews).toBe(before + 1);
+    const tight = t.app.index.inForce(DEFAULT_SETTINGS);
+    expect(tight.source).toBe('station');
+    expect(tight.alpha).toBeLessThan(0.55);
+    expect(tight.alpha).toBeLessThan(loose);
+    expect(tight.alpha).toBeGreaterThanOrEqual(tight.floorAlpha!);
+  });
+
+  it('leaves a probable duplicate out, and reports it, instead of tightening alpha for everyone', async () => {
+    const ada = enroll('Ada', at(0), at(0.3, 2));
+    enroll('Cy', at(1.3, 3));
+    await t.app.index.reviewed();
     const alpha = t.app.index.threshold(DEFAULT_SETTINGS);
-    expect(alpha).toBeLessThan(lookalike);
-    expect(alpha).toBeLessThan(0.5);
-    // Bea's own face, between her templates, still matches her.
-    expect(t.app.index.identify(unit(1, 0.31, 0, 0), { ...DEFAULT_SETTINGS, margin: 0 })).toMatchObject({
-      accepted: true,
-    });
+    // The same face again under a second name.
+    const copy = enroll('Ada L.', at(0.02), at(0.3, 2));
+    await t.app.index.reviewed();
+    const r = await t.app.index.calibrate(DEFAULT_SETTINGS);
+    expect(r.duplicates).toEqual([
+      expect.objectContaining({ personId: expect.any(String), otherId: expect.any(String) }),
+    ]);
+    expect(new Set([r.duplicates[0]!.personId, r.duplicates[0]!.otherId])).toEqual(new Set([ada, copy]));
+    expect(r.source).toBe('table');
+    // Only the number of people moved it (three instead of two), as the table says.
+    expect(r.alpha).toBeLessThan(alpha);
+    expect(r.alpha).toBeGreaterThan(0.5);
+    // The People list shows both records as probable duplicates of each other.
+    const listed = t.app.people.list();
+    expect(listed.find((p) => p.id === ada)?.probableDuplicates).toEqual([
+      expect.objectContaining({ id: copy, name: 'Ada L.' }),
+    ]);
+    expect(listed.find((p) => p.id === copy)?.probableDuplicates?.[0]?.id).toBe(ada);
   });
 
   it("is the administrator's value when one is set", () => {
-    enroll('Ada', unit(1, 0, 0, 0));
-    enroll('Bea', unit(1, 0.3, 0, 0));
+    enroll('Ada', at(0));
+    enroll('Bea', at(0.3));
     expect(t.app.index.threshold({ ...DEFAULT_SETTINGS, threshold: 0.7 })).toBe(0.7);
   });
 
-  it('is recalibrated after a person is deleted', () => {
-    enroll('Ada', unit(1, 0, 0, 0));
-    const bea = enroll('Bea', unit(1, 0.3, 0, 0));
+  it('is loosened again after a look-alike is deleted', async () => {
+    enroll('Ada', at(0));
+    const bea = enroll('Bea', at(0.55));
+    await t.app.index.reviewed();
     const tight = t.app.index.threshold(DEFAULT_SETTINGS);
     t.app.people.delete(bea, 'admin');
-    expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBe(0.5);
-    expect(tight).toBeLessThan(0.5);
+    await t.app.index.reviewed();
+    expect(t.app.index.threshold(DEFAULT_SETTINGS)).toBeCloseTo(0.6, 6);
+    expect(tight).toBeLessThan(0.55);
   });
 });
 

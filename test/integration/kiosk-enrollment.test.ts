@@ -234,8 +234,9 @@ describe('kiosk check-in', () => {
       greeting = r.greeting;
       expect(r.face?.box.width).toBeGreaterThan(80);
     }
-    // Another photo of him than the enrolled one, yet a strong match (within STRONG_MATCH_SHARE of alpha),
-    // so two frames in a row suffice; a weaker match needs three of five (attendance-rules tests).
+    // Another photo of him than the enrolled one, yet a strong match (within the table's distance at a
+    // hundred times stricter rate, threshold.ts), so two frames in a row suffice; a weaker match needs
+    // three of five (attendance-rules tests).
     expect(states).toEqual(['pending', 'recognised']);
     expect(greeting).toMatchObject({ name: 'George W Bush', kind: 'in', recorded: true });
     const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });

@@ -59,22 +59,28 @@ describe('CalibrationPlot', () => {
 });
 
 describe('CalibrationPanel', () => {
-  it('asks main for alpha at the target false-accept rate and applies it as the threshold', async () => {
-    const result = {
-      curve,
-      alpha: 0.8,
-      targetFar: 0.001,
-      genuinePairs: 40,
-      impostorPairs: 900,
-      eer: 0.05,
-      eerThreshold: 0.85,
-      source: 'enrolled' as const,
-      note: 'Measured on the enrolled templates.',
-    };
-    // Main answers for the target it was asked about.
-    const calibrate = vi.fn((input?: { targetFar?: number }) =>
-      ok({ ...result, targetFar: input?.targetFar ?? 0.001 }),
-    );
+  it('asks main for alpha at the target rate, says what it means in words, and saves the target', async () => {
+    // Main's answer moves with the target, as the distance table makes it (threshold.ts).
+    const calibrate = vi.fn((input?: { targetFar?: number }) => {
+      const targetFar = input?.targetFar ?? 0.001;
+      return ok({
+        curve,
+        alpha: targetFar === 0.001 ? 0.8 : 0.85,
+        targetFar,
+        source: 'table' as const,
+        people: 5,
+        perComparisonFar: targetFar / 5,
+        tableAlpha: 0.8,
+        floorAlpha: 0.7,
+        expectedFar: targetFar,
+        expectedFrr: 0.031,
+        extrapolated: false,
+        duplicates: [{ personId: 'a', otherId: 'b', distance: 0.2 }],
+        closestLookAlike: null,
+        table: { measuredOn: 'LFW', impostorPairs: 13_000_000, genuinePairs: 3000 },
+        note: 'From the table.',
+      });
+    });
     const set = vi.fn((patch: Record<string, unknown>) => ok({ ...patch }));
     const onapplied = vi.fn();
     const api = { engine: { calibrate }, settings: { set } } as unknown as ComponentProps<
@@ -83,18 +89,26 @@ describe('CalibrationPanel', () => {
     render(CalibrationPanel, { props: { api, settings: { threshold: null, targetFar: 0.001 }, onapplied } });
     await vi.waitFor(() => expect(screen.getByTestId('calibration-alpha').textContent).toBe('0.800'));
     expect(calibrate).toHaveBeenCalledWith({ targetFar: 0.001 });
-    expect(screen.getByTestId('calibration-note').textContent).toBe('Measured on the enrolled templates.');
+    const meaning = screen.getByTestId('calibration-meaning').textContent ?? '';
+    expect(meaning).toContain('about 1 in 1,000');
+    expect(meaning).toContain('5 people');
+    expect(meaning).toContain('3.1%');
+    expect(screen.getByTestId('calibration-source').textContent).toContain('measured distances');
+    expect(screen.getByTestId('calibration-duplicates').textContent).toContain('1 pair');
     expect(screen.getByTestId('alpha-marker')).toBeTruthy();
 
-    // One step of the logarithmic slider: 10^-3 -> 10^-2.75.
+    // One step of the logarithmic slider: 10^-3 -> 10^-2.75; alpha moves with it.
     await fireEvent.input(screen.getByTestId('target-far-slider'), { target: { value: '-2.75' } });
     // Until main answers for the new target, the alpha on screen is the old target's: it cannot be applied.
     expect((screen.getByTestId('calibration-apply') as HTMLButtonElement).disabled).toBe(true);
     await vi.waitFor(() => expect(calibrate).toHaveBeenLastCalledWith({ targetFar: 0.00178 }));
+    await vi.waitFor(() => expect(screen.getByTestId('calibration-alpha').textContent).toBe('0.850'));
     await vi.waitFor(() => expect((screen.getByTestId('calibration-apply') as HTMLButtonElement).disabled).toBe(false));
+    expect(screen.getByTestId('calibration-meaning').textContent).toContain('about 1 in 560');
 
     await fireEvent.click(screen.getByTestId('calibration-apply'));
     await vi.waitFor(() => expect(onapplied).toHaveBeenCalled());
-    expect(set).toHaveBeenCalledWith({ threshold: 0.8, targetFar: 0.00178 });
+    // The target is saved, not a fixed alpha: alpha keeps following the people enrolled.
+    expect(set).toHaveBeenCalledWith({ threshold: null, targetFar: 0.00178 });
   });
 });

@@ -37,6 +37,22 @@ describe('People screen', () => {
     expect(screen.getAllByTestId('person-templates').map((n) => n.textContent)).toEqual(['5', '0']);
   });
 
+  it('marks probable duplicates (the same face under two names) on both rows', async () => {
+    const ada = person('Ada Lovelace', { templateCount: 3 });
+    const copy = person('A. Lovelace', { templateCount: 1 });
+    const { api } = fakePeopleApi([
+      { ...ada, probableDuplicates: [{ id: copy.id, name: copy.name, distance: 0.31 }] },
+      { ...copy, probableDuplicates: [{ id: ada.id, name: ada.name, distance: 0.31 }] },
+      person('Alan Turing'),
+    ]);
+    render(People, { props: { api, onreenroll: vi.fn() } });
+    await settle();
+    const notes = screen.getAllByTestId('person-duplicate').map((n) => n.textContent ?? '');
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toContain('Probable duplicate of A. Lovelace');
+    expect(notes[1]).toContain('Probable duplicate of Ada Lovelace');
+  });
+
   it('asks for confirmation, saying templates are erased, before deleting', async () => {
     const ada = person('Ada Lovelace', { templateCount: 5 });
     const { api, people } = fakePeopleApi([ada, person('Alan Turing')]);

@@ -11,7 +11,7 @@ export {
   type PersonListOptions,
   type ConsentInput,
 } from './people-repo';
-export { TemplatesRepo, type TemplateInput } from './templates-repo';
+export { TemplatesRepo, type EncoderCensusRow, type TemplateInput } from './templates-repo';
 export { AttendanceRepo, type AttendanceInput, type AttendanceListOptions } from './attendance-repo';
 export { AuditRepo, type AuditInput, type AuditListOptions } from './audit-repo';
 export { SettingsRepo } from './settings-repo';

@@ -4,13 +4,15 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
-import { templateAad, type TemplateCipher } from '../security/template-cipher';
+import { chipAad, templateAad, type TemplateCipher } from '../security/template-cipher';
 import type { AuditRepo } from './audit-repo';
 import { isoNow, systemClock, type Clock } from './clock';
 import { TEMPLATE_SOURCES, type Actor, type LoadedTemplate, type TemplateMeta, type TemplateSource } from './types';
 import { actor as checkActor, optionalFiniteNumber, optionalText, requiredText } from './validate';
 
 export const EMBEDDING_MAX_DIM = 4096;
+/** A 224 px chip at JPEG quality 95 is a few tens of KB; far more is not a chip. */
+export const CHIP_MAX_BYTES = 1024 * 1024;
 
 export interface TemplateInput {
   personId: string;
@@ -22,6 +24,21 @@ export interface TemplateInput {
   pose?: string | null;
   /** SHA-256 of the photo file the template came from; null for camera shots. */
   sourceRef?: string | null;
+  /** The aligned face chip (engine/chip.ts), stored encrypted, so a later encoder can embed it again. */
+  chip?: Uint8Array | null;
+}
+
+/** One person's templates of one encoder: how many, and how many keep their face chip. */
+export interface EncoderCensusRow {
+  personId: string;
+  modelId: string;
+  templates: number;
+  withChip: number;
+}
+
+interface TemplateFullDbRow extends TemplateMetaDbRow {
+  source_ref: string | null;
+  chip: Buffer | null;
 }
 
 interface TemplateMetaDbRow {
@@ -65,6 +82,16 @@ function checkEmbedding(embedding: unknown): Float32Array {
   return embedding;
 }
 
+function checkChip(chip: unknown): Uint8Array | null {
+  if (chip === undefined || chip === null) return null;
+  if (!(chip instanceof Uint8Array) || chip.length === 0 || chip.length > CHIP_MAX_BYTES)
+    throw new AppError(
+      'INVALID_INPUT',
+      `A face chip must be a non-empty Uint8Array of at most ${CHIP_MAX_BYTES / 1024 / 1024} MB.`,
+    );
+  return chip;
+}
+
 const META_COLUMNS = 'id, person_id, model_id, dim, quality, source, pose, created_at';
 
 export class TemplatesRepo {
@@ -75,8 +102,12 @@ export class TemplatesRepo {
 
   readonly #personIsLive: Database.Statement<[string], { id: string }>;
   readonly #insert: Database.Statement<
-    [string, string, string, number, Buffer, number | null, string, string | null, string | null, string]
+    [string, string, string, number, Buffer, number | null, string, string | null, string | null, string, Buffer | null]
   >;
+  readonly #census: Database.Statement<[], { person_id: string; model_id: string; n: number; chips: number }>;
+  readonly #othersOf: Database.Statement<[string, string], { id: string; chip: Buffer | null }>;
+  readonly #getFull: Database.Statement<[string, string], TemplateFullDbRow>;
+  readonly #getChip: Database.Statement<[string], { chip: Buffer | null }>;
   readonly #sourceRefs: Database.Statement<[string], { source_ref: string }>;
   readonly #getMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #listMeta: Database.Statement<[string], TemplateMetaDbRow>;
@@ -93,8 +124,19 @@ export class TemplatesRepo {
     this.#clock = clock;
     this.#personIsLive = db.prepare('SELECT id FROM people WHERE id = ? AND deleted_at IS NULL');
     this.#insert = db.prepare(
-      'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, source_ref, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO face_templates (id, person_id, model_id, dim, embedding, quality, source, pose, source_ref, created_at, chip) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
+    this.#census = db.prepare(`
+      SELECT t.person_id, t.model_id, count(*) AS n, count(t.chip) AS chips FROM face_templates t
+      JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
+      GROUP BY t.person_id, t.model_id ORDER BY t.person_id, t.model_id`);
+    this.#othersOf = db.prepare(
+      'SELECT id, chip FROM face_templates WHERE person_id = ? AND model_id <> ? ORDER BY created_at, id',
+    );
+    this.#getFull = db.prepare(
+      `SELECT ${META_COLUMNS}, source_ref, chip FROM face_templates WHERE id = ? AND person_id = ?`,
+    );
+    this.#getChip = db.prepare('SELECT chip FROM face_templates WHERE id = ?');
     this.#sourceRefs = db.prepare(
       'SELECT source_ref FROM face_templates WHERE person_id = ? AND source_ref IS NOT NULL',
     );
@@ -161,6 +203,89 @@ export class TemplatesRepo {
     });
   }
 
+  /** Per live person and encoder, how many templates there are and how many keep a chip; decrypts nothing. */
+  encoderCensus(): EncoderCensusRow[] {
+    return this.#census
+      .all()
+      .map((r) => ({ personId: r.person_id, modelId: r.model_id, templates: r.n, withChip: r.chips }));
+  }
+
+  /** The person's templates of encoders other than `modelId`, with their decrypted chips (null: none kept). */
+  othersWithChips(personId: string, modelId: string): Array<{ id: string; chip: Uint8Array | null }> {
+    return this.#othersOf
+      .all(personId, modelId)
+      .map((r) => ({ id: r.id, chip: r.chip ? this.#cipher.decryptBytes(r.chip, chipAad(r.id)) : null }));
+  }
+
+  /** A template's decrypted face chip; null when it has none (enrolled before chips were kept) or is gone. */
+  chip(templateId: string): Uint8Array | null {
+    const row = this.#getChip.get(templateId);
+    return row?.chip ? this.#cipher.decryptBytes(row.chip, chipAad(templateId)) : null;
+  }
+
+  /**
+   * Moves a person's templates to the encoder `modelId`: each of `replaced` becomes a new template of its
+   * new embedding (from its chip) with the same chip, quality, source, pose, source file and creation
+   * time, and the old one is deleted; `dropIds` (older templates without a chip, of a person who keeps
+   * others) are deleted. One transaction and one audit entry; a template deleted meanwhile is skipped.
+   */
+  reembed(
+    personId: string,
+    modelId: string,
+    replaced: ReadonlyArray<{ templateId: string; embedding: Float32Array }>,
+    dropIds: readonly string[],
+    actor?: Actor,
+  ): { added: TemplateMeta[]; dropped: number } {
+    const who = checkActor(actor);
+    const toModel = requiredText(modelId, 'Model id', 200);
+    return this.#db
+      .transaction(() => {
+        const from = new Set<string>();
+        const added: TemplateMeta[] = [];
+        let dropped = 0;
+        for (const { templateId, embedding } of replaced) {
+          const old = this.#getFull.get(templateId, personId);
+          if (!old || !old.chip) continue;
+          const chip = this.#cipher.decryptBytes(old.chip, chipAad(old.id));
+          const checked = checkEmbedding(embedding);
+          // First the old row: the new one takes over its source file, which is unique per person.
+          this.#delete.run(old.id);
+          from.add(old.model_id);
+          const id = randomUUID();
+          this.#insert.run(
+            id,
+            personId,
+            toModel,
+            checked.length,
+            this.#cipher.encryptEmbedding(checked, templateAad(id)),
+            old.quality,
+            old.source,
+            old.pose,
+            old.source_ref,
+            old.created_at,
+            this.#cipher.encryptBytes(chip, chipAad(id)),
+          );
+          added.push(toMeta(this.#getMeta.get(id)!));
+        }
+        for (const id of dropIds) {
+          const old = this.#getFull.get(id, personId);
+          if (!old || old.model_id === toModel) continue;
+          this.#delete.run(id);
+          from.add(old.model_id);
+          dropped++;
+        }
+        if (added.length + dropped > 0)
+          this.#audit.append({
+            actor: who,
+            action: 'template.reembed',
+            subjectId: personId,
+            details: { toModelId: toModel, fromModelIds: [...from].sort(), count: added.length, dropped },
+          });
+        return { added, dropped };
+      })
+      .immediate();
+  }
+
   /** Deletes all templates of a person; returns how many were removed. */
   deleteForPerson(personId: string, actor?: Actor): number {
     const who = checkActor(actor);
@@ -217,6 +342,7 @@ export class TemplatesRepo {
     }
     const id = randomUUID();
     const blob = this.#cipher.encryptEmbedding(embedding, templateAad(id));
+    const chip = checkChip(input.chip);
     this.#insert.run(
       id,
       input.personId,
@@ -228,12 +354,13 @@ export class TemplatesRepo {
       pose,
       optionalText(input.sourceRef, 'source reference', 128),
       isoNow(this.#clock),
+      chip ? this.#cipher.encryptBytes(chip, chipAad(id)) : null,
     );
     this.#audit.append({
       actor: who,
       action: 'template.add',
       subjectId: input.personId,
-      details: { templateId: id, modelId, dim: embedding.length, source: input.source },
+      details: { templateId: id, modelId, dim: embedding.length, source: input.source, chip: chip !== null },
     });
     return toMeta(this.#getMeta.get(id)!);
   }

@@ -23,6 +23,8 @@ const MAX_SHOTS = 60;
 interface Shot {
   embedding: Float32Array;
   thumbnailJpeg: Uint8Array | null;
+  /** The aligned face chip, stored with the template so a later encoder can embed it again. */
+  chip: Uint8Array | null;
   quality: number;
   pose: EnrollPose;
   createdAt: number;
@@ -114,7 +116,7 @@ export class EnrollmentService {
     const analysis = await this.deps.engine.analyze(
       { kind: 'rgba', frame },
       // Other faces are only counted (a second person in the shot is refused), never embedded.
-      { maxFaces: 3, liveness: true, embed: true, embedFaces: 1, thumbnail: true },
+      { maxFaces: 3, liveness: true, embed: true, embedFaces: 1, thumbnail: true, chip: true },
     );
     const face = analysis.faces[0];
     const guidance = enrollGuidance(analysis.faces);
@@ -145,6 +147,7 @@ export class EnrollmentService {
     this.shots.set(shotId, {
       embedding: face.embedding,
       thumbnailJpeg: face.thumbnailJpeg ?? null,
+      chip: face.chip ?? null,
       quality: qualityScore(face),
       pose,
       createdAt: this.now(),
@@ -179,7 +182,7 @@ export class EnrollmentService {
     const front = shots.find((s) => s.pose === 'front') ?? shots[0];
     const added = this.save(
       target,
-      shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose })),
+      shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose, chip: s.chip })),
       'camera',
       consent,
       front?.thumbnailJpeg ?? null,
@@ -217,6 +220,7 @@ export class EnrollmentService {
       quality: number;
       pose: EnrollPose;
       thumbnail: Uint8Array | null;
+      chip: Uint8Array | null;
       sourceRef?: string;
     }> = [];
     // A file already enrolled for this person (same bytes: same sourceRef) would be a second, identical
@@ -236,6 +240,7 @@ export class EnrollmentService {
           embed: true,
           embedFaces: 1,
           thumbnail: true,
+          chip: true,
         });
         const face = analysis.faces[0];
         const problem = photoProblem(analysis.faces);
@@ -258,6 +263,7 @@ export class EnrollmentService {
           quality: qualityScore(face),
           pose: poseOf(face.quality),
           thumbnail: face.thumbnailJpeg ?? null,
+          chip: face.chip ?? null,
           sourceRef: photo.sourceRef,
         });
         results.push({ name: photo.name, ok: true, error: null, duplicateOf });
@@ -275,7 +281,13 @@ export class EnrollmentService {
 
   private save(
     target: EnrollTarget,
-    faces: ReadonlyArray<{ embedding: Float32Array; quality: number; pose: EnrollPose; sourceRef?: string }>,
+    faces: ReadonlyArray<{
+      embedding: Float32Array;
+      quality: number;
+      pose: EnrollPose;
+      chip: Uint8Array | null;
+      sourceRef?: string;
+    }>,
     source: TemplateSource,
     consent: Consent,
     thumbnail: Uint8Array | null,
@@ -297,6 +309,7 @@ export class EnrollmentService {
           source,
           pose: f.pose,
           sourceRef: f.sourceRef ?? null,
+          chip: f.chip,
         })),
         actor,
       );

@@ -2,20 +2,26 @@
 // loaded once when the engine says which embedding space it produces, then updated on every
 // enrollment and deletion, so recognition never reads SQLite on the hot path. Another process writing
 // to the same file (the CLI importing while the kiosk runs) makes it load again.
+//
+// The threshold in force (threshold.ts) needs a review of the gallery (gallery-review.ts: probable
+// duplicates, closest look-alikes). That review touches every template, so it never runs on a kiosk
+// frame or an enrollment shot: every change of the gallery schedules it, it runs in chunks between
+// other work, and frames use the last finished review until then.
 import { AppError } from '../../shared/errors';
+import type { DistanceTable } from '../../shared/distance-table';
 import type { Settings } from '../../shared/settings';
 import type { Store } from '../db';
-import type { CalibrationResult } from '../../shared/types';
-import { calibrate } from './calibration';
+import type { CalibrationPoint, CalibrationResult } from '../../shared/types';
+import { farAtDistance, frrAtDistance, stationFarOf } from '../../shared/distance-table';
+import { EMPTY_REVIEW, reviewGallery, type GalleryReview } from './gallery-review';
 import { Matcher, type MatchDecision } from './matcher';
-
-/** Used only when the engine reports no measured threshold of its own. */
-const FALLBACK_THRESHOLD = 0.9;
+import { duplicateDistance, thresholdInForce, type ThresholdInForce } from './threshold';
 
 export interface EncoderSpace {
   encoderId: string;
   embeddingSize: number;
   defaultThreshold: number | null;
+  distances: DistanceTable | null;
 }
 
 /** The embedding space an engine reports once its models are loaded; null before that. */
@@ -23,24 +29,27 @@ export function encoderSpaceOf(status: {
   encoderId: string | null;
   embeddingSize: number | null;
   defaultThreshold: number | null;
+  distances: DistanceTable | null;
 }): EncoderSpace | null {
   if (!status.encoderId || !status.embeddingSize) return null;
   return {
     encoderId: status.encoderId,
     embeddingSize: status.embeddingSize,
     defaultThreshold: status.defaultThreshold,
+    distances: status.distances,
   };
 }
-
-/** Enough pairs to place alpha for FAR 1e-3 and below, few enough to recalibrate after every enrollment. */
-const AUTO_CALIBRATION_MAX_PAIRS = 50_000;
 
 export class FaceIndex {
   private matcher: Matcher | null = null;
   private space: EncoderSpace | null = null;
-  /** Bumped on every change of the gallery, so a calibration knows when it is out of date. */
+  /** Bumped on every change of the gallery, so a review knows when it is out of date. */
   private version = 0;
-  private calibrated: { version: number; targetFar: number; result: CalibrationResult } | null = null;
+  private review: GalleryReview = EMPTY_REVIEW;
+  private reviewedVersion = -1;
+  private reviewRun: Promise<void> | null = null;
+  /** Reviews finished so far (tests check that frames do not cause any). */
+  reviews = 0;
 
   constructor(private readonly store: Store) {}
 
@@ -59,7 +68,7 @@ export class FaceIndex {
     this.matcher = matcher;
     this.space = space;
     this.fingerprint = this.store.templates.fingerprint(space.encoderId);
-    this.version++;
+    this.changed();
   }
 
   /**
@@ -88,28 +97,74 @@ export class FaceIndex {
   }
 
   /**
-   * The threshold in force: the administrator's, when set; otherwise alpha calibrated on the people
-   * enrolled here for the target false-accept rate, never looser than the encoder's measured default
-   * (with fewer than two people, that default). A look-alike pair enrolled at this station thus tightens
-   * the threshold at once, instead of waiting for someone to open the calibration view.
+   * The threshold in force and what it means (threshold.ts): the administrator's value, or the encoder's
+   * distance table read at the target rate for the people enrolled here, tightened by the station's
+   * look-alikes as of the last gallery review. Cheap: safe on every frame.
    */
-  threshold(settings: Settings): number {
-    // calibrate() and identify() bring the gallery up to date; an administrator's value needs no gallery.
-    return settings.threshold ?? this.calibrate(settings.targetFar).alpha;
+  inForce(settings: Pick<Settings, 'threshold' | 'targetFar'>): ThresholdInForce {
+    this.syncWithDatabase();
+    return thresholdInForce({
+      settings,
+      table: this.space?.distances ?? null,
+      encoderDefault: this.space?.defaultThreshold ?? null,
+      people: this.matcher?.people ?? 0,
+      closestLookAlike: this.review.closestLookAlike?.distance ?? null,
+    });
   }
 
-  /** FAR/FRR of the enrolled people and the alpha for `targetFar`; cached until the gallery changes. */
-  calibrate(targetFar: number): CalibrationResult {
+  threshold(settings: Pick<Settings, 'threshold' | 'targetFar'>): number {
+    return this.inForce(settings).alpha;
+  }
+
+  /** Probable duplicates as of the last review. */
+  duplicates(): GalleryReview['duplicates'] {
+    return this.review.duplicates;
+  }
+
+  /** Resolves once the review of the gallery as it is now has finished. */
+  async reviewed(): Promise<void> {
+    while (this.matcher && this.space && this.reviewedVersion !== this.version) {
+      this.scheduleReview();
+      await this.reviewRun;
+    }
+  }
+
+  /** The threshold for `targetFar` with the curve and the review behind it (Settings, `engine.calibrate`). */
+  async calibrate(settings: Pick<Settings, 'threshold' | 'targetFar'>): Promise<CalibrationResult> {
     this.syncWithDatabase();
-    const cached = this.calibrated;
-    if (cached && cached.version === this.version && cached.targetFar === targetFar) return cached.result;
-    const defaultAlpha = this.space?.defaultThreshold ?? FALLBACK_THRESHOLD;
-    const people = this.space
-      ? [...this.templatesByPerson()].map(([personId, embeddings]) => ({ personId, embeddings }))
+    await this.reviewed();
+    const t = this.inForce(settings);
+    const table = this.space?.distances ?? null;
+    const people = Math.max(1, t.people);
+    const curve: CalibrationPoint[] = table
+      ? Array.from({ length: 161 }, (_, i) => {
+          const threshold = 0.4 + i * 0.01;
+          return {
+            threshold: Math.round(threshold * 100) / 100,
+            far: stationFarOf(farAtDistance(table, threshold), people),
+            frr: frrAtDistance(table, threshold),
+          };
+        })
       : [];
-    const result = calibrate(people, { targetFar, defaultAlpha, maxPairs: AUTO_CALIBRATION_MAX_PAIRS });
-    this.calibrated = { version: this.version, targetFar, result };
-    return result;
+    return {
+      curve,
+      alpha: t.alpha,
+      targetFar: t.targetFar,
+      source: t.source,
+      people: t.people,
+      perComparisonFar: t.perComparisonFar,
+      tableAlpha: t.tableAlpha,
+      floorAlpha: t.floorAlpha,
+      expectedFar: t.expectedFar,
+      expectedFrr: t.expectedFrr,
+      extrapolated: t.extrapolated,
+      duplicates: this.review.duplicates,
+      closestLookAlike: this.review.closestLookAlike,
+      table: table
+        ? { measuredOn: table.measuredOn, impostorPairs: table.impostorPairs, genuinePairs: table.genuinePairs }
+        : null,
+      note: noteOf(t),
+    };
   }
 
   /** `alpha` defaults to the threshold in force (pass it when the caller has just asked for it). */
@@ -136,17 +191,47 @@ export class FaceIndex {
       return;
     }
     if (this.space) this.fingerprint = this.store.templates.fingerprint(this.space.encoderId);
-    this.version++;
+    this.changed();
   }
 
-  /** Templates grouped by person, for calibration. */
-  private templatesByPerson(): Map<string, Float32Array[]> {
-    const groups = new Map<string, Float32Array[]>();
-    for (const row of this.store.templates.loadAll(this.encoder.encoderId)) {
-      const list = groups.get(row.personId) ?? [];
-      list.push(row.embedding);
-      groups.set(row.personId, list);
-    }
-    return groups;
+  private changed(): void {
+    this.version++;
+    this.scheduleReview();
+  }
+
+  /** Starts a review of the gallery unless one is running; it restarts itself if the gallery changes meanwhile. */
+  private scheduleReview(): void {
+    if (this.reviewRun) return;
+    this.reviewRun = (async () => {
+      try {
+        while (this.reviewedVersion !== this.version && this.matcher && this.space) {
+          const v = this.version;
+          const matcher = this.matcher;
+          const pause = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(this.version === v)));
+          const r = await reviewGallery(matcher, duplicateDistance(this.space.distances), pause);
+          if (r && this.version === v) {
+            this.review = r;
+            this.reviewedVersion = v;
+            this.reviews++;
+          }
+        }
+      } finally {
+        this.reviewRun = null;
+      }
+    })();
+  }
+}
+
+function noteOf(t: ThresholdInForce): string {
+  const a = t.alpha.toFixed(3);
+  switch (t.source) {
+    case 'administrator':
+      return `The administrator fixed the threshold at ${a}.`;
+    case 'encoder-default':
+      return `This encoder ships no distance table: its default threshold ${a} is used.`;
+    case 'station':
+      return `Two people enrolled here look alike: alpha is tightened from the table's ${t.tableAlpha?.toFixed(3)} to ${a} (never below ${t.floorAlpha?.toFixed(3)}).`;
+    case 'table':
+      return `alpha ${a} is the encoder's measured distance at a false-accept rate of ${t.perComparisonFar.toExponential(1)} per comparison, which gives about ${t.targetFar} over the ${t.people} people enrolled here.${t.extrapolated ? ' The target is stricter than the table measured: its strictest row is used.' : ''}`;
   }
 }

@@ -17,15 +17,6 @@ export const MIN_RECOGNITION_FACE_PX = 48;
 const SECOND_FACE_AREA_SHARE = 0.5;
 export const LIVENESS_THRESHOLD = 0.5;
 /**
- * A match at most this share of alpha away is "strong": two such frames in a row of one person confirm
- * without waiting for a third. For unit vectors the impostor tail falls off steeply below alpha
- * (alpha is placed at the target false-accept rate, 1e-3 by default), so one strong frame is already
- * far less likely to be a stranger than an ordinary accepted frame, and two consecutive ones agreeing
- * are stricter than the three-vote rule's single-frame threshold. It saves one frame, about a third
- * of the time to the greeting (bench/kiosk-latency.mjs).
- */
-export const STRONG_MATCH_SHARE = 0.85;
-/**
  * Each kiosk screen is its own station session: its own frames vote, its own face is followed. One
  * `presence serve` may feed several screens (two doors, a tablet); their frames must not mix. Beyond
  * this many, the idle station seen longest ago is forgotten (it starts a fresh run when it comes back);
@@ -220,7 +211,9 @@ export class KioskService {
       });
     }
 
-    const alpha = this.deps.index.threshold(settings);
+    // The threshold in force as of the last gallery review: nothing is recalibrated on a frame.
+    // A strong match (threshold.ts: far inside alpha) lets two frames in a row confirm instead of three.
+    const { alpha, strongAlpha } = this.deps.index.inForce(settings);
     const decision = this.deps.index.identify(face.embedding, settings, alpha);
     const observed = station.smoother.push(
       {
@@ -228,7 +221,7 @@ export class KioskService {
         personId: decision.accepted ? decision.personId : null,
         distance: decision.distance,
         liveness: face.liveness,
-        strong: decision.accepted && decision.distance <= STRONG_MATCH_SHARE * alpha,
+        strong: decision.accepted && decision.distance <= strongAlpha,
       },
       nowMs,
     );

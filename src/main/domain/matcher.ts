@@ -270,6 +270,54 @@ export class Matcher {
     return Array.from(this.personIndex.keys());
   }
 
+  /** Number of people with at least one template. */
+  get people(): number {
+    return this.personIndex.size;
+  }
+
+  /**
+   * For the template rows [start, end): the nearest OTHER person's centroid, scored exactly as a probe
+   * of that template would be. The gallery review (gallery-review.ts) calls it in chunks.
+   */
+  nearestOtherPerson(start: number, end: number): Array<{ personId: string; otherId: string; distance: number }> {
+    const out: Array<{ personId: string; otherId: string; distance: number }> = [];
+    for (let r = start; r < Math.min(end, this.count); r++) {
+      const own = this.rowPerson[r]!;
+      const best = this.nearestCentroid(this.matrix.readRow(r), own);
+      if (best)
+        out.push({ personId: this.personIdOf[own]!, otherId: this.personIdOf[best.p]!, distance: best.distance });
+    }
+    return out;
+  }
+
+  /** For the people in [start, end) of personIds(): the nearest other person's centroid to their own centroid. */
+  nearestOtherCentroid(start: number, end: number): Array<{ personId: string; otherId: string; distance: number }> {
+    const ids = this.personIds();
+    const out: Array<{ personId: string; otherId: string; distance: number }> = [];
+    for (const id of ids.slice(start, end)) {
+      const p = this.personIndex.get(id)!;
+      const best = this.nearestCentroid(this.centroids.readRow(p), p);
+      if (best) out.push({ personId: id, otherId: this.personIdOf[best.p]!, distance: best.distance });
+    }
+    return out;
+  }
+
+  /** Template rows in the gallery, for chunked reviews. */
+  get rows(): number {
+    return this.count;
+  }
+
+  private nearestCentroid(query: Float32Array, skip: number): { p: number; distance: number } | null {
+    this.centroids.setQuery(query);
+    const dots = this.centroids.dotAll(this.personIdOf.length);
+    let best = -1;
+    for (let p = 0; p < this.personIdOf.length; p++) {
+      if (p === skip || this.templatesOfPerson[p] === 0) continue;
+      if (best < 0 || dots[p]! > dots[best]!) best = p;
+    }
+    return best < 0 ? null : { p: best, distance: this.centroids.distanceToRow(best) };
+  }
+
   // --- internals ---------------------------------------------------------------------------------
 
   /** Adds (sign 1) or subtracts (sign -1) the unit template in `row` to person p's sum, in float64. */

@@ -25,14 +25,24 @@ export class PeopleService {
     private readonly index: FaceIndex,
   ) {}
 
+  /** With each person's probable duplicates (the gallery review's), so the administrator sees them. */
   list(query?: string): Person[] {
-    return this.store.people.list({ query }).map(toPerson);
+    return this.store.people.list({ query }).map((row) => this.withDuplicates(toPerson(row)));
   }
 
   get(id: string): Person {
     const row = this.store.people.get(id);
     if (!row) throw new AppError('NOT_FOUND', 'This person does not exist or was deleted.');
-    return toPerson(row);
+    return this.withDuplicates(toPerson(row));
+  }
+
+  private withDuplicates(person: Person): Person {
+    const found = this.index.duplicates().flatMap((d) => {
+      const other = d.personId === person.id ? d.otherId : d.otherId === person.id ? d.personId : null;
+      const row = other ? this.store.people.get(other) : undefined;
+      return row ? [{ id: row.id, name: row.name, distance: d.distance }] : [];
+    });
+    return found.length ? { ...person, probableDuplicates: found } : person;
   }
 
   /** Finds a person by exact name (case-insensitive), for imports that must not create twins. */

@@ -8,21 +8,20 @@ import * as landmarks from './landmarks';
 import * as liveness from './liveness';
 import * as encoder from './encoder';
 import { decodeFile, decodeImage, fromRgba, type RgbImage } from './image';
-import { modelFile } from './models';
+import { modelFile, readDistanceTable } from './models';
 import { resolveModelsDir } from './paths';
-import {
-  analyzeImage,
-  DEFAULT_ENCODER,
-  ENCODER_CONFIGS,
-  embeddingSize,
-  embedFaces,
-  locateFaces,
-  DEFAULT_OPTIONS,
-  type EncoderConfig,
-} from './pipeline';
+import { analyzeImage, embeddingSize, embedFaces, locateFaces, DEFAULT_OPTIONS, type EncoderConfig } from './pipeline';
 import { centredFace, centredFaceLandmarks, EVAL_MAX_FACES } from './eval-photo';
 import { FaceTracker } from './tracker';
-import { stoppedStatus, type AnalyzeInput, type AnalyzeOptions, type FaceEngine } from './types';
+import { decodeChip } from './chip';
+import { defaultEncoderConfig, encoderConfigOf } from './encoder-choice';
+import {
+  stoppedStatus,
+  type AnalyzeInput,
+  type AnalyzeOptions,
+  type EngineStartOptions,
+  type FaceEngine,
+} from './types';
 
 export interface InProcessOptions {
   modelsDir?: string;
@@ -43,29 +42,63 @@ export class InProcessEngine implements FaceEngine {
   private starting: Promise<EngineStatus> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly tracker = new FaceTracker();
-  readonly encoderConfig: EncoderConfig;
+  private config: EncoderConfig;
+  readonly defaultEncoderId: string;
+  /** The models folder of the last start, for loading another encoder into a running engine. */
+  private modelsDir: string | null = null;
 
   constructor(private readonly opts: InProcessOptions = {}) {
-    // PRESENCE_ENCODER picks another embedding space for evaluation runs (bench/RESULTS.md); the app uses the default.
-    const fromEnv = process.env.PRESENCE_ENCODER ? ENCODER_CONFIGS[process.env.PRESENCE_ENCODER] : undefined;
-    if (process.env.PRESENCE_ENCODER && !fromEnv)
-      throw new AppError(
-        'INVALID_INPUT',
-        `Unknown encoder "${process.env.PRESENCE_ENCODER}": use one of ${Object.keys(ENCODER_CONFIGS).join(', ')}.`,
-      );
-    this.encoderConfig = opts.encoder ?? fromEnv ?? DEFAULT_ENCODER;
+    this.config = defaultEncoderConfig(opts.encoder);
+    this.defaultEncoderId = this.config.id;
+  }
+
+  /** The embedding space the engine runs now. */
+  get encoderConfig(): EncoderConfig {
+    return this.config;
   }
 
   status(): EngineStatus {
     return { ...this.st, models: [...this.st.models] };
   }
 
-  start(): Promise<EngineStatus> {
-    if (this.st.state === 'ready') return Promise.resolve(this.status());
-    this.starting ??= this.doStart().finally(() => {
+  start(options: EngineStartOptions = {}): Promise<EngineStatus> {
+    let wanted: EncoderConfig;
+    try {
+      wanted = options.encoderId === undefined ? this.config : encoderConfigOf(options.encoderId);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    if (this.starting) return this.starting.then(() => this.start(options));
+    if (this.st.state === 'ready')
+      return wanted.id === this.config.id ? Promise.resolve(this.status()) : this.enqueue(() => this.switchTo(wanted));
+    this.config = wanted;
+    this.starting = this.doStart().finally(() => {
       this.starting = null;
     });
     return this.starting;
+  }
+
+  /** Loads another encoder into the running engine (the detector and landmarks stay as they are). */
+  private async switchTo(cfg: EncoderConfig): Promise<EngineStatus> {
+    const dir = this.modelsDir!;
+    const models = this.st.models.filter((m) => m.role !== 'encoder');
+    for (const p of cfg.parts) {
+      const s = performance.now();
+      await encoder.load(dir, p.encoder);
+      const loadMs = Math.round(performance.now() - s);
+      models.push({ id: p.encoder, role: 'encoder', file: modelFile(dir, p.encoder), loadMs });
+    }
+    this.config = cfg;
+    embedFaces(warmUpImage(), [{ five: centredFaceLandmarks(128, 128) }], cfg);
+    this.st = {
+      ...this.st,
+      encoderId: cfg.id,
+      embeddingSize: embeddingSize(cfg),
+      defaultThreshold: cfg.defaultThreshold,
+      distances: readDistanceTable(dir, cfg.id),
+      models,
+    };
+    return this.status();
   }
 
   private async doStart(): Promise<EngineStatus> {
@@ -78,6 +111,7 @@ export class InProcessEngine implements FaceEngine {
           'MODEL_MISSING',
           'The models folder was not found: reinstall Presence, or set PRESENCE_MODELS_DIR.',
         );
+      this.modelsDir = dir;
       const backend = await initBackend(this.opts.backend);
       const models: EngineModelInfo[] = [];
       const timed = async (id: string, role: EngineModelInfo['role'], f: () => unknown) => {
@@ -91,15 +125,16 @@ export class InProcessEngine implements FaceEngine {
       );
       await timed(landmarks.LANDMARKS_ID, 'landmarks', () => landmarks.load(dir));
       await timed(liveness.LIVENESS_ID, 'liveness', () => liveness.load(dir));
-      for (const p of this.encoderConfig.parts) await timed(p.encoder, 'encoder', () => encoder.load(dir, p.encoder));
+      for (const p of this.config.parts) await timed(p.encoder, 'encoder', () => encoder.load(dir, p.encoder));
       await this.warmUp();
       this.st = {
         ...this.st,
         state: 'ready',
         backend,
-        encoderId: this.encoderConfig.id,
-        embeddingSize: embeddingSize(this.encoderConfig),
-        defaultThreshold: this.encoderConfig.defaultThreshold,
+        encoderId: this.config.id,
+        embeddingSize: embeddingSize(this.config),
+        defaultThreshold: this.config.defaultThreshold,
+        distances: readDistanceTable(dir, this.config.id),
         models,
         loadMs: Math.round(performance.now() - t0),
         error: null,
@@ -122,7 +157,7 @@ export class InProcessEngine implements FaceEngine {
    * The small-face detector is left cold (it runs only when the first one finds nothing): start time matters more.
    */
   private async warmUp(): Promise<void> {
-    const img: RgbImage = { width: 128, height: 128, data: new Uint8Array(128 * 128 * 3).fill(128) };
+    const img = warmUpImage();
     const five = centredFaceLandmarks(128, 128);
     await detector.predict(img);
     await landmarks.predict(img, {
@@ -131,7 +166,7 @@ export class InProcessEngine implements FaceEngine {
       keypoints: five.concat([five[0], five[1]]),
     });
     liveness.predict(new Float32Array(liveness.LIVENESS_SIZE ** 2 * 3), 1);
-    embedFaces(img, [{ five }], this.encoderConfig);
+    embedFaces(img, [{ five }], this.config);
   }
 
   private ready(): void {
@@ -169,7 +204,7 @@ export class InProcessEngine implements FaceEngine {
           options.track !== undefined && input.kind === 'rgba'
             ? { tracker: this.tracker, stream: options.track }
             : undefined;
-        return await analyzeImage(img, this.encoderConfig, stripUndefined(options), decodeMs, tracking);
+        return await analyzeImage(img, this.config, stripUndefined(options), decodeMs, tracking);
       } catch (e) {
         if (isAppError(e)) throw e;
         throw new AppError(
@@ -177,6 +212,29 @@ export class InProcessEngine implements FaceEngine {
           `The face engine failed on this image: ${e instanceof Error ? e.message : String(e)}`,
         );
       }
+    });
+  }
+
+  /**
+   * Embeds stored face chips: each encoder part is cut from the chip by the landmarks stored with it,
+   * as embedFaces cuts it from a photo, so the embedding is that of the enrolled face.
+   */
+  embedChips(chips: readonly Uint8Array[]): Promise<Float32Array[]> {
+    return this.enqueue(async () => {
+      this.ready();
+      const out: Float32Array[] = [];
+      for (const bytes of chips) {
+        const chip = decodeChip(bytes);
+        const img = await decodeImage(chip.jpeg, 'A stored face chip');
+        if (img.width !== chip.size || img.height !== chip.size)
+          throw new AppError(
+            'INTERNAL',
+            `A stored face chip is ${img.width}x${img.height} pixels but is recorded as ${chip.size}: re-enroll this person.`,
+          );
+        const [embedding] = embedFaces(img, [{ five: chip.five, dlib51: chip.dlib51 }], this.config);
+        out.push(embedding!);
+      }
+      return out;
     });
   }
 
@@ -194,7 +252,7 @@ export class InProcessEngine implements FaceEngine {
       const subject = centredFace(faces, img.width, img.height);
       const found = subject !== undefined;
       const points = subject ?? { five: centredFaceLandmarks(img.width, img.height) };
-      const [embedding] = embedFaces(img, [points], this.encoderConfig);
+      const [embedding] = embedFaces(img, [points], this.config);
       return { embedding, found, ms: performance.now() - t0 };
     });
   }
@@ -214,6 +272,10 @@ export class InProcessEngine implements FaceEngine {
   }
 }
 
+function warmUpImage(): RgbImage {
+  return { width: 128, height: 128, data: new Uint8Array(128 * 128 * 3).fill(128) };
+}
+
 function stripUndefined(o: AnalyzeOptions): Partial<typeof DEFAULT_OPTIONS> {
   const out: Partial<typeof DEFAULT_OPTIONS> = {};
   if (o.maxFaces !== undefined) out.maxFaces = o.maxFaces;
@@ -222,5 +284,6 @@ function stripUndefined(o: AnalyzeOptions): Partial<typeof DEFAULT_OPTIONS> {
   if (o.embedFaces !== undefined) out.embedFaces = o.embedFaces;
   if (o.mirror !== undefined) out.mirror = o.mirror;
   if (o.thumbnail !== undefined) out.thumbnail = o.thumbnail;
+  if (o.chip !== undefined) out.chip = o.chip;
   return out;
 }

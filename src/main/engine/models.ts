@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
+import type { DistanceTable } from '../../shared/distance-table';
 
 export interface ManifestFile {
   file: string;
@@ -14,8 +15,8 @@ export interface ManifestFile {
 }
 export interface ManifestModel {
   id: string;
-  role: 'detector' | 'landmarks' | 'encoder' | 'liveness';
-  format: 'graph' | 'weights';
+  role: 'detector' | 'landmarks' | 'encoder' | 'liveness' | 'distances';
+  format: 'graph' | 'weights' | 'json';
   files: ManifestFile[];
   input: number[];
 }
@@ -144,4 +145,27 @@ export function loadWeights(modelsDir: string, id: string): tf.NamedTensorMap {
 export function modelFile(modelsDir: string, id: string): string {
   const entry = manifestEntry(modelsDir, id);
   return (entry.files.find((f) => !f.file.endsWith('.json')) ?? entry.files[0]).file;
+}
+
+/**
+ * The distance table measured for an embedding space (bench/distance-table.ts), checksummed like the
+ * weights; null when none is listed (encoders kept for evaluation runs).
+ */
+export function readDistanceTable(modelsDir: string, encoderConfigId: string): DistanceTable | null {
+  const entry = readManifest(modelsDir).models.find((m) => m.id === `${encoderConfigId}.distances`);
+  if (!entry) return null;
+  const table = JSON.parse(readVerified(modelsDir, entry.files[0]!).toString('utf8')) as DistanceTable;
+  const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || x >= xs[i - 1]!);
+  if (
+    table.encoderId !== encoderConfigId ||
+    !table.impostor?.length ||
+    !table.genuine?.length ||
+    !ascending(table.impostor.map((r) => r.far)) ||
+    !ascending(table.impostor.map((r) => r.distance))
+  )
+    throw new AppError(
+      'MODEL_CHECKSUM',
+      `The distance table of ${encoderConfigId} is not a valid table: reinstall Presence.`,
+    );
+  return table;
 }

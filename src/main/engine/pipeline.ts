@@ -9,6 +9,7 @@ import type { FaceTracker } from './tracker';
 import * as encoder from './encoder';
 import * as quality from './quality';
 import { encodeJpeg, type RgbImage } from './image';
+import { cutChip } from './chip';
 
 export interface EncoderPart {
   encoder: string;
@@ -47,6 +48,63 @@ export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
     defaultThreshold: 0.43,
   },
   dlib128: { id: 'dlib128', parts: [{ encoder: 'dlib128', weight: 1 }], flip: false, defaultThreshold: 0.45 },
+  // foamliu's MobileFaceNet on the ArcFace five-point 112 px template (shared/models README: best
+  // without the mirror pass on LFW dev).
+  'mfn-foamliu': {
+    id: 'mfn-foamliu',
+    parts: [{ encoder: 'mobilefacenet-foamliu', weight: 1 }],
+    flip: false,
+    defaultThreshold: 1.17,
+  },
+  'mfn-foamliu-flip': {
+    id: 'mfn-foamliu-flip',
+    parts: [{ encoder: 'mobilefacenet-foamliu', weight: 1 }],
+    flip: true,
+    defaultThreshold: 1.17,
+  },
+  'mfn-sirius-flip': {
+    id: 'mfn-sirius-flip',
+    parts: [{ encoder: 'mobilefacenet-sirius', weight: 1 }],
+    flip: true,
+    defaultThreshold: 1.1,
+  },
+  'fusion-foamliu+sirius': {
+    id: 'fusion-foamliu+sirius',
+    parts: [
+      { encoder: 'mobilefacenet-foamliu', weight: 0.5 },
+      { encoder: 'mobilefacenet-sirius', weight: 0.5 },
+    ],
+    flip: false,
+    defaultThreshold: 1.1,
+  },
+  'fusion-foamliu+sirius-flip': {
+    id: 'fusion-foamliu+sirius-flip',
+    parts: [
+      { encoder: 'mobilefacenet-foamliu', weight: 0.5 },
+      { encoder: 'mobilefacenet-sirius', weight: 0.5 },
+    ],
+    flip: true,
+    defaultThreshold: 1.1,
+  },
+  'fusion-foamliu+dlib': {
+    id: 'fusion-foamliu+dlib',
+    parts: [
+      { encoder: 'mobilefacenet-foamliu', weight: 0.6 },
+      { encoder: 'dlib128', weight: 0.4, align: 'dlib51' },
+    ],
+    flip: false,
+    defaultThreshold: 1.0,
+  },
+  'fusion-foamliu+sirius+dlib': {
+    id: 'fusion-foamliu+sirius+dlib',
+    parts: [
+      { encoder: 'mobilefacenet-foamliu', weight: 0.4 },
+      { encoder: 'mobilefacenet-sirius', weight: 0.35 },
+      { encoder: 'dlib128', weight: 0.25, align: 'dlib51' },
+    ],
+    flip: false,
+    defaultThreshold: 1.0,
+  },
   // The rest are for evaluation runs (PRESENCE_ENCODER): their thresholds are rough, calibrate before use.
   'faceres-flip': { id: 'faceres-flip', parts: [{ encoder: 'faceres', weight: 1 }], flip: true, defaultThreshold: 0.9 },
   'mobileface-flip': {
@@ -67,7 +125,7 @@ export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
 };
 
 /** The shipped embedding: the most accurate option within the latency target, chosen on LFW dev (bench/RESULTS.md). */
-export const DEFAULT_ENCODER: EncoderConfig = ENCODER_CONFIGS['dlib128-a51-flip'];
+export const DEFAULT_ENCODER: EncoderConfig = ENCODER_CONFIGS['mfn-foamliu']!;
 
 export function embeddingSize(cfg: EncoderConfig): number {
   return cfg.parts.reduce((s, p) => s + encoder.ENCODERS[p.encoder].dim, 0);
@@ -82,6 +140,8 @@ export interface PipelineOptions {
   /** Average in the mirror image's embedding, when the encoder config uses flip. */
   mirror: boolean;
   thumbnail: boolean;
+  /** The aligned face chip (chip.ts) of each embedded face, stored with enrolled templates. */
+  chip: boolean;
   /** Retry with the 256 px detector when the 128 px one finds nothing (small or distant faces). */
   smallFaces: boolean;
 }
@@ -92,6 +152,7 @@ export const DEFAULT_OPTIONS: PipelineOptions = {
   embedFaces: Infinity,
   mirror: true,
   thumbnail: false,
+  chip: false,
   smallFaces: true,
 };
 
@@ -288,6 +349,7 @@ export async function analyzeImage(
         THUMB_SIZE,
       );
     }
+    if (opts.chip && i < primary.length) a.chip = await cutChip(img, f);
     out.push(a);
   }
   t.totalMs = performance.now() - start + (decodeMs ?? 0);

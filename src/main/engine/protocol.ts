@@ -6,13 +6,19 @@ import type { AnalyzeInput, AnalyzeOptions } from './types';
 import type { EvalEmbedding } from './engine';
 
 export type WorkerRequest =
-  | { type: 'start'; id: number; modelsDir?: string; backend?: EngineBackend }
+  | { type: 'start'; id: number; modelsDir?: string; backend?: EngineBackend; encoderId?: string }
   | { type: 'analyze'; id: number; input: AnalyzeInput; options?: AnalyzeOptions }
+  | { type: 'embedChips'; id: number; chips: Uint8Array[] }
   | { type: 'embedForEvaluation'; id: number; input: AnalyzeInput }
   | { type: 'stop'; id: number };
 
 export type WorkerReply =
-  | { type: 'reply'; id: number; ok: true; value: EngineStatus | AnalyzeResult | EvalEmbedding | null }
+  | {
+      type: 'reply';
+      id: number;
+      ok: true;
+      value: EngineStatus | AnalyzeResult | EvalEmbedding | Float32Array[] | null;
+    }
   | { type: 'reply'; id: number; ok: false; error: AppErrorData }
   | { type: 'status'; status: EngineStatus };
 
@@ -27,11 +33,13 @@ export function resultTransfers(value: unknown): ArrayBuffer[] {
   const add = (a?: { buffer: ArrayBufferLike }) => {
     if (a && a.buffer instanceof ArrayBuffer && !out.includes(a.buffer)) out.push(a.buffer);
   };
-  if (value && typeof value === 'object') {
+  if (Array.isArray(value)) for (const row of value as Float32Array[]) add(row);
+  else if (value && typeof value === 'object') {
     if ('faces' in value)
       for (const f of (value as AnalyzeResult).faces) {
         add(f.embedding);
         add(f.thumbnailJpeg);
+        add(f.chip);
       }
     if ('embedding' in value) add((value as EvalEmbedding).embedding);
   }

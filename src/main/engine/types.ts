@@ -28,14 +28,28 @@ export interface AnalyzeOptions {
    */
   track?: string;
   thumbnail?: boolean;
+  /** The aligned face chip (engine/chip.ts) of each embedded face, for enrollment to store. */
+  chip?: boolean;
+}
+
+export interface EngineStartOptions {
+  /**
+   * The embedding space to run (an ENCODER_CONFIGS id); default: the engine's own. A running engine
+   * started again with another one switches to it.
+   */
+  encoderId?: string;
 }
 
 export interface FaceEngine {
+  /** The encoder this engine runs unless started with another (encoder-choice.ts). */
+  readonly defaultEncoderId: string;
   /** Loads models and warms up; idempotent. */
-  start(): Promise<EngineStatus>;
+  start(options?: EngineStartOptions): Promise<EngineStatus>;
   status(): EngineStatus;
   /** 0..N faces, largest first. */
   analyze(input: AnalyzeInput, options?: AnalyzeOptions): Promise<AnalyzeResult>;
+  /** Embeds stored face chips (engine/chip.ts) with the running encoder, one L2-normalised row each. */
+  embedChips(chips: readonly Uint8Array[]): Promise<Float32Array[]>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +61,7 @@ export function stoppedStatus(): EngineStatus {
     encoderId: null,
     embeddingSize: null,
     defaultThreshold: null,
+    distances: null,
     models: [],
     loadMs: null,
     queueDepth: 0,

@@ -7,12 +7,21 @@ import type { AnalyzeResult, EngineBackend, EngineStatus } from '../../shared/fa
 import type { EvalEmbedding } from './engine';
 import { inputTransfers, type WorkerReply, type WorkerRequest } from './protocol';
 import { resolveWorkerPath } from './paths';
-import { stoppedStatus, type AnalyzeInput, type AnalyzeOptions, type FaceEngine } from './types';
+import { defaultEncoderConfig, encoderConfigOf } from './encoder-choice';
+import {
+  stoppedStatus,
+  type AnalyzeInput,
+  type AnalyzeOptions,
+  type EngineStartOptions,
+  type FaceEngine,
+} from './types';
 
 export interface WorkerEngineOptions {
   workerPath?: string;
   modelsDir?: string;
   backend?: EngineBackend;
+  /** The default encoder id (else PRESENCE_ENCODER, else the shipped one). */
+  encoder?: string;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -28,8 +37,14 @@ export class WorkerEngine implements FaceEngine {
   private wanted = false;
   private recentRestarts: number[] = [];
   private st: EngineStatus = stoppedStatus();
+  readonly defaultEncoderId: string;
+  /** The encoder asked for last: a worker restarted after a crash runs it again. */
+  private encoderId: string;
 
-  constructor(private readonly opts: WorkerEngineOptions = {}) {}
+  constructor(private readonly opts: WorkerEngineOptions = {}) {
+    this.defaultEncoderId = defaultEncoderConfig(opts.encoder).id;
+    this.encoderId = this.defaultEncoderId;
+  }
 
   status(): EngineStatus {
     return { ...this.st, queueDepth: this.pending.size };
@@ -111,14 +126,21 @@ export class WorkerEngine implements FaceEngine {
       type: 'start',
       modelsDir: this.opts.modelsDir,
       backend: this.opts.backend,
+      encoderId: this.encoderId,
     });
     this.st = { ...status, restarts: this.st.restarts };
     return this.status();
   }
 
-  async start(): Promise<EngineStatus> {
+  async start(options: EngineStartOptions = {}): Promise<EngineStatus> {
+    if (options.encoderId !== undefined) this.encoderId = encoderConfigOf(options.encoderId).id;
     this.wanted = true;
-    if (this.worker && this.st.state === 'ready') return this.status();
+    if (this.worker && this.st.state === 'ready') {
+      if (this.st.encoderId === this.encoderId) return this.status();
+      const status = await this.call<EngineStatus>({ type: 'start', encoderId: this.encoderId });
+      this.st = { ...status, restarts: this.st.restarts };
+      return this.status();
+    }
     if (this.worker) await this.stopWorker();
     this.st = { ...this.st, state: 'starting', error: null };
     try {
@@ -135,6 +157,11 @@ export class WorkerEngine implements FaceEngine {
   /** Input buffers are transferred to the worker: the caller must not use them afterwards. */
   analyze(input: AnalyzeInput, options?: AnalyzeOptions): Promise<AnalyzeResult> {
     return this.call<AnalyzeResult>({ type: 'analyze', input, options }, inputTransfers(input));
+  }
+
+  /** The chips are copied, not transferred: the caller stores them again with the new embeddings. */
+  embedChips(chips: readonly Uint8Array[]): Promise<Float32Array[]> {
+    return this.call<Float32Array[]>({ type: 'embedChips', chips: [...chips] });
   }
 
   embedForEvaluation(input: AnalyzeInput): Promise<EvalEmbedding> {

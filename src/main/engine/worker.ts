@@ -19,11 +19,15 @@ port.on('message', async (req: WorkerRequest) => {
     switch (req.type) {
       case 'start':
         engine ??= new InProcessEngine({ modelsDir: req.modelsDir, backend: req.backend });
-        value = await engine.start();
+        value = await engine.start({ encoderId: req.encoderId });
         break;
       case 'analyze':
         if (!engine) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.');
         value = await engine.analyze(req.input, req.options);
+        break;
+      case 'embedChips':
+        if (!engine) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.');
+        value = await engine.embedChips(req.chips);
         break;
       case 'embedForEvaluation':
         if (!engine) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.');

@@ -1,7 +1,11 @@
 // Open-set identification runner over an ident list (`presence eval ident`): enroll, then identify every
 // probe and impostor with the app's own matcher (exact search).
 import { readFile } from 'node:fs/promises';
+import { DEFAULT_SETTINGS } from '../../shared/settings';
+import type { ThresholdSource } from '../../shared/types';
+import { reviewGallery } from '../domain/gallery-review';
 import { Matcher } from '../domain/matcher';
+import { duplicateDistance, thresholdInForce } from '../domain/threshold';
 import type { FaceEngine } from '../engine/index';
 import { fnirAtFpir, percentile, rank1, type ProbeOutcome } from './metrics';
 import { parseIdentList } from './pairs';
@@ -18,6 +22,15 @@ export interface IdentReport {
   fnirAtFpir1e3: number;
   failures: number;
   msPerImageP50: number;
+  /**
+   * The decision the app itself makes for this gallery at default settings (threshold.ts, the matcher's
+   * alpha-and-margin rule): alpha in force, the share of impostors accepted as anyone, and the share of
+   * probes not accepted as themselves. Only for the matcher's scoring.
+   */
+  alpha?: number;
+  thresholdSource?: ThresholdSource;
+  falseAcceptRate?: number;
+  fnirAtDefault?: number;
 }
 
 const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
@@ -109,5 +122,47 @@ export async function evaluateIdentDetailed(args: {
       ),
     };
   };
-  return { matcher: report(byMatcher), 'nearest-template': report(byNearestTemplate) };
+  const atDefault = matcher ? await appDecision(matcher, args.engine, rows, emb) : {};
+  return { matcher: { ...report(byMatcher), ...atDefault }, 'nearest-template': report(byNearestTemplate) };
+}
+
+/** Every probe and impostor through the app's own decision at default settings, for this gallery. */
+async function appDecision(
+  matcher: Matcher,
+  engine: FaceEngine,
+  rows: ReturnType<typeof parseIdentList>,
+  emb: PhotoEmbedding[],
+): Promise<Pick<IdentReport, 'alpha' | 'thresholdSource' | 'falseAcceptRate' | 'fnirAtDefault'>> {
+  const status = engine.status();
+  const table = status.distances;
+  const review = await reviewGallery(matcher, duplicateDistance(table));
+  const t = thresholdInForce({
+    settings: DEFAULT_SETTINGS,
+    table,
+    encoderDefault: status.defaultThreshold,
+    people: matcher.people,
+    closestLookAlike: review?.closestLookAlike?.distance ?? null,
+  });
+  let probes = 0,
+    missed = 0,
+    impostors = 0,
+    accepted = 0;
+  rows.forEach((r, i) => {
+    if (r.role === 'enroll') return;
+    const q = emb[i]!.embedding;
+    const d = q ? matcher.identify(q, { alpha: t.alpha, margin: DEFAULT_SETTINGS.margin }) : null;
+    if (r.role === 'probe') {
+      probes++;
+      if (!d?.accepted || d.personId !== r.identity) missed++;
+    } else {
+      impostors++;
+      if (d?.accepted) accepted++;
+    }
+  });
+  return {
+    alpha: round(t.alpha),
+    thresholdSource: t.source,
+    falseAcceptRate: impostors ? round(accepted / impostors) : 0,
+    fnirAtDefault: probes ? round(missed / probes) : 0,
+  };
 }

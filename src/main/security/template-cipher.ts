@@ -19,6 +19,11 @@ export function templateAad(templateId: string): string {
   return `template:${templateId}`;
 }
 
+/** AAD for the aligned face chip kept with a template. */
+export function chipAad(templateId: string): string {
+  return `chip:${templateId}`;
+}
+
 /** AAD for a person's thumbnail. */
 export function thumbnailAad(personId: string): string {
   return `thumbnail:${personId}`;

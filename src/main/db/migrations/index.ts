@@ -2,8 +2,13 @@
 
 import { migration001Initial } from './001-initial';
 import { migration002TemplateSourceRef } from './002-template-source-ref';
+import { migration003TemplateChip } from './003-template-chip';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
 
-export const MIGRATIONS: readonly Migration[] = [migration001Initial, migration002TemplateSourceRef];
+export const MIGRATIONS: readonly Migration[] = [
+  migration001Initial,
+  migration002TemplateSourceRef,
+  migration003TemplateChip,
+];
