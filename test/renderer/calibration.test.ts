@@ -90,7 +90,7 @@ describe('CalibrationPanel', () => {
     await vi.waitFor(() => expect(screen.getByTestId('calibration-alpha').textContent).toBe('0.800'));
     expect(calibrate).toHaveBeenCalledWith({ targetFar: 0.001 });
     const meaning = screen.getByTestId('calibration-meaning').textContent ?? '';
-    expect(meaning).toContain('about 1 in 1,000');
+    expect(meaning).toContain('about 1 in 1,000 of the camera frames');
     expect(meaning).toContain('5 people');
     expect(meaning).toContain('3.1%');
     expect(screen.getByTestId('calibration-source').textContent).toContain('measured distances');
