@@ -6,9 +6,16 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 await build({
-  entryPoints: ['compare.ts', 'eval.ts', 'ident-crowding.ts', 'ident-scoring.ts', 'model-timings.ts'].map((f) =>
-    path.join(here, f),
-  ),
+  entryPoints: [
+    'aligned-crops.ts',
+    'compare.ts',
+    'distance-table.ts',
+    'eval.ts',
+    'ident-crowding.ts',
+    'ident-scoring.ts',
+    'model-timings.ts',
+    'stranger.ts',
+  ].map((f) => path.join(here, f)),
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -18,4 +25,6 @@ await build({
   outExtension: { '.js': '.mjs' },
   logLevel: 'warning',
 });
-console.log('bundled bench/.build/{compare,eval,ident-crowding,ident-scoring,model-timings}.mjs');
+console.log(
+  'bundled bench/.build/{aligned-crops,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,stranger}.mjs',
+);

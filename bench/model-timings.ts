@@ -27,7 +27,7 @@ for (const [id, size] of [
   }
   console.log(id, 'median ms', med(ts).toFixed(1));
 }
-for (const id of ['dlib128', 'faceres', 'mobileface']) {
+for (const id of ['mobilefacenet-foamliu', 'mobilefacenet-sirius', 'dlib128', 'faceres', 'mobileface']) {
   await encoder.load(dir, id);
   const size = encoder.ENCODERS[id].size;
   for (const n of [1, 2]) {
