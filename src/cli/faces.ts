@@ -5,8 +5,10 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppError, isAppError, type ErrorCode } from '../shared/errors';
+import { lineTextProblem } from '../shared/limits';
 import type { MatchReason } from '../main/domain/matcher';
 import type { PresenceApp } from '../main/app';
+import { checkImage, readImageFile } from '../main/engine/image';
 import { existingPath, openApp, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -17,9 +19,38 @@ function isImage(file: string): boolean {
   return IMAGE_EXTENSIONS.has(path.extname(file).toLowerCase());
 }
 
-function sha256(file: string): string {
-  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+/**
+ * A photo named on the command line, as its full path; a missing path or a folder stops the command with
+ * one line saying which and why (thrown from the action, where commander's own errors would print nothing).
+ */
+function photoFile(value: string): string {
+  const full = path.resolve(value);
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(full);
+  } catch {
+    throw new AppError('NOT_FOUND', `${value} does not exist: check the path of the photo.`);
+  }
+  if (stat.isDirectory())
+    throw new AppError(
+      'INVALID_INPUT',
+      `${value} is a folder, not a photo: name the photos in it, or use "presence import" for a folder of people.`,
+    );
+  if (!stat.isFile())
+    throw new AppError('INVALID_INPUT', `${value} is not a photo file: name a JPEG, PNG or WebP file.`);
+  return full;
 }
+
+/** A folder name as it can be shown on a terminal: invisible and direction characters written as \u{...}. */
+function visible(name: string): string {
+  return name.replace(
+    /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/gu,
+    (c) => `\\u{${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}}`,
+  );
+}
+
+/** One photo's result in the shape importPhotos reports it. */
+type PhotoResult = Awaited<ReturnType<PresenceApp['enrollment']['importPhotos']>>['results'][number];
 
 /** `existing`: the command only reads, so a database that is not there is a mistyped --db (see openApp). */
 async function withEngine<T>(
@@ -51,13 +82,30 @@ async function enrollFiles(
   const existing = app.people.findByName(name) ?? null;
   const known = existing ? app.store.templates.sourceRefs(existing.id) : new Set<string>();
   const fresh: { file: string; ref: string }[] = [];
+  const refused: PhotoResult[] = [];
+  let skipped = 0;
   for (const file of files) {
-    const ref = sha256(file);
-    if (known.has(ref)) continue;
+    // Whether it is a photo at all comes first: a copy of a file that is not one is not a photo
+    // "already enrolled". The size is checked before the file is read (readImageFile).
+    let ref: string;
+    try {
+      const bytes = await readImageFile(file);
+      await checkImage(bytes, file);
+      ref = createHash('sha256').update(bytes).digest('hex');
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      refused.push({ name: file, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
+      onFile?.();
+      continue;
+    }
+    if (known.has(ref)) {
+      skipped++;
+      continue;
+    }
     known.add(ref);
     fresh.push({ file, ref });
   }
-  if (fresh.length === 0) return { person: existing, results: [], skipped: files.length };
+  if (fresh.length === 0) return { person: existing, results: refused, skipped };
   const { results, commit } = await app.enrollment.importPhotos(
     existing ? { personId: existing.id } : { newPerson: { name } },
     fresh.map(({ file, ref }) => ({ name: file, input: { kind: 'file', path: file }, sourceRef: ref })),
@@ -66,7 +114,11 @@ async function enrollFiles(
     'cli',
     { onPhoto: onFile, acceptDuplicates },
   );
-  return { person: commit?.person ?? existing, results, skipped: files.length - fresh.length };
+  // In the order the files were given, whichever step refused them.
+  const order = new Map<string, number>();
+  files.forEach((file, i) => order.set(file, order.get(file) ?? i));
+  const all = [...refused, ...results].sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  return { person: commit?.person ?? existing, results: all, skipped };
 }
 
 export function registerFaces(program: Command): void {
@@ -79,7 +131,7 @@ export function registerFaces(program: Command): void {
     .argument('<images...>', 'photos of the person (JPEG, PNG or WebP)')
     .action(
       async (images: string[], opts: { name: string; consentBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
-        const files = images.map(existingPath('file'));
+        const files = images.map(photoFile);
         await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
           const { person, results, skipped } = await enrollFiles(app, opts.name, files, opts);
           report(results, skipped);
@@ -110,6 +162,7 @@ export function registerFaces(program: Command): void {
         .readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
         .map((d) => ({
+          folder: d.name,
           name: d.name.replace(/_/g, ' '),
           files: fs
             .readdirSync(path.join(dir, d.name))
@@ -135,7 +188,15 @@ export function registerFaces(program: Command): void {
         let added = 0;
         let skipped = 0;
         const notAdded: string[] = [];
+        const badNames: string[] = [];
         for (const p of people) {
+          // A folder that cannot name a person is said, and the others are still imported.
+          const problem = lineTextProblem(p.name.trim(), 'The folder name');
+          if (problem) {
+            badNames.push(`not added: ${visible(p.folder)}: ${problem.replace(/: [^:]*$/, ': rename the folder.')}`);
+            bar?.increment(p.files.length, { person: '' });
+            continue;
+          }
           const r = await enrollFiles(app, p.name, p.files, opts, () => bar?.increment({ person: p.name }));
           bar?.increment(r.skipped, { person: p.name });
           skipped += r.skipped;
@@ -151,8 +212,9 @@ export function registerFaces(program: Command): void {
         bar?.stop();
         for (const f of failed) console.log(`skipped ${path.relative(dir, f.name)}: ${f.message}`);
         for (const name of notAdded) console.log(`not added: ${name} (no photo of them could be enrolled)`);
+        for (const line of badNames) console.log(line);
         console.log(
-          `Imported ${people.length - notAdded.length} people: ${added} photos enrolled, ${skipped} already enrolled, ${failed.length} skipped.`,
+          `Imported ${people.length - notAdded.length - badNames.length} people: ${added} photos enrolled, ${skipped} already enrolled, ${failed.length} skipped.`,
         );
       });
     });

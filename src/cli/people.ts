@@ -30,6 +30,12 @@ export function registerPeople(program: Command): void {
               console.log(
                 `    probable duplicate of ${d.name} (${d.id}, distance ${d.distance.toFixed(3)}): the same face under two names? Delete one record.`,
               );
+            const n = p.unreadable?.templates ?? 0;
+            if (n > 0)
+              console.log(
+                `    ${n} face template${n === 1 ? '' : 's'} cannot be read: re-enroll (presence enroll --name "${p.name}" PHOTO...)`,
+              );
+            if (p.unreadable?.thumbnail) console.log('    the photo cannot be read: re-enroll to replace it');
           }
           if (!reviewed) console.log('(The face engine could not start, so probable duplicates were not checked.)');
         }

@@ -9,6 +9,7 @@ import { registerExport } from './export';
 import { registerFaces } from './faces';
 import { registerEval } from './eval';
 import { registerTemplates } from './templates';
+import { registerAdmin } from './admin';
 
 export function buildProgram(): Command {
   const program = new Command('presence')
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerTemplates(program);
   registerExport(program);
   registerEval(program);
+  registerAdmin(program);
   return program;
 }
 

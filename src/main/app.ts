@@ -126,6 +126,7 @@ export class PresenceApp {
       transport: this.options.transport,
       platform: process.platform,
       engine: { state: status.state, backend: status.backend, encoderId: status.encoderId },
+      unreadable: this.store.unreadable(),
     };
   }
 

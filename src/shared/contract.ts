@@ -3,7 +3,7 @@
 // Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
 import { z } from 'zod';
 import type { EngineStatus } from './face';
-import { EXTERNAL_ID_MAX, MAX_IMAGE_BYTES, MAX_PHOTOS_PER_IMPORT, NAME_MAX, NOTES_MAX } from './limits';
+import { EXTERNAL_ID_MAX, lineTextRule, MAX_IMAGE_BYTES, MAX_PHOTOS_PER_IMPORT, NAME_MAX, NOTES_MAX } from './limits';
 import { settingsPatchSchema, stationNameSchema, type Settings } from './settings';
 import type {
   AdminStatus,
@@ -76,9 +76,19 @@ export const photoSchema = z
   })
   .strict();
 
+/** A trimmed line of text under the one rule for names (shared/limits.ts). */
+function lineText(label: string, max: number, requiredMessage?: string) {
+  return z
+    .string()
+    .trim()
+    .min(1, requiredMessage === undefined ? undefined : { message: requiredMessage })
+    .max(max)
+    .superRefine(lineTextRule(label));
+}
+
 const personFields = {
-  name: z.string().trim().min(1, { message: 'A name is required.' }).max(NAME_MAX),
-  externalId: z.string().trim().min(1).max(EXTERNAL_ID_MAX).nullable(),
+  name: lineText('Name', NAME_MAX, 'A name is required.'),
+  externalId: lineText('ID number', EXTERNAL_ID_MAX).nullable(),
   notes: z.string().max(NOTES_MAX).nullable(),
 };
 
@@ -98,7 +108,7 @@ const newPerson = z
 const consent = z
   .object({
     given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
-    by: z.string().trim().min(1).max(120),
+    by: lineText('Who recorded the consent', NAME_MAX),
   })
   .strict();
 

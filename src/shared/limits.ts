@@ -1,4 +1,5 @@
-// Sizes both sides must agree on. Plain numbers, so the renderer may import them as values.
+// Sizes both sides must agree on, and the one rule for names (the end of this file). Plain code with no
+// imports, so the renderer may import them as values.
 
 /** The largest photo file accepted for enrollment (a phone's full-size JPEG is 3-12 MB). */
 export const MAX_IMAGE_BYTES = 30 * 1024 * 1024;
@@ -16,3 +17,70 @@ export const MAX_PHOTOS_PER_IMPORT = 50;
  * message's framing. The renderer sends photos in batches that fit (renderer/lib/photo-batches.ts).
  */
 export const MAX_WIRE_MESSAGE_BYTES = MAX_IMAGE_BYTES + 1024 * 1024;
+
+/**
+ * A request's JSON header (everything but its blobs). Real requests carry a few kilobytes; the bound is
+ * checked before the header is parsed, so a header listing millions of blobs is refused unread.
+ */
+export const MAX_WIRE_HEADER_BYTES = 1024 * 1024;
+
+/** The most blobs (photos, frames) one request may carry: a full import batch with room to spare. */
+export const MAX_WIRE_BLOBS = 4096;
+
+/**
+ * Messages above MAX_WIRE_MESSAGE_BYTES but at most this size are still read far enough to answer their
+ * call with IMAGE_TOO_LARGE, so the connection (and its admin session) stays open; only a message beyond
+ * this closes the connection (1009) unread.
+ */
+export const MAX_WIRE_REFUSABLE_BYTES = 128 * 1024 * 1024;
+
+// The one rule for a short line of text that names someone or something: a person's name and ID number,
+// who recorded a consent, a station's name. The contract, the screens and the repositories all ask
+// `lineTextProblem`, so text refused in one place is refused everywhere.
+
+/**
+ * Half of a UTF-16 pair on its own: not text (SQLite would store it as invalid UTF-8). The same test as
+ * `String.prototype.isWellFormed` (Node 20, Chromium 111), which the ES2022 library types do not declare.
+ */
+const LONE_SURROGATE = /\p{Cs}/u;
+/** C0 and C1 controls and DEL (NUL, tab, line feed, escape...), and the Unicode line and paragraph separators. */
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+/**
+ * Bidirectional marks, embeddings, overrides and isolates: they make text display other than it is stored
+ * (a name that reads "Ada" in a list, or reorders the cells of a CSV row).
+ */
+const BIDI_CONTROL = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+/**
+ * A character that shows: not a space, a format or default-ignorable character (zero-width space, joiners,
+ * variation selectors, Hangul fillers), a combining mark on its own, or the blank Braille pattern.
+ */
+const VISIBLE = /[^\p{White_Space}\p{Z}\p{Cc}\p{Cf}\p{M}\p{Default_Ignorable_Code_Point}\u2800]/u;
+
+function codePoint(match: string): string {
+  return `U+${match.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+/**
+ * Why `text` (already trimmed, not empty) cannot be stored as `label`, as a sentence a person can act on;
+ * null when it can. `label` starts the sentence: "Name", "ID number", "Station name".
+ */
+export function lineTextProblem(text: string, label: string): string | null {
+  if (LONE_SURROGATE.test(text))
+    return `${label} contains a broken character (half of a UTF-16 pair): type it again instead of pasting it.`;
+  const control = CONTROL.exec(text);
+  if (control)
+    return `${label} contains an invisible control character (${codePoint(control[0])}): keep it to one line of ordinary text, without tabs or line breaks.`;
+  const bidi = BIDI_CONTROL.exec(text);
+  if (bidi)
+    return `${label} contains a text-direction control (${codePoint(bidi[0])}) that would make it display as something else: type it again instead of pasting it.`;
+  if (!VISIBLE.test(text)) return `${label} has no visible character: type at least one letter or digit.`;
+  return null;
+}
+
+/** The rule as a zod refinement (`.superRefine(lineTextRule('Name'))`), typed so this file needs no zod. */
+export function lineTextRule(label: string) {
+  return (text: string, ctx: { addIssue(issue: { code: 'custom'; message: string }): void }): void => {
+    const problem = lineTextProblem(text, label);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  };
+}

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { lineTextRule } from './limits';
 
 /** True for a time zone this runtime can compute local days in (IANA names such as "Europe/Berlin"). */
 function isKnownTimeZone(zone: string): boolean {
@@ -11,7 +12,7 @@ function isKnownTimeZone(zone: string): boolean {
 }
 
 /** The name a check-in is recorded under: a door, a room, a tablet. */
-export const stationNameSchema = z.string().trim().min(1).max(80);
+export const stationNameSchema = z.string().trim().min(1).max(80).superRefine(lineTextRule('Station name'));
 
 export const LOCALES = ['en', 'zh-CN'] as const;
 export type Locale = (typeof LOCALES)[number];

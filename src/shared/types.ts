@@ -12,6 +12,11 @@ export interface Person {
   hasThumbnail: boolean;
   /** Other records whose face is nearly the same as this person's: probably the same person enrolled twice. */
   probableDuplicates?: { id: string; name: string; distance: number }[];
+  /**
+   * What of this person's is stored but cannot be read (damaged, or written by a newer Presence): set
+   * aside, not used for recognition, until they are enrolled again. Absent when everything reads.
+   */
+  unreadable?: { templates: number; thumbnail: boolean };
   createdAt: string;
   updatedAt: string;
 }
@@ -82,6 +87,8 @@ export interface AppInfo {
   transport: 'electron' | 'http';
   platform: string;
   engine: Pick<EngineStatus, 'state' | 'backend' | 'encoderId'>;
+  /** Stored values that cannot be read and are set aside (templates and thumbnails of live people, settings). */
+  unreadable?: { templates: number; thumbnails: number; settings: number };
 }
 
 /** Live guidance for a face in front of the camera; keys translated by the renderer. */

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, migrate, openStore, schemaVersion, type Store } from '../../src/main/db';
+import { MIGRATIONS, latestSchemaVersion, migrate, openStore, schemaVersion, type Store } from '../../src/main/db';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { TemplateCipher, chipAad, templateAad, thumbnailAad } from '../../src/main/security/template-cipher';
 
@@ -64,7 +64,7 @@ describe('migration 003: template chips', () => {
   it('adds the chip column to a schema-2 database and keeps every row as it was', () => {
     const { personId, templateIds } = schema2Database();
     store = openStore(file, new FileKeyProvider(keyFilePathFor(file)));
-    expect(schemaVersion(store.db)).toBe(3);
+    expect(schemaVersion(store.db)).toBe(latestSchemaVersion());
     const columns = (
       store.db.prepare('SELECT name, type FROM pragma_table_info(?)').all('face_templates') as {
         name: string;

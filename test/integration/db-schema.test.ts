@@ -25,7 +25,15 @@ afterEach(() => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-const TABLES = ['admin_auth', 'attendance_events', 'audit_log', 'face_templates', 'people', 'settings'];
+const TABLES = [
+  'admin_auth',
+  'attendance_events',
+  'audit_log',
+  'face_templates',
+  'gallery_version',
+  'people',
+  'settings',
+];
 
 describe('openDatabase', () => {
   it('creates the folder and file, migrates from empty, and sets the pragmas', () => {

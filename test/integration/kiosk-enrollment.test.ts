@@ -106,6 +106,25 @@ describe('enrollment', () => {
     t.app.people.delete(confirmed.commit!.person.id, 'admin'); // the later tests expect Bush alone
   });
 
+  it('says a file is not an image, for each copy of it in one batch from the screens', async () => {
+    const importPhotos = t.app.handlers()['enroll.importPhotos'];
+    const bytes = new TextEncoder().encode('not a photo at all, just text');
+    const ctx = { session: new AdminSession(), actor: 'admin' as const };
+    const r = await importPhotos(
+      {
+        personId: bush,
+        photos: [
+          { name: 'notes.jpg', bytes },
+          { name: 'notes-copy.jpg', bytes },
+        ],
+        consent,
+      },
+      ctx,
+    );
+    // The second copy used to be "already enrolled": the hash was compared before the image was read.
+    expect(r.results.map((x) => x.error?.code)).toEqual(['IMAGE_UNSUPPORTED', 'IMAGE_UNSUPPORTED']);
+  });
+
   it('does not enroll the same photo file twice for a person, from the screens as from the CLI', async () => {
     // Through the channel handler, as the import step sends it: the file's hash is its source.
     const importPhotos = t.app.handlers()['enroll.importPhotos'];

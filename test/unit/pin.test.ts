@@ -5,7 +5,11 @@ import {
   assertPinFormat,
   hashPin,
   lockoutDurationMs,
+  PIN_RESET_COMMAND,
   remainingLockoutMs,
+  stationLockoutDurationMs,
+  STATION_FREE_ATTEMPTS,
+  FREE_ATTEMPTS,
   verifyPin,
 } from '../../src/main/security/pin';
 
@@ -28,6 +32,9 @@ describe('PIN hashing', () => {
 
   it('refuses damaged or hostile hashes instead of computing them', async () => {
     await expect(verifyPin('1234', 'bcrypt$whatever')).rejects.toThrow(/damaged/);
+    // The way out is named exactly: the command that exists (src/cli/admin.ts).
+    expect(PIN_RESET_COMMAND).toBe('presence admin reset-pin');
+    await expect(verifyPin('1234', 'bcrypt$whatever')).rejects.toThrow('`presence admin reset-pin`');
     await expect(verifyPin('1234', 'scrypt$1073741824$8$1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaA==')).rejects.toThrow(
       /damaged/,
     );
@@ -48,6 +55,14 @@ describe('lock-out back-off', () => {
     expect(schedule).toEqual([
       0, 0, 0, 0, 0, 30_000, 60_000, 120_000, 240_000, 480_000, 900_000, 900_000, 900_000, 900_000,
     ]);
+  });
+
+  it('locks the whole station out only after more wrong PINs than one session is allowed', () => {
+    expect(STATION_FREE_ATTEMPTS).toBeGreaterThan(FREE_ATTEMPTS);
+    const at = (n: number) => stationLockoutDurationMs(STATION_FREE_ATTEMPTS + n);
+    expect(stationLockoutDurationMs(FREE_ATTEMPTS)).toBe(0);
+    expect(stationLockoutDurationMs(STATION_FREE_ATTEMPTS - 1)).toBe(0);
+    expect([0, 1, 2, 5, 100].map(at)).toEqual([30_000, 60_000, 120_000, 900_000, 900_000]);
   });
 
   it('computes the remaining time and throws PIN_LOCKED_OUT with retryAfterMs', () => {

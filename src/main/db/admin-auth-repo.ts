@@ -19,6 +19,7 @@ export class AdminAuthRepo {
   readonly #ensureRow: Database.Statement<[]>;
   readonly #setPinHash: Database.Statement<[string, string]>;
   readonly #setCounter: Database.Statement<[number, string | null, string]>;
+  readonly #clearPin: Database.Statement<[string]>;
 
   constructor(db: Database.Database, clock: Clock = systemClock) {
     this.#db = db;
@@ -31,6 +32,9 @@ export class AdminAuthRepo {
     );
     this.#setCounter = db.prepare(
       'UPDATE admin_auth SET failed_attempts = ?, locked_until = ?, updated_at = ? WHERE id = 1',
+    );
+    this.#clearPin = db.prepare(
+      'UPDATE admin_auth SET pin_hash = NULL, failed_attempts = 0, locked_until = NULL, updated_at = ? WHERE id = 1',
     );
   }
 
@@ -51,13 +55,26 @@ export class AdminAuthRepo {
       .immediate();
   }
 
-  /** Counts one wrong PIN and starts a lock-out when the policy says so. */
-  recordFailure(nowMs: number): { failedAttempts: number; lockedUntil: string | null } {
+  /** No PIN and no lock-out, as on first use: the next start asks for a new PIN (`presence admin reset-pin`). */
+  clearPin(): void {
+    this.#db
+      .transaction(() => {
+        this.#ensureRow.run();
+        this.#clearPin.run(isoNow(this.#clock));
+      })
+      .immediate();
+  }
+
+  /** Counts one wrong PIN and starts a lock-out when `policy` (failures -> milliseconds) says so. */
+  recordFailure(
+    nowMs: number,
+    policy: (failedAttempts: number) => number = lockoutDurationMs,
+  ): { failedAttempts: number; lockedUntil: string | null } {
     return this.#db
       .transaction(() => {
         this.#ensureRow.run();
         const failedAttempts = this.get().failedAttempts + 1;
-        const lockMs = lockoutDurationMs(failedAttempts);
+        const lockMs = policy(failedAttempts);
         const lockedUntil = lockMs > 0 ? new Date(nowMs + lockMs).toISOString() : null;
         this.#setCounter.run(failedAttempts, lockedUntil, isoNow(this.#clock));
         return { failedAttempts, lockedUntil };

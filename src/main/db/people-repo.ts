@@ -6,20 +6,21 @@ import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { thumbnailAad, type TemplateCipher } from '../security/template-cipher';
 import type { AuditRepo } from './audit-repo';
-import { compareNames, foldForSearch } from './names';
+import { unreadableReason } from './templates-repo';
+import { compareNames, foldForSearch, optionalLineText, requiredLineText } from './names';
 import { isoNow, systemClock, type Clock } from './clock';
 import type { Actor, PersonRow } from './types';
-import {
-  actor as checkActor,
-  EXTERNAL_ID_MAX,
-  isoTime,
-  NAME_MAX,
-  NOTES_MAX,
-  optionalText,
-  requiredText,
-} from './validate';
+import { actor as checkActor, EXTERNAL_ID_MAX, isoTime, NAME_MAX, NOTES_MAX, optionalText } from './validate';
 
 export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+
+/** A person row with what of theirs cannot be read (set aside: damaged, or of a newer format). */
+export interface PersonRowRead extends PersonRow {
+  /** Templates set aside because they cannot be read; counted in templateCount too. */
+  unreadableTemplates: number;
+  /** The stored thumbnail cannot be read: it is set aside, and hasThumbnail is false. */
+  thumbnailUnreadable: boolean;
+}
 
 export interface PersonCreateInput {
   name: string;
@@ -56,6 +57,8 @@ interface PersonDbRow {
   consent_by: string | null;
   has_thumbnail: number;
   template_count: number;
+  unreadable_templates: number;
+  thumbnail_unreadable: number;
   created_at: string;
   updated_at: string;
   deleted_at: string | null;
@@ -63,11 +66,13 @@ interface PersonDbRow {
 
 const PERSON_COLUMNS = `
   p.id, p.name, p.external_id, p.notes, p.consent_at, p.consent_by,
-  (p.thumbnail IS NOT NULL) AS has_thumbnail,
+  (p.thumbnail IS NOT NULL AND p.thumbnail_damaged_at IS NULL) AS has_thumbnail,
   (SELECT count(*) FROM face_templates t WHERE t.person_id = p.id) AS template_count,
+  (SELECT count(*) FROM face_templates t WHERE t.person_id = p.id AND t.damaged_at IS NOT NULL) AS unreadable_templates,
+  (p.thumbnail_damaged_at IS NOT NULL) AS thumbnail_unreadable,
   p.created_at, p.updated_at, p.deleted_at`;
 
-function toPerson(r: PersonDbRow): PersonRow {
+function toPerson(r: PersonDbRow): PersonRowRead {
   return {
     id: r.id,
     name: r.name,
@@ -77,6 +82,8 @@ function toPerson(r: PersonDbRow): PersonRow {
     consentBy: r.consent_by,
     hasThumbnail: r.has_thumbnail === 1,
     templateCount: r.template_count,
+    unreadableTemplates: r.unreadable_templates,
+    thumbnailUnreadable: r.thumbnail_unreadable === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     deletedAt: r.deleted_at,
@@ -110,6 +117,7 @@ export class PeopleRepo {
   readonly #setConsent: Database.Statement<[string, string, string, string]>;
   readonly #setThumbnail: Database.Statement<[Buffer | null, string, string]>;
   readonly #getThumbnail: Database.Statement<[string], { thumbnail: Buffer | null }>;
+  readonly #markThumbnailDamaged: Database.Statement<[string, string]>;
   readonly #tombstone: Database.Statement<[string, string, string]>;
   readonly #deleteTemplates: Database.Statement<[string]>;
   readonly #purge: Database.Statement<[string]>;
@@ -135,17 +143,22 @@ export class PeopleRepo {
       'UPDATE people SET consent_at = ?, consent_by = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
     );
     this.#setThumbnail = db.prepare(
-      'UPDATE people SET thumbnail = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+      'UPDATE people SET thumbnail = ?, thumbnail_damaged_at = NULL, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
     );
-    this.#getThumbnail = db.prepare('SELECT thumbnail FROM people WHERE id = ? AND deleted_at IS NULL');
+    this.#getThumbnail = db.prepare(
+      'SELECT thumbnail FROM people WHERE id = ? AND deleted_at IS NULL AND thumbnail_damaged_at IS NULL',
+    );
+    this.#markThumbnailDamaged = db.prepare(
+      'UPDATE people SET thumbnail_damaged_at = ? WHERE id = ? AND thumbnail IS NOT NULL AND thumbnail_damaged_at IS NULL',
+    );
     this.#tombstone = db.prepare(
-      'UPDATE people SET deleted_at = ?, updated_at = ?, thumbnail = NULL WHERE id = ? AND deleted_at IS NULL',
+      'UPDATE people SET deleted_at = ?, updated_at = ?, thumbnail = NULL, thumbnail_damaged_at = NULL WHERE id = ? AND deleted_at IS NULL',
     );
     this.#deleteTemplates = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
     this.#purge = db.prepare('DELETE FROM people WHERE id = ?');
   }
 
-  list(opts: PersonListOptions = {}): PersonRow[] {
+  list(opts: PersonListOptions = {}): PersonRowRead[] {
     const query = foldForSearch(opts.query?.trim() ?? '');
     const rows = this.#list.all(opts.includeDeleted ? 1 : 0).map(toPerson);
     const matches = query
@@ -161,15 +174,15 @@ export class PeopleRepo {
   }
 
   /** The person, or undefined if there is none or they were deleted. */
-  get(id: string): PersonRow | undefined {
+  get(id: string): PersonRowRead | undefined {
     const row = this.#get.get(id);
     return row ? toPerson(row) : undefined;
   }
 
-  create(input: PersonCreateInput, actor?: Actor): PersonRow {
+  create(input: PersonCreateInput, actor?: Actor): PersonRowRead {
     const who = checkActor(actor);
-    const name = requiredText(input.name, 'Name', NAME_MAX);
-    const externalId = optionalText(input.externalId, 'ID number', EXTERNAL_ID_MAX);
+    const name = requiredLineText(input.name, 'Name', NAME_MAX);
+    const externalId = optionalLineText(input.externalId, 'ID number', EXTERNAL_ID_MAX);
     const notes = optionalText(input.notes, 'Notes', NOTES_MAX);
     const id = randomUUID();
     return this.#db
@@ -191,16 +204,16 @@ export class PeopleRepo {
 
   /** Throws what `create` would throw for these details (a bad field, an ID number in use); writes nothing. */
   checkNew(input: PersonCreateInput): void {
-    requiredText(input.name, 'Name', NAME_MAX);
+    requiredLineText(input.name, 'Name', NAME_MAX);
     optionalText(input.notes, 'Notes', NOTES_MAX);
-    this.#assertExternalIdFree(optionalText(input.externalId, 'ID number', EXTERNAL_ID_MAX), '');
+    this.#assertExternalIdFree(optionalLineText(input.externalId, 'ID number', EXTERNAL_ID_MAX), '');
   }
 
-  update(id: string, patch: PersonUpdateInput, actor?: Actor): PersonRow {
+  update(id: string, patch: PersonUpdateInput, actor?: Actor): PersonRowRead {
     const who = checkActor(actor);
-    const name = patch.name === undefined ? undefined : requiredText(patch.name, 'Name', NAME_MAX);
+    const name = patch.name === undefined ? undefined : requiredLineText(patch.name, 'Name', NAME_MAX);
     const externalId =
-      patch.externalId === undefined ? undefined : optionalText(patch.externalId, 'ID number', EXTERNAL_ID_MAX);
+      patch.externalId === undefined ? undefined : optionalLineText(patch.externalId, 'ID number', EXTERNAL_ID_MAX);
     const notes = patch.notes === undefined ? undefined : optionalText(patch.notes, 'Notes', NOTES_MAX);
     return this.#db
       .transaction(() => {
@@ -228,10 +241,10 @@ export class PeopleRepo {
       .immediate();
   }
 
-  setConsent(id: string, consent: ConsentInput, actor?: Actor): PersonRow {
+  setConsent(id: string, consent: ConsentInput, actor?: Actor): PersonRowRead {
     const who = checkActor(actor);
     const at = isoTime(consent.at, 'Consent time');
-    const by = requiredText(consent.by, 'Who recorded the consent', NAME_MAX);
+    const by = requiredLineText(consent.by, 'Who recorded the consent', NAME_MAX);
     return this.#db
       .transaction(() => {
         if (this.#setConsent.run(at, by, isoNow(this.#clock), id).changes === 0) throw notFound(id);
@@ -263,11 +276,53 @@ export class PeopleRepo {
       .immediate();
   }
 
-  /** The decrypted thumbnail, or null if the person has none (or does not exist / was deleted). */
+  /**
+   * The decrypted thumbnail, or null if the person has none (or does not exist / was deleted). One that
+   * cannot be read is set aside (kept, flagged on the person, audited once) and reads as none.
+   */
   getThumbnail(id: string): Uint8Array | null {
     const row = this.#getThumbnail.get(id);
     if (!row?.thumbnail) return null;
-    return new Uint8Array(this.#cipher.decryptBytes(row.thumbnail, thumbnailAad(id)));
+    try {
+      return new Uint8Array(this.#cipher.decryptBytes(row.thumbnail, thumbnailAad(id)));
+    } catch {
+      this.#setThumbnailAside(id, row.thumbnail);
+      return null;
+    }
+  }
+
+  /** Live people whose thumbnail is set aside as unreadable. */
+  unreadableThumbnails(): number {
+    return (
+      this.#db
+        .prepare('SELECT count(*) AS n FROM people WHERE deleted_at IS NULL AND thumbnail_damaged_at IS NOT NULL')
+        .get() as { n: number }
+    ).n;
+  }
+
+  #setThumbnailAside(id: string, blob: Buffer): void {
+    try {
+      this.#db
+        .transaction(() => {
+          if (this.#markThumbnailDamaged.run(isoNow(this.#clock), id).changes === 0) return;
+          const reason = unreadableReason(blob);
+          this.#audit.append({
+            actor: 'system',
+            action: 'person.thumbnail_unreadable',
+            subjectId: id,
+            details: {
+              reason,
+              message:
+                reason === 'newer-format'
+                  ? 'This photo was written by a newer version of Presence: update Presence, or enroll the person again.'
+                  : 'This photo is damaged and cannot be read: enroll the person again to replace it.',
+            },
+          });
+        })
+        .immediate();
+    } catch {
+      // A read-only or busy database: it still reads as none, and is marked next time.
+    }
   }
 
   /**

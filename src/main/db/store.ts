@@ -11,7 +11,7 @@ import { systemClock, type Clock } from './clock';
 import { openDatabase, type OpenDatabaseOptions } from './open';
 import { PeopleRepo } from './people-repo';
 import { SettingsRepo } from './settings-repo';
-import { TemplatesRepo } from './templates-repo';
+import { TemplatesRepo, wellFormedCiphertext } from './templates-repo';
 
 export interface StoreOptions {
   /** Source of "now" for created/updated times and audit entries; tests pin it. */
@@ -71,6 +71,15 @@ export class Store {
     return this.db.pragma('data_version', { simple: true }) as number;
   }
 
+  /** Stored values set aside because they cannot be read (engine.status / app.info report them). */
+  unreadable(): { templates: number; thumbnails: number; settings: number } {
+    return {
+      templates: this.templates.unreadable(),
+      thumbnails: this.people.unreadableThumbnails(),
+      settings: this.settings.unreadable(),
+    };
+  }
+
   /** Closes the connection; safe to call twice. */
   close(): void {
     if (!this.db.open) return;
@@ -99,18 +108,26 @@ interface EncryptedSample {
   aad: string;
 }
 
-/** A few encrypted values already stored (templates first, then thumbnails); none in a new database. */
+/**
+ * A few encrypted values already stored (templates, then thumbnails); none in a new database. Only
+ * well-formed ones that are not set aside: a zeroed or cut-short value says nothing about the key, and
+ * must not make a database whose only template is damaged look like one opened with the wrong key.
+ */
 function encryptedSamples(db: Database.Database): EncryptedSample[] {
-  const templates = db.prepare('SELECT id, embedding FROM face_templates LIMIT 3').all() as {
-    id: string;
-    embedding: Buffer;
-  }[];
-  if (templates.length > 0) return templates.map((t) => ({ blob: t.embedding, aad: templateAad(t.id) }));
-  const thumbnails = db.prepare('SELECT id, thumbnail FROM people WHERE thumbnail IS NOT NULL LIMIT 3').all() as {
-    id: string;
-    thumbnail: Buffer;
-  }[];
-  return thumbnails.map((p) => ({ blob: p.thumbnail, aad: thumbnailAad(p.id) }));
+  const templates = db
+    .prepare('SELECT id, embedding FROM face_templates WHERE damaged_at IS NULL ORDER BY rowid LIMIT 20')
+    .all() as { id: string; embedding: Buffer }[];
+  const thumbnails = db
+    .prepare(
+      'SELECT id, thumbnail FROM people WHERE thumbnail IS NOT NULL AND thumbnail_damaged_at IS NULL ORDER BY rowid LIMIT 20',
+    )
+    .all() as { id: string; thumbnail: Buffer }[];
+  return [
+    ...templates.map((t) => ({ blob: t.embedding, aad: templateAad(t.id) })),
+    ...thumbnails.map((p) => ({ blob: p.thumbnail, aad: thumbnailAad(p.id) })),
+  ]
+    .filter((s) => wellFormedCiphertext(s.blob))
+    .slice(0, 3);
 }
 
 /**

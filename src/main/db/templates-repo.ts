@@ -1,10 +1,12 @@
 // Face templates (embeddings), always stored encrypted with AAD `template:<id>`.
 // Plaintext embeddings exist only in memory, in what `add` receives and `loadAll` returns.
+// A template that cannot be read (damaged on disk, or of a newer format) is set aside, not deleted: marked
+// `damaged_at`, audited once, left out of the gallery and reported until its person is enrolled again.
 
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
-import { chipAad, templateAad, type TemplateCipher } from '../security/template-cipher';
+import { chipAad, templateAad, thumbnailAad, type TemplateCipher } from '../security/template-cipher';
 import type { AuditRepo } from './audit-repo';
 import { isoNow, systemClock, type Clock } from './clock';
 import { TEMPLATE_SOURCES, type Actor, type LoadedTemplate, type TemplateMeta, type TemplateSource } from './types';
@@ -92,6 +94,25 @@ function checkChip(chip: unknown): Uint8Array | null {
   return chip;
 }
 
+// Why a stored encrypted value cannot be read, judged from its bytes (template-cipher.ts's layout:
+// version byte 1 | 12-byte IV | 16-byte tag | ciphertext). Only a well-formed value whose authentication
+// fails can mean a wrong key; a zeroed or cut-short one is damage, and says so instead of "update".
+
+/** The cipher's current format version and header length (template-cipher.ts). */
+const FORMAT_VERSION = 1;
+const HEADER_BYTES = 1 + 12 + 16;
+
+export type UnreadableReason = 'damaged' | 'newer-format';
+
+export function unreadableReason(blob: Uint8Array): UnreadableReason {
+  return blob.length >= HEADER_BYTES && blob[0]! > FORMAT_VERSION ? 'newer-format' : 'damaged';
+}
+
+/** True when the value has the layout of an encrypted value of this version (it may still fail to open). */
+export function wellFormedCiphertext(blob: Uint8Array): boolean {
+  return blob.length >= HEADER_BYTES && blob[0] === FORMAT_VERSION;
+}
+
 const META_COLUMNS = 'id, person_id, model_id, dim, quality, source, pose, created_at';
 
 export class TemplatesRepo {
@@ -112,7 +133,10 @@ export class TemplatesRepo {
   readonly #getMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #listMeta: Database.Statement<[string], TemplateMetaDbRow>;
   readonly #loadAll: Database.Statement<[string], { id: string; person_id: string; dim: number; embedding: Buffer }>;
-  readonly #fingerprint: Database.Statement<[string], { n: number; s: number }>;
+  readonly #changeCounter: Database.Statement<[], { version: number }>;
+  readonly #markDamaged: Database.Statement<[string, string]>;
+  readonly #deleteDamagedOf: Database.Statement<[string]>;
+  readonly #countDamaged: Database.Statement<[], { n: number }>;
   readonly #deleteForPerson: Database.Statement<[string]>;
   readonly #delete: Database.Statement<[string], { person_id: string }>;
   readonly #countByPerson: Database.Statement<[], { person_id: string; n: number }>;
@@ -129,9 +153,10 @@ export class TemplatesRepo {
     this.#census = db.prepare(`
       SELECT t.person_id, t.model_id, count(*) AS n, count(t.chip) AS chips FROM face_templates t
       JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
+      WHERE t.damaged_at IS NULL
       GROUP BY t.person_id, t.model_id ORDER BY t.person_id, t.model_id`);
     this.#othersOf = db.prepare(
-      'SELECT id, chip FROM face_templates WHERE person_id = ? AND model_id <> ? ORDER BY created_at, id',
+      'SELECT id, chip FROM face_templates WHERE person_id = ? AND model_id <> ? AND damaged_at IS NULL ORDER BY created_at, id',
     );
     this.#getFull = db.prepare(
       `SELECT ${META_COLUMNS}, source_ref, chip FROM face_templates WHERE id = ? AND person_id = ?`,
@@ -147,11 +172,14 @@ export class TemplatesRepo {
     this.#loadAll = db.prepare(`
       SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t
       JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
-      WHERE t.model_id = ? ORDER BY t.person_id, t.created_at, t.id`);
-    this.#fingerprint = db.prepare(`
-      SELECT count(*) AS n, total(t.rowid) AS s FROM face_templates t
+      WHERE t.model_id = ? AND t.damaged_at IS NULL ORDER BY t.person_id, t.created_at, t.id`);
+    this.#changeCounter = db.prepare('SELECT version FROM gallery_version WHERE id = 1');
+    this.#markDamaged = db.prepare('UPDATE face_templates SET damaged_at = ? WHERE id = ? AND damaged_at IS NULL');
+    this.#deleteDamagedOf = db.prepare('DELETE FROM face_templates WHERE person_id = ? AND damaged_at IS NOT NULL');
+    this.#countDamaged = db.prepare(`
+      SELECT count(*) AS n FROM face_templates t
       JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
-      WHERE t.model_id = ?`);
+      WHERE t.damaged_at IS NOT NULL`);
     this.#deleteForPerson = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
     this.#delete = db.prepare('DELETE FROM face_templates WHERE id = ? RETURNING person_id');
     this.#countByPerson = db.prepare(`
@@ -181,26 +209,87 @@ export class TemplatesRepo {
   }
 
   /**
-   * Changes whenever a live template of this model is added or removed (or its person deleted), without
-   * decrypting anything: lets a gallery tell "another process enrolled someone" from other writes.
+   * Grows on every change of any template, and when a person is deleted (triggers of migration 004), in
+   * every process, without decrypting anything: lets a gallery tell "another process enrolled someone"
+   * from other writes. A count, unlike rowids, is never reused.
    */
-  fingerprint(modelId: string): string {
-    const { n, s } = this.#fingerprint.get(modelId)!;
-    return `${n}:${s}`;
+  changeCounter(): number {
+    return this.#changeCounter.get()!.version;
   }
 
-  /** Decrypted templates of one encoder for every live person: the matcher's gallery. */
+  /**
+   * Decrypted templates of one encoder for every live person: the matcher's gallery. One that cannot be
+   * read is left out and set aside (unreadable()), so one damaged row cannot stop recognition for all.
+   */
   loadAll(modelId: string): LoadedTemplate[] {
-    return this.#loadAll.all(modelId).map((r) => {
-      const embedding = this.#cipher.decryptEmbedding(r.embedding, templateAad(r.id));
-      if (embedding.length !== r.dim) {
-        throw new AppError(
-          'INTERNAL',
-          `Face template ${r.id} decrypts to ${embedding.length} values but is recorded with ${r.dim}; it is damaged. Delete it and enroll the person again.`,
-        );
+    const out: LoadedTemplate[] = [];
+    const unreadable: Array<{ id: string; personId: string; reason: UnreadableReason }> = [];
+    let keyError: unknown = null;
+    for (const r of this.#loadAll.all(modelId)) {
+      let embedding: Float32Array | null = null;
+      try {
+        embedding = this.#cipher.decryptEmbedding(r.embedding, templateAad(r.id));
+      } catch (e) {
+        if (wellFormedCiphertext(r.embedding)) keyError ??= e;
       }
-      return { templateId: r.id, personId: r.person_id, embedding };
+      if (embedding && embedding.length === r.dim) out.push({ templateId: r.id, personId: r.person_id, embedding });
+      else
+        unreadable.push({
+          id: r.id,
+          personId: r.person_id,
+          reason: embedding ? 'damaged' : unreadableReason(r.embedding),
+        });
+    }
+    // A wrong key fails every value alike: that is not damage, and setting them all aside would hide it.
+    if (keyError && out.length === 0 && !this.#keyOpensOther(new Set(unreadable.map((u) => u.id)))) throw keyError;
+    for (const u of unreadable) this.#setAside(u.id, u.personId, u.reason);
+    return out;
+  }
+
+  /** True when some other stored value (a chip, another template, a thumbnail) opens with this key. */
+  #keyOpensOther(skip: ReadonlySet<string>): boolean {
+    const samples = this.#db
+      .prepare(
+        `SELECT 'chip' AS kind, id, chip AS blob FROM face_templates WHERE chip IS NOT NULL AND damaged_at IS NULL
+         UNION ALL SELECT 'template', id, embedding FROM face_templates WHERE damaged_at IS NULL
+         UNION ALL SELECT 'thumbnail', id, thumbnail FROM people WHERE thumbnail IS NOT NULL AND thumbnail_damaged_at IS NULL
+         LIMIT 50`,
+      )
+      .all() as Array<{ kind: 'chip' | 'template' | 'thumbnail'; id: string; blob: Buffer }>;
+    const aadOf = { chip: chipAad, template: templateAad, thumbnail: thumbnailAad };
+    return samples.some((s) => {
+      if ((s.kind === 'template' && skip.has(s.id)) || !wellFormedCiphertext(s.blob)) return false;
+      try {
+        this.#cipher.decryptBytes(s.blob, aadOf[s.kind](s.id));
+        return true;
+      } catch {
+        return false;
+      }
     });
+  }
+
+  /** Live templates set aside because they cannot be read. */
+  unreadable(): number {
+    return this.#countDamaged.get()!.n;
+  }
+
+  /** Marks the template set aside and audits it, once: a later load, or another process, finds it marked. */
+  #setAside(id: string, personId: string, reason: UnreadableReason): void {
+    try {
+      this.#db
+        .transaction(() => {
+          if (this.#markDamaged.run(isoNow(this.#clock), id).changes === 0) return;
+          this.#audit.append({
+            actor: 'system',
+            action: 'template.unreadable',
+            subjectId: personId,
+            details: { templateId: id, reason, message: unreadableTemplateMessage(reason) },
+          });
+        })
+        .immediate();
+    } catch {
+      // A read-only or busy database: the template is still left out of this load, and marked at the next.
+    }
   }
 
   /** Per live person and encoder, how many templates there are and how many keep a chip; decrypts nothing. */
@@ -343,6 +432,15 @@ export class TemplatesRepo {
     const id = randomUUID();
     const blob = this.#cipher.encryptEmbedding(embedding, templateAad(id));
     const chip = checkChip(input.chip);
+    // Enrolled again: the templates set aside as unreadable have been replaced.
+    const replaced = this.#deleteDamagedOf.run(input.personId).changes;
+    if (replaced > 0)
+      this.#audit.append({
+        actor: who,
+        action: 'template.delete',
+        subjectId: input.personId,
+        details: { count: replaced, unreadable: true },
+      });
     this.#insert.run(
       id,
       input.personId,
@@ -364,4 +462,10 @@ export class TemplatesRepo {
     });
     return toMeta(this.#getMeta.get(id)!);
   }
+}
+
+function unreadableTemplateMessage(reason: UnreadableReason): string {
+  return reason === 'newer-format'
+    ? 'This face template was written by a newer version of Presence: update Presence, or enroll the person again.'
+    : 'This face template is damaged and cannot be read: enroll the person again.';
 }

@@ -4,8 +4,20 @@ import { AppError } from '../../shared/errors';
 
 export const ADMIN_IDLE_TIMEOUT_MS = 5 * 60_000;
 
+/** This session's own wrong PINs; AdminService (`checkPin`) applies the rule, this only keeps the count. */
+export interface SessionPinGuesses {
+  /** Wrong PINs since this session's last right one. */
+  failedAttempts: number;
+  /** Until when (ms since the epoch) this session may not guess; 0 when it may. */
+  lockedUntilMs: number;
+  /** Locked out at least once since its last right PIN: its guesses no longer count for the whole station. */
+  wasLockedOut: boolean;
+}
+
 export class AdminSession {
   private unlockedUntil = 0;
+  /** Lives as long as the session, i.e. the window or the connection: a new connection starts afresh. */
+  readonly pinGuesses: SessionPinGuesses = { failedAttempts: 0, lockedUntilMs: 0, wasLockedOut: false };
 
   constructor(
     readonly idleTimeoutMs = ADMIN_IDLE_TIMEOUT_MS,

@@ -19,6 +19,35 @@ const POSE_YAW_DEG = 8;
 const POSE_PITCH_DEG = 7;
 const SHOT_TTL_MS = 15 * 60_000;
 const MAX_SHOTS = 60;
+/**
+ * Enrollment cameras (capture sessions) with a frame in the engine at once; a frame of another one is
+ * refused (KIOSK_BUSY). Each session has at most one frame in the engine and one waiting (the newest).
+ */
+export const MAX_CAPTURE_SESSIONS = 4;
+
+/** One capture session's frames: the one in the engine and the newest one waiting behind it. */
+interface CaptureLane {
+  waiting: {
+    frame: RgbaFrame;
+    personId?: string;
+    resolve: (r: EnrollShotResult) => void;
+    reject: (e: unknown) => void;
+  } | null;
+}
+
+/** The answer to a frame that a newer frame of its session replaced: nothing judged, nothing kept. */
+function replacedShot(frame: RgbaFrame): EnrollShotResult {
+  return {
+    shotId: null,
+    accepted: false,
+    guidance: [],
+    face: null,
+    width: frame.width,
+    height: frame.height,
+    pose: null,
+    duplicateOf: null,
+  };
+}
 
 interface Shot {
   embedding: Float32Array;
@@ -104,14 +133,59 @@ export class EnrollmentService {
   private readonly shots = new Map<string, Shot>();
   /** The latest straight shot per capture session (or person): the reference for the turned poses. */
   private readonly fronts = new Map<string, Angles & { at: number; shotId: string }>();
+  /** Capture sessions with a frame in the engine. */
+  private readonly lanes = new Map<string, CaptureLane>();
 
   constructor(
     private readonly deps: { engine: FaceEngine; index: FaceIndex; store: Store; settings: () => Settings },
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** Checks one camera shot; a good one is kept for `commit` and its id returned. */
-  async capture(frame: RgbaFrame, personId?: string, session?: string): Promise<EnrollShotResult> {
+  /**
+   * Checks one camera shot; a good one is kept for `commit` and its id returned. The newest frame wins,
+   * per capture session, as at the kiosk: while one frame of a session is in the engine, a newer one
+   * replaces any frame still waiting (answered as not judged), so frames sent faster than the engine
+   * judges them never pile up.
+   */
+  capture(frame: RgbaFrame, personId?: string, session?: string): Promise<EnrollShotResult> {
+    const key = session ?? personId ?? '';
+    const lane = this.lanes.get(key);
+    if (lane)
+      return new Promise((resolve, reject) => {
+        const stale = lane.waiting;
+        lane.waiting = { frame, personId, resolve, reject };
+        stale?.resolve(replacedShot(stale.frame));
+      });
+    if (this.lanes.size >= MAX_CAPTURE_SESSIONS)
+      return Promise.reject(
+        new AppError(
+          'KIOSK_BUSY',
+          `More than ${MAX_CAPTURE_SESSIONS} enrollment cameras are sending frames at once. Close the ones no longer in use, then try again.`,
+        ),
+      );
+    const fresh: CaptureLane = { waiting: null };
+    this.lanes.set(key, fresh);
+    return this.runLane(key, fresh, frame, personId, session);
+  }
+
+  private async runLane(
+    key: string,
+    lane: CaptureLane,
+    frame: RgbaFrame,
+    personId: string | undefined,
+    session: string | undefined,
+  ): Promise<EnrollShotResult> {
+    try {
+      return await this.captureNow(frame, personId, session);
+    } finally {
+      const next = lane.waiting;
+      lane.waiting = null;
+      if (next) this.runLane(key, lane, next.frame, next.personId, session).then(next.resolve, next.reject);
+      else this.lanes.delete(key);
+    }
+  }
+
+  private async captureNow(frame: RgbaFrame, personId?: string, session?: string): Promise<EnrollShotResult> {
     this.expire();
     const analysis = await this.deps.engine.analyze(
       { kind: 'rgba', frame },
@@ -215,25 +289,25 @@ export class EnrollmentService {
     this.checkTarget(target);
     const personId = existingId(target);
     const results: ImportPhotoResult[] = [];
-    const good: Array<{
+    type Good = {
       embedding: Float32Array;
       quality: number;
       pose: EnrollPose;
       thumbnail: Uint8Array | null;
       chip: Uint8Array | null;
       sourceRef?: string;
-    }> = [];
+    };
+    // Judged in two steps, so that the first import of a folder gives the result every later one would:
+    // first each photo on its own and against the people enrolled before this call; then a photo that
+    // looks like someone else is compared with this call's own good photos too, which a second run would
+    // find enrolled (photos refused here as look-alikes of another person were accepted on the next run).
+    const candidates: Array<Good & { at: number; name: string; duplicateOf: DuplicateOf }> = [];
     // A file already enrolled for this person (same bytes: same sourceRef) would be a second, identical
     // template, and the database refuses it; so would a copy within this call.
     const seen = personId ? this.deps.store.templates.sourceRefs(personId) : new Set<string>();
     for (const photo of photos) {
       try {
-        if (photo.sourceRef && seen.has(photo.sourceRef)) {
-          const message = 'This photo is already enrolled for this person, so it was not added again.';
-          results.push({ name: photo.name, ok: false, error: { code: 'CONFLICT', message }, duplicateOf: null });
-          continue;
-        }
-        if (photo.sourceRef) seen.add(photo.sourceRef);
+        // Analysed first: a file that is not an image says so, even when another copy of it came first.
         const analysis = await this.deps.engine.analyze(photo.input, {
           maxFaces: 3,
           liveness: false,
@@ -242,23 +316,19 @@ export class EnrollmentService {
           thumbnail: true,
           chip: true,
         });
+        if (photo.sourceRef && seen.has(photo.sourceRef)) {
+          const message = 'This photo is already enrolled for this person, so it was not added again.';
+          results.push({ name: photo.name, ok: false, error: { code: 'CONFLICT', message }, duplicateOf: null });
+          continue;
+        }
+        if (photo.sourceRef) seen.add(photo.sourceRef);
         const face = analysis.faces[0];
         const problem = photoProblem(analysis.faces);
         if (problem || !face) throw problem ?? new AppError('NO_FACE', 'No face found in this photo.');
-        const duplicateOf = this.duplicateOf(face.embedding, personId);
-        if (duplicateOf && !acceptDuplicates) {
-          results.push({
-            name: photo.name,
-            ok: false,
-            error: {
-              code: 'CONFLICT',
-              message: `This face looks like ${duplicateOf.name}, who is already enrolled, so the photo was not added. Add it anyway only if it really shows this person.`,
-            },
-            duplicateOf,
-          });
-          continue;
-        }
-        good.push({
+        candidates.push({
+          at: results.length,
+          name: photo.name,
+          duplicateOf: this.duplicateOf(face.embedding, personId),
           embedding: face.embedding,
           quality: qualityScore(face),
           pose: poseOf(face.quality),
@@ -266,13 +336,49 @@ export class EnrollmentService {
           chip: face.chip ?? null,
           sourceRef: photo.sourceRef,
         });
-        results.push({ name: photo.name, ok: true, error: null, duplicateOf });
+        results.push({ name: photo.name, ok: true, error: null, duplicateOf: null }); // judged below
       } catch (e) {
         if (!isAppError(e)) throw e;
         results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
       } finally {
         onPhoto?.(); // every photo, whichever way it was judged
       }
+    }
+    const kept = new Set(candidates.filter((c) => !c.duplicateOf || acceptDuplicates));
+    // The photos kept so far make up this person's centroid as the matcher would score it once saved;
+    // a look-alike photo nearer to it than the margin beyond the other person would not be held back by
+    // the next run, so it is not held back now. Each pass can only keep more, so this ends.
+    const { margin } = this.deps.settings();
+    for (let changed = true; changed;) {
+      changed = false;
+      const own = centroidOf([...kept].map((c) => c.embedding));
+      if (!own) break;
+      for (const c of candidates) {
+        if (kept.has(c) || !c.duplicateOf) continue;
+        if (distanceTo(c.embedding, own) < c.duplicateOf.distance + margin) {
+          c.duplicateOf = null;
+          kept.add(c);
+          changed = true;
+        }
+      }
+    }
+    const good: Good[] = [];
+    for (const c of candidates) {
+      if (kept.has(c)) {
+        good.push(c);
+        results[c.at] = { name: c.name, ok: true, error: null, duplicateOf: c.duplicateOf };
+        continue;
+      }
+      const duplicateOf = c.duplicateOf!;
+      results[c.at] = {
+        name: c.name,
+        ok: false,
+        error: {
+          code: 'CONFLICT',
+          message: `This face looks like ${duplicateOf.name}, who is already enrolled, so the photo was not added. Add it anyway only if it really shows this person.`,
+        },
+        duplicateOf,
+      };
     }
     if (good.length === 0) return { results, commit: null };
     const thumbnail = good.find((g) => g.pose === 'front')?.thumbnail ?? good[0]?.thumbnail ?? null;
@@ -346,6 +452,25 @@ export class EnrollmentService {
     for (const [id, shot] of this.shots) if (shot.createdAt < cutoff) this.shots.delete(id);
     for (const [id, front] of this.fronts) if (front.at < cutoff) this.fronts.delete(id);
   }
+}
+
+/** The renormalised mean of unit embeddings, as the matcher scores a person; null for none or cancelling ones. */
+function centroidOf(embeddings: readonly Float32Array[]): Float64Array | null {
+  const first = embeddings[0];
+  if (!first) return null;
+  const sum = new Float64Array(first.length);
+  for (const e of embeddings) for (let i = 0; i < sum.length; i++) sum[i]! += e[i]!;
+  const norm = Math.hypot(...sum);
+  if (!(norm > 1e-6)) return null;
+  for (let i = 0; i < sum.length; i++) sum[i]! /= norm;
+  return sum;
+}
+
+/** Euclidean distance between a unit embedding and a unit centroid. */
+function distanceTo(embedding: Float32Array, centroid: Float64Array): number {
+  let squared = 0;
+  for (let i = 0; i < centroid.length; i++) squared += (embedding[i]! - centroid[i]!) ** 2;
+  return Math.sqrt(squared);
 }
 
 /** Photos are judged less strictly on pose than camera shots, but must show one clear, big enough face. */

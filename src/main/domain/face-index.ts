@@ -59,25 +59,26 @@ export class FaceIndex {
     this.load(space);
   }
 
-  /** The gallery's templates as last loaded or changed here (TemplatesRepo.fingerprint). */
-  private fingerprint = '';
+  /** The gallery's change counter as last loaded or changed here (TemplatesRepo.changeCounter). */
+  private loadedAt = -1;
 
   private load(space: EncoderSpace): void {
     const matcher = new Matcher(space.embeddingSize);
     matcher.load(this.store.templates.loadAll(space.encoderId));
     this.matcher = matcher;
     this.space = space;
-    this.fingerprint = this.store.templates.fingerprint(space.encoderId);
+    // Read after loadAll: setting an unreadable template aside bumps the counter too.
+    this.loadedAt = this.store.templates.changeCounter();
     this.changed();
   }
 
   /**
    * Loads again when another process changed the templates (this process's own changes are applied as
-   * they happen). Another process's check-ins or audit entries only cost the fingerprint query.
+   * they happen). Another process's check-ins or audit entries only cost the counter query.
    */
   private syncWithDatabase(): void {
     if (!this.space || !this.store.changedElsewhere('gallery')) return;
-    if (this.store.templates.fingerprint(this.space.encoderId) !== this.fingerprint) this.load(this.space);
+    if (this.store.templates.changeCounter() !== this.loadedAt) this.load(this.space);
   }
 
   get encoder(): EncoderSpace {
@@ -183,14 +184,14 @@ export class FaceIndex {
     this.ownChange();
   }
 
-  /** A change made here, already in the matcher: the fingerprint follows it, so it is not loaded again. */
+  /** A change made here, already in the matcher: the counter follows it, so it is not loaded again. */
   private ownChange(): void {
     // If another process wrote meanwhile, its templates are not in the matcher yet: load them all.
     if (this.space && this.store.changedElsewhere('gallery')) {
       this.load(this.space);
       return;
     }
-    if (this.space) this.fingerprint = this.store.templates.fingerprint(this.space.encoderId);
+    if (this.space) this.loadedAt = this.store.templates.changeCounter();
     this.changed();
   }
 

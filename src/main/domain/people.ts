@@ -2,9 +2,12 @@
 import { AppError } from '../../shared/errors';
 import type { Person } from '../../shared/types';
 import type { Actor, PersonRow, Store } from '../db';
+import type { PersonRowRead } from '../db/people-repo';
 import type { FaceIndex } from './face-index';
 
-export function toPerson(row: PersonRow): Person {
+export function toPerson(row: PersonRow | PersonRowRead): Person {
+  const unreadableTemplates = 'unreadableTemplates' in row ? row.unreadableTemplates : 0;
+  const thumbnailUnreadable = 'thumbnailUnreadable' in row ? row.thumbnailUnreadable : false;
   return {
     id: row.id,
     name: row.name,
@@ -14,6 +17,10 @@ export function toPerson(row: PersonRow): Person {
     consentBy: row.consentBy,
     templateCount: row.templateCount,
     hasThumbnail: row.hasThumbnail,
+    // Flagged on People and in `presence people list`: the person should be enrolled again.
+    ...(unreadableTemplates > 0 || thumbnailUnreadable
+      ? { unreadable: { templates: unreadableTemplates, thumbnail: thumbnailUnreadable } }
+      : {}),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

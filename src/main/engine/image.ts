@@ -1,6 +1,7 @@
 // Turns user input (camera RGBA frames, image files) into packed RGB pixels the stages sample from.
 import sharp from 'sharp';
-import { readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
 
@@ -41,13 +42,21 @@ export function fromRgba(frame: RgbaFrame): RgbImage {
   return { width, height, data };
 }
 
-export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promise<RgbImage> {
-  if (bytes.length > MAX_FILE_BYTES) {
-    throw new AppError(
-      'IMAGE_TOO_LARGE',
-      `${name} is ${(bytes.length / 1e6).toFixed(0)} MB: use a photo under ${MAX_FILE_BYTES / 1024 / 1024} MB.`,
-    );
-  }
+/** The refusal of a file of `bytes` bytes over MAX_FILE_BYTES, the limit in the sentence. */
+export function tooLargeError(name: string, bytes: number): AppError {
+  return new AppError(
+    'IMAGE_TOO_LARGE',
+    `${name} is ${Math.ceil(bytes / 1024 / 1024)} MB: use a photo under ${MAX_FILE_BYTES / 1024 / 1024} MB.`,
+    { bytes, limitBytes: MAX_FILE_BYTES },
+  );
+}
+
+/**
+ * Refuses what decodeImage would refuse without decoding: too many bytes, not an image, too many pixels,
+ * or a format other than JPEG, PNG or WebP. Reads only the file's header.
+ */
+export async function checkImage(bytes: Uint8Array, name = 'the image'): Promise<void> {
+  if (bytes.length > MAX_FILE_BYTES) throw tooLargeError(name, bytes.length);
   let format: string | undefined;
   try {
     format = (await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS }).metadata()).format;
@@ -68,6 +77,10 @@ export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promis
   if (!format || !SUPPORTED.has(format)) {
     throw new AppError('IMAGE_UNSUPPORTED', `${name} is a ${format ?? 'unknown'} file: use a JPEG, PNG or WebP photo.`);
   }
+}
+
+export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promise<RgbImage> {
+  await checkImage(bytes, name);
   try {
     const { data, info } = await sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
       .rotate() // honours EXIF orientation so landmarks and thumbnails are upright
@@ -101,16 +114,50 @@ export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promis
 }
 
 export async function decodeFile(filePath: string): Promise<RgbImage> {
-  let bytes: Buffer;
+  return decodeImage(await readImageFile(filePath), filePath);
+}
+
+/**
+ * The bytes of a photo file, its size checked before anything is read: a file of gigabytes is refused
+ * at once (IMAGE_TOO_LARGE) instead of being read into memory first. Only regular files are read, so a
+ * device or pipe named by mistake cannot stream forever or block.
+ */
+export async function readImageFile(filePath: string): Promise<Buffer> {
+  let info: Stats;
   try {
-    bytes = await readFile(filePath);
+    info = await stat(filePath);
   } catch {
     throw new AppError(
       'NOT_FOUND',
       `The photo ${filePath} could not be opened: check that the file exists and is readable.`,
     );
   }
-  return decodeImage(bytes, filePath);
+  if (!info.isFile())
+    throw new AppError(
+      'INVALID_INPUT',
+      `${filePath} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a photo: give a photo file.`,
+    );
+  if (info.size > MAX_FILE_BYTES) throw tooLargeError(filePath, info.size);
+  let file: FileHandle | undefined;
+  try {
+    file = await open(filePath, 'r');
+    // At most the size just checked, even if the file grows meanwhile.
+    const bytes = Buffer.alloc(info.size);
+    let filled = 0;
+    while (filled < bytes.length) {
+      const { bytesRead } = await file.read(bytes, filled, bytes.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
+  } catch {
+    throw new AppError(
+      'NOT_FOUND',
+      `The photo ${filePath} could not be opened: check that the file exists and is readable.`,
+    );
+  } finally {
+    await file?.close();
+  }
 }
 
 /** JPEG of packed RGB pixels (aligned face thumbnails). */

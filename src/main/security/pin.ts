@@ -8,10 +8,19 @@ import { AppError } from '../../shared/errors';
 export const PIN_MIN_DIGITS = 4;
 export const PIN_MAX_DIGITS = 12;
 
-/** Wrong PINs allowed before the first lock-out. */
+/** Wrong PINs one admin session (a window, a browser connection) may make before its own first lock-out. */
 export const FREE_ATTEMPTS = 5;
+/**
+ * Wrong PINs, counted over every session of the station, before everyone is locked out. Higher than one
+ * session's free attempts, and a session stops counting here once it has been locked out itself (see
+ * AdminService), so one kiosk tablet guessing on cannot lock the administrator out.
+ */
+export const STATION_FREE_ATTEMPTS = 2 * FREE_ATTEMPTS;
 export const FIRST_LOCKOUT_MS = 30_000;
 export const MAX_LOCKOUT_MS = 15 * 60_000;
+
+/** The local command that clears a forgotten or damaged PIN; every message about PIN recovery names it. */
+export const PIN_RESET_COMMAND = 'presence admin reset-pin';
 
 // N=2^15, r=8 needs 128*N*r = 32 MiB, exactly node's default maxmem, which scrypt then refuses; hence maxmem.
 const SCRYPT_N = 2 ** 15;
@@ -62,7 +71,10 @@ interface ParsedHash {
 function parseHash(encoded: string): ParsedHash {
   const parts = encoded.split('$');
   const bad = () =>
-    new AppError('INTERNAL', 'The stored admin PIN hash is damaged. Reset the PIN with the command-line tool.');
+    new AppError(
+      'INTERNAL',
+      `The stored admin PIN hash is damaged. On this computer, run \`${PIN_RESET_COMMAND}\`, then choose a new PIN in Presence.`,
+    );
   if (parts.length !== 6 || parts[0] !== 'scrypt') throw bad();
   const [N, r, p] = parts.slice(1, 4).map((s) => Number(s)) as [number, number, number];
   // Bounds keep a tampered hash from making verification allocate gigabytes or spin for minutes.
@@ -84,12 +96,21 @@ export async function verifyPin(pin: string, encoded: string): Promise<boolean> 
 }
 
 /**
- * How long the admin is locked out after `failedAttempts` consecutive wrong PINs:
+ * How long a session is locked out after `failedAttempts` consecutive wrong PINs:
  * none for the first 4, 30 s at the 5th, doubling with each further failure, capped at 15 minutes.
  */
 export function lockoutDurationMs(failedAttempts: number): number {
-  if (failedAttempts < FREE_ATTEMPTS) return 0;
-  const doublings = failedAttempts - FREE_ATTEMPTS;
+  return backoffMs(failedAttempts, FREE_ATTEMPTS);
+}
+
+/** The station-wide lock-out: the same back-off, starting at the STATION_FREE_ATTEMPTS-th counted wrong PIN. */
+export function stationLockoutDurationMs(failedAttempts: number): number {
+  return backoffMs(failedAttempts, STATION_FREE_ATTEMPTS);
+}
+
+function backoffMs(failedAttempts: number, freeAttempts: number): number {
+  if (failedAttempts < freeAttempts) return 0;
+  const doublings = failedAttempts - freeAttempts;
   // 2^5 * 30 s already exceeds the cap; stop early so huge counts cannot overflow.
   if (doublings >= 5) return MAX_LOCKOUT_MS;
   return Math.min(FIRST_LOCKOUT_MS * 2 ** doublings, MAX_LOCKOUT_MS);
@@ -105,9 +126,12 @@ export function remainingLockoutMs(lockedUntil: string | null, nowMs: number): n
 /** Throws PIN_LOCKED_OUT (with `retryAfterMs`) while a lock-out is running. */
 export function assertNotLockedOut(lockedUntil: string | null, nowMs: number): void {
   const remaining = remainingLockoutMs(lockedUntil, nowMs);
-  if (remaining > 0) {
-    const seconds = Math.ceil(remaining / 1000);
-    const wait = seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
-    throw new AppError('PIN_LOCKED_OUT', `Too many wrong PINs. Try again in ${wait}.`, { retryAfterMs: remaining });
-  }
+  if (remaining > 0) throw lockedOutError(remaining);
+}
+
+/** PIN_LOCKED_OUT for a lock-out with `remainingMs` left, saying how long to wait. */
+export function lockedOutError(remainingMs: number): AppError {
+  const seconds = Math.ceil(remainingMs / 1000);
+  const wait = seconds >= 120 ? `${Math.ceil(seconds / 60)} minutes` : `${seconds} seconds`;
+  return new AppError('PIN_LOCKED_OUT', `Too many wrong PINs. Try again in ${wait}.`, { retryAfterMs: remainingMs });
 }

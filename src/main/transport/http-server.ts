@@ -13,11 +13,15 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import {
   decodeMessage,
   encodeMessage,
+  peekId,
+  REQUEST_LIMITS,
   TOKEN_PROTOCOL_PREFIX,
+  WireError,
   WIRE_PROTOCOL,
   type WireRequest,
 } from '../../shared/wire';
-import { MAX_WIRE_MESSAGE_BYTES } from '../../shared/limits';
+import { MAX_IMAGE_BYTES, MAX_WIRE_MESSAGE_BYTES, MAX_WIRE_REFUSABLE_BYTES } from '../../shared/limits';
+import type { Result } from '../../shared/errors';
 import { AdminSession } from '../domain/admin-session';
 import type { Dispatch } from './dispatch';
 import { CONTENT_SECURITY_POLICY } from './csp';
@@ -99,7 +103,15 @@ async function serveStatic(staticDir: string, req: IncomingMessage, res: ServerR
     return;
   }
   const root = path.resolve(staticDir);
-  let file = path.resolve(root, '.' + decodeURIComponent(url.pathname));
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(url.pathname);
+  } catch {
+    // Broken percent-encoding (`/%`, a cut-off UTF-8 sequence) is the client's mistake, not ours.
+    res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8' }).end('The address is not valid.');
+    return;
+  }
+  let file = path.resolve(root, '.' + pathname);
   // Never serve anything outside the renderer folder, whatever the path says.
   if (file !== root && !file.startsWith(root + path.sep)) {
     res.writeHead(403).end();
@@ -184,12 +196,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = options.tls
     ? createTlsServer({ cert: options.tls.cert, key: options.tls.key }, handle)
     : createServer(handle);
+  const handleProtocols = (protocols: Set<string>) => (protocols.has(WIRE_PROTOCOL) ? WIRE_PROTOCOL : false);
   const wss = new WebSocketServer({
     noServer: true,
-    // A photo plus framing; anything bigger is refused by ws before it is buffered whole.
-    maxPayload: MAX_WIRE_MESSAGE_BYTES,
-    handleProtocols: (protocols) => (protocols.has(WIRE_PROTOCOL) ? WIRE_PROTOCOL : false),
+    // Messages over MAX_WIRE_MESSAGE_BYTES are answered IMAGE_TOO_LARGE (serveConnection) up to this size;
+    // beyond it ws refuses them (1009) before buffering them whole.
+    maxPayload: MAX_WIRE_REFUSABLE_BYTES,
+    handleProtocols,
   });
+  // A connection without the token is only told so and closed: it may not make the server buffer anything.
+  const refused = new WebSocketServer({ noServer: true, maxPayload: 1024, handleProtocols });
 
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -209,7 +225,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return;
     }
     const authorised = sameToken(tokenOf(req), options.token);
-    wss.handleUpgrade(req, socket, head, (ws) => {
+    (authorised ? wss : refused).handleUpgrade(req, socket, head, (ws) => {
       // ws reports a frame it refuses (too large, malformed) as an 'error' event and then closes the
       // connection; unheard, that event would end the whole process, and every kiosk with it.
       ws.on('error', (err) => log(`closed a connection: ${err.message}`));
@@ -236,34 +252,52 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     host,
     close: () =>
       new Promise<void>((resolve) => {
-        for (const client of wss.clients) client.terminate();
+        for (const client of [...wss.clients, ...refused.clients]) client.terminate();
         wss.close();
+        refused.close();
         server.close(() => resolve());
         server.closeAllConnections();
       }),
   };
 }
 
+const TOO_LARGE_MESSAGE =
+  `This request is larger than ${MAX_WIRE_MESSAGE_BYTES / 1024 / 1024} MB, the most Presence takes at once: ` +
+  `send photos of at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB each, a few at a time.`;
+
 function serveConnection(ws: WebSocket, dispatch: Dispatch, log: (line: string) => void): void {
   // Each browser connection is its own admin session: unlocking one tablet unlocks nothing else.
   const session = new AdminSession();
+  const answer = (id: number, result: Result<unknown>) => {
+    if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ id, result }));
+  };
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       ws.close(1003, 'Presence speaks binary messages only.');
       return;
     }
+    const bytes = toBytes(data);
+    if (bytes.length > MAX_WIRE_MESSAGE_BYTES) {
+      // Answered for its call, so the page's other calls (and its admin session) go on.
+      const id = peekId(bytes);
+      if (id === undefined) ws.close(1009, 'The message is too large.');
+      else answer(id, { ok: false, error: { code: 'IMAGE_TOO_LARGE', message: TOO_LARGE_MESSAGE } });
+      return;
+    }
     let request: WireRequest;
     try {
-      request = decodeMessage(toBytes(data)) as WireRequest;
+      request = decodeMessage(bytes, REQUEST_LIMITS) as WireRequest;
       if (typeof request?.id !== 'number') throw new Error('no id');
-    } catch {
-      ws.close(1007, 'The message could not be read.');
+    } catch (e) {
+      // A request whose call id could be read is refused for that call; one without is unreadable.
+      if (e instanceof WireError && e.id !== undefined) {
+        log(`refused a request: ${e.message}`);
+        answer(e.id, { ok: false, error: { code: e.code, message: e.message } });
+      } else ws.close(1007, 'The message could not be read.');
       return;
     }
     dispatch(request.channel, request.input, { session, actor: 'admin' })
-      .then((result) => {
-        if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ id: request.id, result }));
-      })
+      .then((result) => answer(request.id, result))
       .catch((e: unknown) => log(`failed to answer ${String(request.channel)}: ${String(e)}`));
   });
 }

@@ -1,8 +1,10 @@
 // The web transport: the same PresenceApi as the Electron bridge, over one WebSocket to `presence serve`.
-// wire.ts is the one value import from src/shared: a dependency-free codec that the server uses too.
+// wire.ts and limits.ts are the only value imports from src/shared: a dependency-free codec that the
+// server uses too, and the sizes both sides agree on.
 import type { PresenceApi } from '../../shared/contract';
 import type { AppErrorData, Result } from '../../shared/errors';
 import { decodeMessage, encodeMessage, TOKEN_PROTOCOL_PREFIX, WIRE_PROTOCOL } from '../../shared/wire';
+import { MAX_IMAGE_BYTES, MAX_WIRE_MESSAGE_BYTES } from '../../shared/limits';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'retrying' | 'unauthorized';
 
@@ -89,6 +91,15 @@ export class WebTransport {
     this.#ensureSocket();
     const id = this.#nextId++;
     const bytes = encodeMessage({ id, channel, input });
+    // The server would have to refuse it; sent anyway, a message this large only costs the upload.
+    if (bytes.length > MAX_WIRE_MESSAGE_BYTES)
+      return Promise.resolve(
+        this.#fail(
+          'IMAGE_TOO_LARGE',
+          `This is larger than ${MAX_WIRE_MESSAGE_BYTES / 1024 / 1024} MB, the most Presence takes at once: ` +
+            `choose photos of at most ${MAX_IMAGE_BYTES / 1024 / 1024} MB each.`,
+        ),
+      );
     return new Promise((resolve) => {
       this.#pending.set(id, { resolve });
       this.#watch();

@@ -3,6 +3,7 @@
 import { migration001Initial } from './001-initial';
 import { migration002TemplateSourceRef } from './002-template-source-ref';
 import { migration003TemplateChip } from './003-template-chip';
+import { migration004ChangeCounter } from './004-change-counter';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -11,4 +12,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration001Initial,
   migration002TemplateSourceRef,
   migration003TemplateChip,
+  migration004ChangeCounter,
 ];
