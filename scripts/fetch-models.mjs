@@ -182,11 +182,24 @@ try {
     });
     console.log(`  ${m.id}: ${files.map((f) => `${f.file} ${f.bytes} B`).join(', ')}`);
   }
-  const keep = new Set([...MODELS.flatMap((m) => m.files), 'models.json', 'README.md']);
+  const keep = new Set([
+    ...MODELS.flatMap((m) => m.files),
+    'models.json',
+    'README.md',
+    'NOTICE',
+    'LICENSE-Apache-2.0.txt',
+  ]);
   for (const f of readdirSync(modelsDir)) if (!keep.has(f)) console.warn(`  note: models/${f} is not in the manifest`);
+  // Entries written by the other scripts (convert-mobilefacenet, repair-mobilefacenet-sirius, the distance
+  // tables of bench/distance-table.ts) are kept as they are.
+  const manifestPath = path.join(modelsDir, 'models.json');
+  const ours = new Set(entries.map((e) => e.id));
+  const others = statSync(manifestPath, { throwIfNoEntry: false })
+    ? JSON.parse(readFileSync(manifestPath, 'utf8')).models.filter((m) => !ours.has(m.id))
+    : [];
   writeFileSync(
-    path.join(modelsDir, 'models.json'),
-    JSON.stringify({ generatedBy: 'scripts/fetch-models.mjs', models: entries }, null, 2) + '\n',
+    manifestPath,
+    JSON.stringify({ generatedBy: 'scripts/fetch-models.mjs', models: [...entries, ...others] }, null, 2) + '\n',
   );
   const total = entries.flatMap((e) => e.files).reduce((s, f) => s + f.bytes, 0);
   console.log(`wrote models/models.json (${entries.length} models, ${(total / 1e6).toFixed(1)} MB)`);

@@ -75,7 +75,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   cameraId: null,
   threshold: null,
   margin: 0.05,
-  targetFar: 0.001,
+  targetFar: 0.0001,
   cooldownMinutes: 2,
   attendanceMode: 'alternate',
   livenessRequired: false,

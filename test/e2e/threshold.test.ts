@@ -4,10 +4,10 @@
 //     enrollment photos once more under a second name ("Ahmed Chalabi Copy", with --accept-duplicates):
 //     one face under two names, six people enrolled;
 //   - People: both records carry the "Probable duplicate of ..." note, naming each other; nobody else does;
-//   - Settings, the match-threshold card: alpha at the default target (1 in 1,000), the sentence saying
+//   - Settings, the match-threshold card: alpha at the default target (1 in 10,000), the sentence saying
 //     what it means for the 6 people enrolled, the duplicates noted (and not tightening alpha); a looser
 //     target gives a larger alpha, a stricter one a smaller alpha than the default's; the stricter one is
-//     applied, and after a reload the card and the database hold the target (targetFar 0.0001), with no
+//     applied, and after a reload the card and the database hold the target (targetFar 0.00001), with no
 //     fixed threshold;
 //   - the card and the People screen once more in Simplified Chinese, for the screenshots.
 // The database file is read (read-only) as the truth about what was saved.
@@ -221,9 +221,9 @@ describe('The threshold setting and probable duplicates through the browser (iss
   it('shows alpha at the default target, what it means for the 6 people enrolled, and the duplicates', async () => {
     const { page } = opened;
     await thresholdCard();
-    expect(await page.getByTestId('target-far-slider').inputValue()).toBe('-3');
-    const alpha = await alphaShown('1 in 1,000');
-    alphaAt.set(-3, alpha);
+    expect(await page.getByTestId('target-far-slider').inputValue()).toBe('-4');
+    const alpha = await alphaShown('1 in 10,000');
+    alphaAt.set(-4, alpha);
     const meaning = await page.getByTestId('calibration-meaning').innerText();
     expect(meaning).toContain(`one of the ${PEOPLE} people enrolled here`);
     // "about 1 in 1,200" (or a percentage): the rate a stranger gets in at this alpha, and the share of an
@@ -241,17 +241,17 @@ describe('The threshold setting and probable duplicates through the browser (iss
       "the face model's measured distances, for the people enrolled here",
     );
     await cardScreenshot('issue10-threshold-02-settings-default');
-    console.log(`alpha at 1 in 1,000: ${alpha}; ${meaning}`);
+    console.log(`alpha at 1 in 10,000: ${alpha}; ${meaning}`);
   });
 
   it('gives a larger alpha for a looser target and a smaller one for a stricter target', async () => {
     const { page } = opened;
-    const loose = await slideTo(-2, '1 in 100');
-    alphaAt.set(-2, loose);
-    expect(loose, 'alpha at 1 in 100 against alpha at 1 in 1,000').toBeGreaterThan(alphaAt.get(-3)!);
-    const strict = await slideTo(-4, '1 in 10,000');
-    alphaAt.set(-4, strict);
-    expect(strict, 'alpha at 1 in 10,000 against alpha at 1 in 1,000').toBeLessThan(alphaAt.get(-3)!);
+    const loose = await slideTo(-3, '1 in 1,000');
+    alphaAt.set(-3, loose);
+    expect(loose, 'alpha at 1 in 1,000 against alpha at 1 in 10,000').toBeGreaterThan(alphaAt.get(-4)!);
+    const strict = await slideTo(-5, '1 in 100,000');
+    alphaAt.set(-5, strict);
+    expect(strict, 'alpha at 1 in 100,000 against alpha at 1 in 10,000').toBeLessThan(alphaAt.get(-4)!);
     expect(await page.getByTestId('calibration-meaning').innerText()).toContain(`one of the ${PEOPLE} people`);
     await cardScreenshot('issue10-threshold-03-settings-strict');
     console.log(`alpha by slider exponent: ${JSON.stringify(Object.fromEntries(alphaAt))}`);
@@ -263,7 +263,7 @@ describe('The threshold setting and probable duplicates through the browser (iss
     try {
       await page.getByTestId('calibration').getByRole('status').waitFor({ state: 'visible', timeout: 15_000 });
     } catch {
-      throw await failure(opened, served, 'Expected the "Saved" note after applying 1 in 10,000.');
+      throw await failure(opened, served, 'Expected the "Saved" note after applying 1 in 100,000.');
     }
     const stored = () =>
       Object.fromEntries(
@@ -272,18 +272,18 @@ describe('The threshold setting and probable duplicates through the browser (iss
           "SELECT key, value FROM settings WHERE key IN ('targetFar', 'threshold')",
         ).map((r) => [r.key, JSON.parse(r.value) as unknown]),
       );
-    expect(stored().targetFar).toBe(0.0001);
+    expect(stored().targetFar).toBe(0.00001);
     expect(stored().threshold ?? null, 'no fixed threshold: alpha follows the people enrolled').toBeNull();
 
     await page.reload();
     await page.getByTestId('app').waitFor({ timeout: 30_000 });
     await unlockAdmin(opened, served, PIN);
     await thresholdCard();
-    expect(await page.getByTestId('target-far-slider').inputValue()).toBe('-4');
-    expect(await page.getByTestId('target-far').innerText()).toBe('1 in 10,000');
-    const alpha = await alphaShown('1 in 10,000');
-    expect(alpha, 'the same alpha as before the reload').toBe(alphaAt.get(-4));
-    expect(stored()).toEqual(expect.objectContaining({ targetFar: 0.0001 }));
+    expect(await page.getByTestId('target-far-slider').inputValue()).toBe('-5');
+    expect(await page.getByTestId('target-far').innerText()).toBe('1 in 100,000');
+    const alpha = await alphaShown('1 in 100,000');
+    expect(alpha, 'the same alpha as before the reload').toBe(alphaAt.get(-5));
+    expect(stored()).toEqual(expect.objectContaining({ targetFar: 0.00001 }));
     await cardScreenshot('issue10-threshold-04-settings-after-reload');
   });
 
@@ -302,10 +302,10 @@ describe('The threshold setting and probable duplicates through the browser (iss
       value: JSON.stringify('zh-CN'),
     });
     // Saving the form keeps the target applied before.
-    expect(queryDb(served, "SELECT value FROM settings WHERE key = 'targetFar'")).toEqual([{ value: '0.0001' }]);
+    expect(queryDb(served, "SELECT value FROM settings WHERE key = 'targetFar'")).toEqual([{ value: '0.00001' }]);
 
     try {
-      await expect.poll(() => page.getByTestId('target-far').innerText(), { timeout: 15_000 }).toBe('10,000 次中 1 次');
+      await expect.poll(() => page.getByTestId('target-far').innerText(), { timeout: 15_000 }).toBe('100,000 次中 1 次');
     } catch {
       throw await failure(opened, served, 'Expected the threshold card in Chinese after saving the locale zh-CN.');
     }

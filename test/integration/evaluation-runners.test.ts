@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEngine, type FaceEngine } from '../../src/main/engine/index';
 import { evaluateIdent, evaluateLfw } from '../../src/main/evaluation/index';
 import { distanceAtFar, perComparisonFar } from '../../src/shared/distance-table';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 const fixtures = path.resolve(__dirname, '../fixtures');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'presence-eval-test-'));
@@ -123,9 +124,9 @@ describe('evaluation runners', () => {
       ].sort(),
     );
     // The app's own decision at default settings for this gallery of two: alpha from the encoder's table
-    // at 1e-3 over two people; both probes accepted as themselves, the stranger turned away.
+    // at the default target over two people; both probes accepted as themselves, the stranger turned away.
     const table = engine.status().distances!;
-    expect(r.alpha).toBeCloseTo(distanceAtFar(table, perComparisonFar(1e-3, 2)).distance, 3);
+    expect(r.alpha).toBeCloseTo(distanceAtFar(table, perComparisonFar(DEFAULT_SETTINGS.targetFar, 2)).distance, 3);
     expect(r).toMatchObject({ thresholdSource: 'table', fnirAtDefault: 0, falseAcceptRate: 0 });
     expect(r).toMatchObject({
       enrolled: 2,
