@@ -305,7 +305,9 @@ describe('The threshold setting and probable duplicates through the browser (iss
     expect(queryDb(served, "SELECT value FROM settings WHERE key = 'targetFar'")).toEqual([{ value: '0.00001' }]);
 
     try {
-      await expect.poll(() => page.getByTestId('target-far').innerText(), { timeout: 15_000 }).toBe('100,000 次中 1 次');
+      await expect
+        .poll(() => page.getByTestId('target-far').innerText(), { timeout: 15_000 })
+        .toBe('100,000 次中 1 次');
     } catch {
       throw await failure(opened, served, 'Expected the threshold card in Chinese after saving the locale zh-CN.');
     }

@@ -5,6 +5,7 @@ import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { openStore } from '../../src/main/db/store';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { tempApp, type TempApp } from '../helpers/temp-app';
+import { FaceIndex } from '../../src/main/domain/face-index';
 import { syntheticTable } from '../helpers/distance-table';
 
 let t: TempApp;
@@ -101,6 +102,18 @@ describe('the threshold in force', () => {
       expect.objectContaining({ id: copy, name: 'Ada L.' }),
     ]);
     expect(listed.find((p) => p.id === copy)?.probableDuplicates?.[0]?.id).toBe(ada);
+  });
+
+  it('does not hang waiting for a review when a person is deleted before the engine has started', async () => {
+    const fresh = new FaceIndex(t.app.store);
+    fresh.removePerson('nobody');
+    await expect(
+      Promise.race([fresh.reviewed().then(() => 'done'), new Promise((r) => setTimeout(() => r('hung'), 2000))]),
+    ).resolves.toBe('done');
+    // And the review still runs once the gallery is there.
+    fresh.use({ encoderId: 'test-4d', embeddingSize: 4, defaultThreshold: 0.5, distances: syntheticTable() });
+    await fresh.reviewed();
+    expect(fresh.reviews).toBe(1);
   });
 
   it("is the administrator's value when one is set", () => {

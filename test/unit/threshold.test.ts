@@ -82,6 +82,19 @@ describe('the threshold in force', () => {
     expect(none).toMatchObject({ source: 'encoder-default', alpha: 0.42, expectedFar: null });
   });
 
+  it('never reads the table where only a few impostor pairs stand behind a row', () => {
+    // 10 million pairs: rows below 1e-6 rest on fewer than 10 of them.
+    const t = inForce(1e-4, 1000);
+    expect(t.perComparisonFar).toBeCloseTo(1e-7, 9);
+    expect(t).toMatchObject({ extrapolated: true, alpha: expect.closeTo(0.3, 6), floorAlpha: expect.closeTo(0.3, 6) });
+    // ...and no two-frame shortcut where nothing reliable lies inside alpha.
+    expect(t.strongAlpha).toBe(0);
+    // With fewer people the strong distance is the strictest reliable row, inside alpha.
+    const few = inForce(1e-4, 10);
+    expect(few.alpha).toBeCloseTo(0.4, 4);
+    expect(few.strongAlpha).toBeCloseTo(0.3, 6);
+  });
+
   it('calls a match strong only far inside alpha (the table at a hundred times stricter)', () => {
     expect(inForce(1e-3, 1).strongAlpha).toBeCloseTo(0.4, 6);
   });

@@ -300,10 +300,19 @@ export class TemplatesRepo {
   }
 
   /** The person's templates of encoders other than `modelId`, with their decrypted chips (null: none kept). */
-  othersWithChips(personId: string, modelId: string): Array<{ id: string; chip: Uint8Array | null }> {
-    return this.#othersOf
-      .all(personId, modelId)
-      .map((r) => ({ id: r.id, chip: r.chip ? this.#cipher.decryptBytes(r.chip, chipAad(r.id)) : null }));
+  othersWithChips(
+    personId: string,
+    modelId: string,
+  ): Array<{ id: string; chip: Uint8Array | null; unreadable?: true }> {
+    return this.#othersOf.all(personId, modelId).map((r) => {
+      if (!r.chip) return { id: r.id, chip: null };
+      try {
+        return { id: r.id, chip: this.#cipher.decryptBytes(r.chip, chipAad(r.id)) };
+      } catch {
+        // A damaged chip stops neither the start nor the other people's move: its template stays as it is.
+        return { id: r.id, chip: null, unreadable: true as const };
+      }
+    });
   }
 
   /** A template's decrypted face chip; null when it has none (enrolled before chips were kept) or is gone. */

@@ -63,6 +63,8 @@ export class FaceIndex {
   private loadedAt = -1;
 
   private load(space: EncoderSpace): void {
+    // Another embedding space: the last review's distances mean nothing in it.
+    if (this.space && this.space.encoderId !== space.encoderId) this.review = EMPTY_REVIEW;
     const matcher = new Matcher(space.embeddingSize);
     matcher.load(this.store.templates.loadAll(space.encoderId));
     this.matcher = matcher;
@@ -124,9 +126,11 @@ export class FaceIndex {
 
   /** Resolves once the review of the gallery as it is now has finished. */
   async reviewed(): Promise<void> {
-    while (this.matcher && this.space && this.reviewedVersion !== this.version) {
+    while (this.needsReview()) {
       this.scheduleReview();
-      await this.reviewRun;
+      const run = this.reviewRun;
+      if (!run) return;
+      await run.catch(() => undefined);
     }
   }
 
@@ -202,24 +206,32 @@ export class FaceIndex {
 
   /** Starts a review of the gallery unless one is running; it restarts itself if the gallery changes meanwhile. */
   private scheduleReview(): void {
-    if (this.reviewRun) return;
-    this.reviewRun = (async () => {
-      try {
-        while (this.reviewedVersion !== this.version && this.matcher && this.space) {
-          const v = this.version;
-          const matcher = this.matcher;
-          const pause = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(this.version === v)));
-          const r = await reviewGallery(matcher, duplicateDistance(this.space.distances), pause);
-          if (r && this.version === v) {
-            this.review = r;
-            this.reviewedVersion = v;
-            this.reviews++;
-          }
+    if (this.reviewRun || !this.needsReview()) return;
+    const run = (async () => {
+      // Not on the caller's turn (a kiosk frame that found the gallery changed, an enrollment): from the next one.
+      while (this.needsReview()) {
+        const v = this.version;
+        const matcher = this.matcher!;
+        const pause = () => new Promise<boolean>((resolve) => setImmediate(() => resolve(this.version === v)));
+        if (!(await pause())) continue;
+        const r = await reviewGallery(matcher, duplicateDistance(this.space!.distances), pause);
+        if (r && this.version === v) {
+          this.review = r;
+          this.reviewedVersion = v;
+          this.reviews++;
         }
-      } finally {
-        this.reviewRun = null;
       }
     })();
+    this.reviewRun = run;
+    void run
+      .catch((e: unknown) => console.error('The gallery review failed; the last one stays in force:', e))
+      .finally(() => {
+        if (this.reviewRun === run) this.reviewRun = null;
+      });
+  }
+
+  private needsReview(): boolean {
+    return this.matcher !== null && this.space !== null && this.reviewedVersion !== this.version;
   }
 }
 

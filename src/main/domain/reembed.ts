@@ -117,10 +117,10 @@ export class ReembedService {
         status.embeddingSize,
       );
       const replaced = withChip.flatMap((r, i) => (embedded[i] ? [{ templateId: r.id, embedding: embedded[i] }] : []));
-      result.failed += withChip.length - replaced.length;
+      result.failed += withChip.length - replaced.length + rows.filter((r) => r.unreadable).length;
       // Chipless templates go only once the person has templates of the new encoder to be recognised by.
       const keepsSome = replaced.length > 0 || census.some((r) => r.personId === personId && r.modelId === target);
-      const drop = keepsSome ? rows.filter((r) => r.chip === null).map((r) => r.id) : [];
+      const drop = keepsSome ? rows.filter((r) => r.chip === null && !r.unreadable).map((r) => r.id) : [];
       const moved = store.templates.reembed(personId, target, replaced, drop, options.actor);
       result.reembedded += moved.added.length;
       result.dropped += moved.dropped;

@@ -16,7 +16,9 @@
 // 4. Without a table (an encoder measured for evaluation only) the encoder's default distance is used.
 //
 // A "strong" match, which lets the kiosk confirm on two frames instead of three, is one within the
-// table's distance at p / 100.
+// table's distance at p / 100. The table is never read below MIN_RELIABLE_PAIRS pairs' worth of rate:
+// a stricter target is met with its strictest reliable row (and says so), and a strong match must then
+// be closer than that row, or there is no two-frame shortcut.
 import {
   distanceAtFar,
   farAtDistance,
@@ -35,9 +37,11 @@ export const STRONG_FACTOR = 100;
  * Two enrolled people whose centroids are closer than the table's distance at this per-comparison rate
  * are probably one face enrolled twice: a photo comes that close to a different person's centroid about
  * once in a million comparisons (and centroids, being averages, come close even more rarely), while
- * most photos of one person do (for mfn-foamliu: 0.90, where 90 % of genuine comparisons fall).
+ * most photos of one person do (for mfn-foamliu: 0.974, where 95 % of genuine comparisons fall).
  */
 export const DUPLICATE_FAR = 1e-6;
+/** The table is not read at rates that fewer impostor pairs than this stand behind. */
+export const MIN_RELIABLE_PAIRS = 10;
 /** Used only when an encoder ships no distance table and reports no default of its own. */
 export const FALLBACK_ALPHA = 0.9;
 
@@ -104,14 +108,23 @@ export function thresholdInForce(inp: ThresholdInputs): ThresholdInForce {
       extrapolated: false,
     };
   }
-  const fromTable = distanceAtFar(table, p);
-  const floor = distanceAtFar(table, p / TIGHTEN_FACTOR).distance;
-  const strong = distanceAtFar(table, p / STRONG_FACTOR).distance;
-  const common = { ...base, tableAlpha: fromTable.distance, floorAlpha: floor, extrapolated: fromTable.extrapolated };
+  // The table's strictest rows rest on a handful of impostor pairs (its 1e-7 row is the one closest pair
+  // of 13.8 million): it is read no stricter than MIN_RELIABLE_PAIRS pairs' worth.
+  const reliable = MIN_RELIABLE_PAIRS / table.impostorPairs;
+  const fromTable = distanceAtFar(table, Math.max(p, reliable));
+  const floor = distanceAtFar(table, Math.max(p / TIGHTEN_FACTOR, reliable)).distance;
+  // "Far inside alpha", read no stricter than the reliable rows either; no shortcut when that is not inside.
+  const strong = distanceAtFar(table, Math.max(p / STRONG_FACTOR, reliable)).distance;
+  const common = {
+    ...base,
+    tableAlpha: fromTable.distance,
+    floorAlpha: floor,
+    extrapolated: fromTable.extrapolated || p < reliable,
+  };
 
   if (settings.threshold !== null) {
     const alpha = settings.threshold;
-    return { ...common, alpha, source: 'administrator', strongAlpha: Math.min(strong, alpha), ...rates(alpha) };
+    return { ...common, alpha, source: 'administrator', strongAlpha: strong < alpha ? strong : 0, ...rates(alpha) };
   }
   let alpha = fromTable.distance;
   let source: ThresholdSource = 'table';
@@ -120,7 +133,7 @@ export function thresholdInForce(inp: ThresholdInputs): ThresholdInForce {
     alpha = Math.max(floor, inp.closestLookAlike - 1e-6);
     source = 'station';
   }
-  return { ...common, alpha, source, strongAlpha: Math.min(strong, alpha), ...rates(alpha) };
+  return { ...common, alpha, source, strongAlpha: strong < alpha ? strong : 0, ...rates(alpha) };
 }
 
 /** The distance below which two enrolled people are probably one face enrolled twice; null without a table. */
