@@ -296,3 +296,27 @@ describe('a database whose templates have no chips', () => {
     await closeAll();
   });
 });
+
+describe('a damaged face chip', () => {
+  it('does not stop the start: the others move to the new encoder, its template stays as it was', async () => {
+    const db = path.join(dir, 'damaged-chip.db');
+    const old = appOn(db, OLD);
+    await enrollThree(old);
+    const [victim] = rows(old);
+    // One chip's ciphertext altered on disk (a bad block, a hand edit): it no longer authenticates.
+    const blob = Buffer.from(victim!.chip!);
+    blob[blob.length - 1] = blob[blob.length - 1]! ^ 0xff;
+    old.store.db.prepare('UPDATE face_templates SET chip = ? WHERE id = ?').run(blob, victim!.id);
+    await closeAll();
+
+    const app = appOn(db, NEW);
+    await app.startEngine();
+    expect(app.engine.status().encoderId).toBe(NEW);
+    const after = rows(app);
+    // Before the fix the start threw on that chip, on every retry.
+    expect(after.find((r) => r.id === victim!.id)?.model_id).toBe(OLD);
+    expect(after.filter((r) => r.id !== victim!.id).every((r) => r.model_id === NEW)).toBe(true);
+    expect(after).toHaveLength(3);
+    await closeAll();
+  });
+});
