@@ -4,9 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { askToConfirm } from '../../src/cli/admin';
-import { main } from '../../src/cli/program';
+import { runPresence } from '../helpers/cli';
 import { PresenceApp } from '../../src/main/app';
 import { createInProcessEngine } from '../../src/main/engine';
 import { AdminSession } from '../../src/main/domain/admin-session';
@@ -26,21 +26,9 @@ function openApp(): PresenceApp {
   });
 }
 
-async function presence(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  try {
-    const code = await main(['node', 'presence', '--db', db, ...args]);
-    return { code, out: out.join('\n'), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    stderr.mockRestore();
-  }
+/** Runs the CLI on this file's database. */
+function presence(...args: string[]) {
+  return runPresence(db, args);
 }
 
 /** A station with a PIN, locked out by wrong guesses from several connections. */

@@ -4,8 +4,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPresence } from '../helpers/cli';
 import { MAX_FILE_BYTES, readImageFile } from '../../src/main/engine/image';
 import { AppError } from '../../src/shared/errors';
 
@@ -16,28 +16,9 @@ const LIMIT_MB = MAX_FILE_BYTES / 1024 / 1024;
 let dir: string;
 let db: string;
 
-async function presence(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  try {
-    const code = await main(['node', 'presence', '--db', db, ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+/** Runs the CLI on this file's database. */
+function presence(...args: string[]) {
+  return runPresence(db, args);
 }
 
 /** A file of `bytes` bytes that takes no disk space. */

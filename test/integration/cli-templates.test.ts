@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPresence } from '../helpers/cli';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const OLD = 'dlib128-a51-flip';
@@ -14,29 +14,9 @@ const NEW = 'mfn-foamliu';
 let dir: string;
 let db: string;
 
-/** Runs the CLI with PRESENCE_ENCODER=encoder and returns its exit code and what it printed. */
-async function presence(encoder: string, ...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  vi.stubEnv('PRESENCE_ENCODER', encoder);
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  try {
-    const code = await main(['node', 'presence', '--db', db, ...args]);
-    return { code, out: out.join('\n'), err: err.join('') };
-  } finally {
-    log.mockRestore();
-    stdout.mockRestore();
-    stderr.mockRestore();
-    vi.unstubAllEnvs();
-  }
+/** Runs the CLI with PRESENCE_ENCODER=encoder. */
+function presence(encoder: string, ...args: string[]) {
+  return runPresence(db, args, { env: { PRESENCE_ENCODER: encoder } });
 }
 
 beforeAll(async () => {

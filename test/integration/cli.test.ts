@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/program';
+import { runPresence } from '../helpers/cli';
 import { PresenceApp } from '../../src/main/app';
 import { makeTestCert } from '../helpers/tls-cert';
 
@@ -27,29 +27,9 @@ interface IdentifyLine {
   faces: Array<{ name: string | null; personId: string | null; distance: number }>;
 }
 
-/** Runs the CLI and returns its exit code and what it printed. */
-async function presence(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void out.push(a.join(' ')));
-  const error = vi.spyOn(console, 'error').mockImplementation((...a: unknown[]) => void err.push(a.join(' ')));
-  const stdout = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  const stderr = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    err.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString());
-    return true;
-  });
-  try {
-    const code = await main(['node', 'presence', '--db', db, ...args]);
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  } finally {
-    log.mockRestore();
-    error.mockRestore();
-    stdout.mockRestore();
-    stderr.mockRestore();
-  }
+/** Runs the CLI on this file's database. */
+function presence(...args: string[]) {
+  return runPresence(db, args);
 }
 
 beforeAll(() => {
