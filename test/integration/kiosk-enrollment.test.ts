@@ -8,27 +8,11 @@ import type { RgbaFrame } from '../../src/shared/face';
 import { attendanceCsv } from '../../src/main/domain/attendance-export';
 import { AdminSession } from '../../src/main/domain/admin-session';
 import { tempApp, type TempApp } from '../helpers/temp-app';
+import { frameOf } from '../helpers/camera-frame';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const IMAGES = path.resolve(__dirname, '../fixtures/images');
 const consent = { given: true as const, by: 'test administrator' };
-
-/** A photo scaled to a face about 150 px wide, centred in a grey 640x480 frame, as a camera would give. */
-async function frameOf(file: string): Promise<RgbaFrame> {
-  const photo = await sharp(file).resize(340, 340).toBuffer();
-  const { data, info } = await sharp({
-    create: { width: 640, height: 480, channels: 4, background: { r: 128, g: 128, b: 128, alpha: 1 } },
-  })
-    .composite([{ input: photo, left: 150, top: 70 }])
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  };
-}
 
 /** Al Gore large on the left and Aaron Peirsol at about 60 % of his size on the right, as a JPEG. */
 async function groupPhoto(): Promise<Uint8Array> {

@@ -15,7 +15,7 @@ import { canonicalPoints, similarityTo } from '../../src/main/engine/align';
 import { decodeChip } from '../../src/main/engine/chip';
 import { chipAad } from '../../src/main/security/template-cipher';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
-import type { RgbaFrame } from '../../src/shared/face';
+import { frameOf } from '../helpers/camera-frame';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const OLD = 'dlib128-a51-flip';
@@ -40,23 +40,6 @@ function appOn(databasePath: string, encoder: string): PresenceApp {
 
 async function closeAll(): Promise<void> {
   for (const app of open.splice(0)) await app.close();
-}
-
-/** A photo scaled to a face about 150 px wide in a grey 640x480 camera frame. */
-async function frameOf(file: string): Promise<RgbaFrame> {
-  const face = await sharp(file).resize(340, 340).toBuffer();
-  const { data, info } = await sharp({
-    create: { width: 640, height: 480, channels: 4, background: { r: 128, g: 128, b: 128, alpha: 1 } },
-  })
-    .composite([{ input: face, left: 150, top: 70 }])
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return {
-    width: info.width,
-    height: info.height,
-    rgba: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-  };
 }
 
 interface Row {
