@@ -334,9 +334,10 @@ async function identifyPhoto(app: PresenceApp, image: string): Promise<IdentifyL
   if (isAppError(analysis)) return failed(analysis.code, analysis.message);
   if (analysis.faces.length === 0) return failed('NO_FACE', 'No face found in this photo.');
   const settings = app.settings();
-  const alpha = app.index.threshold(settings);
-  const faces = analysis.faces.map((face): FaceDecision => {
-    const d = app.index.identify(face.embedding, settings, alpha);
+  const decisions = analysis.faces.map((face) => app.index.identify(face.embedding, settings));
+  const alpha = decisions[0]!.threshold.alpha;
+  const faces = decisions.map((d, i): FaceDecision => {
+    const face = analysis.faces[i]!;
     const person = d.accepted && d.personId ? app.store.people.get(d.personId) : undefined;
     return {
       box: face.box,

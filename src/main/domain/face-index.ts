@@ -106,6 +106,11 @@ export class FaceIndex {
    */
   inForce(settings: Pick<Settings, 'threshold' | 'targetFar'>): ThresholdInForce {
     this.syncWithDatabase();
+    return this.thresholdNow(settings);
+  }
+
+  /** The threshold in force for the gallery as it is in memory (the caller has synced it). */
+  private thresholdNow(settings: Pick<Settings, 'threshold' | 'targetFar'>): ThresholdInForce {
     return thresholdInForce({
       settings,
       table: this.space?.distances ?? null,
@@ -138,7 +143,7 @@ export class FaceIndex {
   async calibrate(settings: Pick<Settings, 'threshold' | 'targetFar'>): Promise<CalibrationResult> {
     this.syncWithDatabase();
     await this.reviewed();
-    const t = this.inForce(settings);
+    const t = this.thresholdNow(settings);
     const table = this.space?.distances ?? null;
     const people = Math.max(1, t.people);
     const curve: CalibrationPoint[] = table
@@ -173,9 +178,10 @@ export class FaceIndex {
   }
 
   /** `alpha` defaults to the threshold in force (pass it when the caller has just asked for it). */
-  identify(embedding: Float32Array, settings: Settings, alpha = this.threshold(settings)): MatchDecision {
+  identify(embedding: Float32Array, settings: Settings): MatchDecision & { threshold: ThresholdInForce } {
     this.syncWithDatabase();
-    return this.ready.identify(embedding, { alpha, margin: settings.margin });
+    const threshold = this.thresholdNow(settings);
+    return { ...this.ready.identify(embedding, { alpha: threshold.alpha, margin: settings.margin }), threshold };
   }
 
   add(templateId: string, personId: string, embedding: Float32Array): void {

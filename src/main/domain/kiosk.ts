@@ -213,15 +213,14 @@ export class KioskService {
 
     // The threshold in force as of the last gallery review: nothing is recalibrated on a frame.
     // A strong match (threshold.ts: far inside alpha) lets two frames in a row confirm instead of three.
-    const { alpha, strongAlpha } = this.deps.index.inForce(settings);
-    const decision = this.deps.index.identify(face.embedding, settings, alpha);
+    const decision = this.deps.index.identify(face.embedding, settings);
     const observed = station.smoother.push(
       {
         kind: 'face',
         personId: decision.accepted ? decision.personId : null,
         distance: decision.distance,
         liveness: face.liveness,
-        strong: decision.accepted && decision.distance <= strongAlpha,
+        strong: decision.accepted && decision.distance <= decision.threshold.strongAlpha,
       },
       nowMs,
     );
