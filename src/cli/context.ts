@@ -58,15 +58,19 @@ export function parsePort(value: string): number {
   return n;
 }
 
+/** The full path of a command-line argument and what is there; refused when nothing is. */
+export function statArgument(value: string): { full: string; stat: fs.Stats } {
+  const full = path.resolve(value);
+  try {
+    return { full, stat: fs.statSync(full) };
+  } catch {
+    throw new InvalidArgumentError(`${value} does not exist.`);
+  }
+}
+
 export function existingPath(kind: 'file' | 'directory') {
   return (value: string): string => {
-    const full = path.resolve(value);
-    let stat: fs.Stats;
-    try {
-      stat = fs.statSync(full);
-    } catch {
-      throw new InvalidArgumentError(`${value} does not exist.`);
-    }
+    const { full, stat } = statArgument(value);
     if (kind === 'file' ? !stat.isFile() : !stat.isDirectory())
       throw new InvalidArgumentError(`${value} is not a ${kind}.`);
     return full;

@@ -9,7 +9,7 @@ import { lineTextProblem } from '../shared/limits';
 import type { MatchReason } from '../main/domain/matcher';
 import type { PresenceApp } from '../main/app';
 import { checkImage, readImageFile } from '../main/engine/image';
-import { existingPath, openApp, type GlobalOptions } from './context';
+import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
 const CLI_CONSENT_NOTE = 'recorded by the administrator with the presence CLI';
@@ -262,13 +262,7 @@ interface Photo {
 
 /** Commander's parser for `<images...>`: called once per argument with the photos so far. */
 function photoArguments(value: string, previous: Photo[] | undefined): Photo[] {
-  const full = path.resolve(value);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(full);
-  } catch {
-    throw new InvalidArgumentError(`${value} does not exist.`);
-  }
+  const { full, stat } = statArgument(value);
   const found = stat.isDirectory()
     ? fs
         .readdirSync(full, { withFileTypes: true })
