@@ -61,4 +61,18 @@ describe('dispatcher', () => {
     expect(JSON.stringify(r)).not.toContain('boom');
     expect(errors).toEqual(['channel people.get failed']);
   });
+
+  it('checks the session before the input: a locked caller learns nothing of an admin schema', async () => {
+    const r = await dispatch('people.create', { name: '' }, { session: sessionAt({ t: 0 }), actor: 'kiosk' });
+    expect(r).toMatchObject({ ok: false, error: { code: 'ADMIN_LOCKED' } });
+  });
+
+  it('answers a channel name that is no text, even one String() throws on', async () => {
+    const session = sessionAt({ t: 0 });
+    const r = await dispatch(Object.create(null), undefined, { session, actor: 'kiosk' });
+    expect(r).toEqual({
+      ok: false,
+      error: { code: 'UNKNOWN_CHANNEL', message: 'A channel name is text, not object.' },
+    });
+  });
 });

@@ -1,5 +1,5 @@
-// One way into the app for every transport: find the channel, parse its input with the contract's
-// schema, check the admin session, run the handler, and turn every failure into a typed error.
+// One way into the app for every transport: find the channel, check the admin session, parse the
+// input with the contract's schema, run the handler, and turn every failure into a typed error.
 import type { z } from 'zod';
 import { contract, type ChannelName, type OutputOf, type ParsedInputOf } from '../../shared/contract';
 import { AppError, isAppError, type Result } from '../../shared/errors';
@@ -35,23 +35,30 @@ export function describeZodError(error: z.ZodError): string {
   return issue.path.length > 0 ? `${text} (${issue.path.join('.')}).` : `${text}.`;
 }
 
+/** What the caller sent as a channel name, said safely: it may be any value, even one `String()` throws on. */
+function unknownChannelMessage(channel: unknown): string {
+  return typeof channel === 'string'
+    ? `There is no channel called "${channel.slice(0, 80)}".`
+    : `A channel name is text, not ${channel === null ? 'null' : typeof channel}.`;
+}
+
 export function createDispatcher(handlers: Handlers, logger: Logger) {
   return async function dispatch(channel: unknown, rawInput: unknown, ctx: CallContext): Promise<Result<unknown>> {
     try {
       if (!isChannelName(channel)) {
-        throw new AppError('UNKNOWN_CHANNEL', `There is no channel called "${String(channel).slice(0, 80)}".`);
+        throw new AppError('UNKNOWN_CHANNEL', unknownChannelMessage(channel));
       }
       const spec = contract[channel];
+      // The session before the input: a locked caller learns nothing about an admin channel's schema,
+      // and costs no parsing of what it sent.
+      if (spec.access === 'admin') ctx.session.require();
       const parsed = spec.input.safeParse(rawInput);
       if (!parsed.success) {
         const path = parsed.error.issues[0]?.path.join('.') ?? '';
         throw new AppError('INVALID_INPUT', describeZodError(parsed.error), path ? { path } : undefined);
       }
-      if (spec.access === 'admin') {
-        ctx.session.require();
-        // Only admin work keeps the session alive: kiosk frames and status polling must not hold it open.
-        ctx.session.touch();
-      }
+      // Only admin work keeps the session alive: kiosk frames and status polling must not hold it open.
+      if (spec.access === 'admin') ctx.session.touch();
       const handler = handlers[channel] as (input: unknown, ctx: CallContext) => unknown;
       const value = await handler(parsed.data, ctx);
       return { ok: true, value };
