@@ -3,7 +3,17 @@
 // Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
 import { z } from 'zod';
 import type { EngineStatus } from './face';
-import { EXTERNAL_ID_MAX, lineTextRule, MAX_IMAGE_BYTES, MAX_PHOTOS_PER_IMPORT, NAME_MAX, NOTES_MAX } from './limits';
+import {
+  EXTERNAL_ID_MAX,
+  isPinFormat,
+  lineTextRule,
+  MAX_IMAGE_BYTES,
+  MAX_PHOTOS_PER_IMPORT,
+  NAME_MAX,
+  NOTES_MAX,
+  PIN_MAX_DIGITS,
+  PIN_MIN_DIGITS,
+} from './limits';
 import { settingsPatchSchema, stationNameSchema, type Settings } from './settings';
 import type {
   AdminStatus,
@@ -46,7 +56,7 @@ const stationId = z
 
 const id = z.uuid({ message: 'Expected a record id (UUID).' });
 const day = z.iso.date({ message: 'Expected a date as YYYY-MM-DD.' });
-const pin = z.string().regex(/^\d{4,12}$/, { message: 'A PIN is 4 to 12 digits.' });
+const pin = z.string().refine(isPinFormat, { message: `A PIN is ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits.` });
 
 export const MAX_FRAME_SIDE = 4096;
 

@@ -9,6 +9,17 @@ export const NAME_MAX = 120;
 export const EXTERNAL_ID_MAX = 64;
 export const NOTES_MAX = 2000;
 
+/** The admin PIN: digits only, this many. The contract, the PIN pads and the hashing all ask `isPinFormat`. */
+export const PIN_MIN_DIGITS = 4;
+export const PIN_MAX_DIGITS = 12;
+/** For sentences that state the rule ("4 to 12 digits"). */
+export const PIN_DIGITS = { min: PIN_MIN_DIGITS, max: PIN_MAX_DIGITS } as const;
+const PIN_FORMAT = new RegExp(`^[0-9]{${PIN_MIN_DIGITS},${PIN_MAX_DIGITS}}$`);
+
+export function isPinFormat(pin: string): boolean {
+  return PIN_FORMAT.test(pin);
+}
+
 /** The most photos one enroll.importPhotos call carries. */
 export const MAX_PHOTOS_PER_IMPORT = 50;
 

@@ -4,9 +4,7 @@
 
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import { AppError } from '../../shared/errors';
-
-export const PIN_MIN_DIGITS = 4;
-export const PIN_MAX_DIGITS = 12;
+import { isPinFormat, PIN_MAX_DIGITS, PIN_MIN_DIGITS } from '../../shared/limits';
 
 /** Wrong PINs one admin session (a window, a browser connection) may make before its own first lock-out. */
 export const FREE_ATTEMPTS = 5;
@@ -30,15 +28,9 @@ const SALT_BYTES = 16;
 const HASH_BYTES = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
-const PIN_PATTERN = new RegExp(`^[0-9]{${PIN_MIN_DIGITS},${PIN_MAX_DIGITS}}$`);
-
-export function isValidPinFormat(pin: string): boolean {
-  return PIN_PATTERN.test(pin);
-}
-
-/** Throws INVALID_INPUT unless the PIN is 4–12 digits. */
+/** Throws INVALID_INPUT unless the PIN has the format of shared/limits.ts. */
 export function assertPinFormat(pin: string): void {
-  if (!isValidPinFormat(pin)) {
+  if (!isPinFormat(pin)) {
     throw new AppError(
       'INVALID_INPUT',
       `The PIN must be ${PIN_MIN_DIGITS} to ${PIN_MAX_DIGITS} digits (0–9), with no spaces or letters.`,
@@ -90,7 +82,7 @@ function parseHash(encoded: string): ParsedHash {
 /** True if `pin` matches `encoded`. A PIN of the wrong format is simply wrong, not an error. */
 export async function verifyPin(pin: string, encoded: string): Promise<boolean> {
   const { N, r, p, salt, hash } = parseHash(encoded);
-  if (!isValidPinFormat(pin)) return false;
+  if (!isPinFormat(pin)) return false;
   const candidate = await scryptAsync(pin, salt, hash.length, { N, r, p, maxmem: Math.max(MAXMEM, 256 * N * r) });
   return timingSafeEqual(candidate, hash);
 }
