@@ -214,17 +214,17 @@ const probe = new OptionsProbe(realStatus);
   const t = await tempPresence(probe);
   await t.app.kiosk.frame(tagFrame(0));
   t.app.kiosk.reset();
-  await t.app.enrollment.importPhotos(
-    { newPerson: { name: 'options probe' } },
-    [{ name: 'probe.jpg', input: { kind: 'file', path: enrollRows[0]?.image ?? 'probe.jpg' } }],
-    { given: true, by: 'bench' },
-    'import',
-    'cli',
-  );
+  await t.app.enrollment.importPhotos({
+    target: { newPerson: { name: 'options probe' } },
+    photos: [{ name: 'probe.jpg', bytes: new Uint8Array([0xff, 0xd8, 0xff]) }],
+    consent: { given: true, by: 'bench' },
+    source: 'import',
+    actor: 'cli',
+  });
   await t.cleanup();
 }
 const kioskCall = probe.calls.find((c) => c.input === 'rgba');
-const enrollCall = probe.calls.find((c) => c.input === 'file');
+const enrollCall = probe.calls.find((c) => c.input === 'bytes');
 if (!kioskCall || !enrollCall) throw new Error('could not learn the kiosk and enrollment analyze options');
 const kioskOptions = kioskCall.options;
 const enrollOptions = enrollCall.options;
@@ -451,13 +451,14 @@ class ReplayEngine implements FaceEngine {
         );
       return Promise.resolve(frameTable[tagOf(input.frame)]!);
     }
-    if (input.kind !== 'file') throw new Error('the bench imports photos by file');
+    // Enrollment hands the engine each photo's bytes, named by the bench with the photo's path.
+    if (input.kind !== 'bytes') throw new Error('enrollment gave the engine something other than a photo file');
     if (canonical(options) !== canonical(enrollOptions))
       throw new Error(
         `enrollment now analyses with ${canonical(options)}; the cache was made with ${canonical(enrollOptions)}`,
       );
-    const r = this.files.get(input.path);
-    if (!r) throw new Error(`no cached enrollment analysis of ${input.path}`);
+    const r = input.name === undefined ? undefined : this.files.get(input.name);
+    if (!r) throw new Error(`no cached enrollment analysis of ${input.name}`);
     return Promise.resolve(r);
   }
   /** Stored chips are re-embedded only when the encoder changes, which a bench's fresh database never sees. */
@@ -614,15 +615,15 @@ async function runK(k: number | 'all'): Promise<KStats | null> {
     const idToName = new Map<string, string>();
     for (const person of drawn) {
       const photosIn = photosOf.get(person)!.filter((r) => r.role === 'enroll');
-      const r = await app.enrollment.importPhotos(
-        { newPerson: { name: person } },
-        photosIn.map((p) => ({ name: path.basename(p.image), input: { kind: 'file', path: p.image } })),
-        { given: true, by: 'bench' },
-        'import',
-        'cli',
+      const r = await app.enrollment.importPhotos({
+        target: { newPerson: { name: person } },
+        photos: photosIn.map((p) => ({ name: p.image, bytes: new Uint8Array(readFileSync(p.image)) })),
+        consent: { given: true, by: 'bench' },
+        source: 'import',
+        actor: 'cli',
         // These photos are of this person (LFW's labels): the administrator would add a look-alike's photo anyway.
-        { acceptDuplicates: true },
-      );
+        acceptDuplicates: true,
+      });
       st.enrollPhotosRefused += r.results.filter((x) => !x.ok).length;
       st.enrollDuplicatesFlagged += r.results.filter((x) => x.duplicateOf).length;
       if (r.commit) idToName.set(r.commit.person.id, person);

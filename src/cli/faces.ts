@@ -2,13 +2,13 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppError, isAppError, type ErrorCode } from '../shared/errors';
 import { lineTextProblem } from '../shared/limits';
 import type { MatchReason } from '../main/domain/matcher';
 import type { PresenceApp } from '../main/app';
-import { checkImage, readImageFile } from '../main/engine/image';
+import { readImageFile } from '../main/engine/image';
+import { refusedPhoto } from '../main/domain/enrollment';
 import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -67,10 +67,10 @@ async function withEngine<T>(
 }
 
 /**
- * Enrolls files for the person of that name in one go, skipping files already enrolled for them (re-runs
- * add nothing) and byte-identical copies within the run. A new name becomes a person only with a good
- * photo, so a folder of bad photos leaves no empty person behind; the thumbnail is the first straight
- * photo of the lot. Returns the person, or null when none exists (no good photo).
+ * Enrolls files for the person of that name in one go. The service skips files already enrolled for them
+ * (re-runs add nothing) and byte-identical copies within the run. A new name becomes a person only with
+ * a good photo, so a folder of bad photos leaves no empty person behind. Returns the person, or null when
+ * none exists (no good photo), and each file's result in the order given.
  */
 async function enrollFiles(
   app: PresenceApp,
@@ -80,45 +80,32 @@ async function enrollFiles(
   onFile?: () => void,
 ) {
   const existing = app.people.findByName(name) ?? null;
-  const known = existing ? app.store.templates.sourceRefs(existing.id) : new Set<string>();
-  const fresh: { file: string; ref: string }[] = [];
-  const refused: PhotoResult[] = [];
-  let skipped = 0;
+  const photos: { name: string; bytes: Uint8Array }[] = [];
+  const unread: PhotoResult[] = [];
   for (const file of files) {
-    // Whether it is a photo at all comes first: a copy of a file that is not one is not a photo
-    // "already enrolled". The size is checked before the file is read (readImageFile).
-    let ref: string;
     try {
-      const bytes = await readImageFile(file);
-      await checkImage(bytes, file);
-      ref = createHash('sha256').update(bytes).digest('hex');
+      // The size is checked before the file is read.
+      photos.push({ name: file, bytes: await readImageFile(file) });
     } catch (e) {
       if (!isAppError(e)) throw e;
-      refused.push({ name: file, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
+      unread.push(refusedPhoto(file, e));
       onFile?.();
-      continue;
     }
-    if (known.has(ref)) {
-      skipped++;
-      continue;
-    }
-    known.add(ref);
-    fresh.push({ file, ref });
   }
-  if (fresh.length === 0) return { person: existing, results: refused, skipped };
-  const { results, commit } = await app.enrollment.importPhotos(
-    existing ? { personId: existing.id } : { newPerson: { name } },
-    fresh.map(({ file, ref }) => ({ name: file, input: { kind: 'file', path: file }, sourceRef: ref })),
-    { given: true, by: consentBy },
-    'cli',
-    'cli',
-    { onPhoto: onFile, acceptDuplicates },
-  );
-  // In the order the files were given, whichever step refused them.
+  if (photos.length === 0) return { person: existing, results: unread };
+  const { results, commit } = await app.enrollment.importPhotos({
+    target: existing ? { personId: existing.id } : { newPerson: { name } },
+    photos,
+    consent: { given: true, by: consentBy },
+    source: 'cli',
+    actor: 'cli',
+    acceptDuplicates,
+    onPhoto: onFile,
+  });
   const order = new Map<string, number>();
   files.forEach((file, i) => order.set(file, order.get(file) ?? i));
-  const all = [...refused, ...results].sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  return { person: commit?.person ?? existing, results: all, skipped };
+  const all = [...unread, ...results].sort((a, b) => order.get(a.name)! - order.get(b.name)!);
+  return { person: commit?.person ?? existing, results: all };
 }
 
 export function registerFaces(program: Command): void {
@@ -133,9 +120,10 @@ export function registerFaces(program: Command): void {
       async (images: string[], opts: { name: string; consentBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
         const files = images.map(photoFile);
         await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
-          const { person, results, skipped } = await enrollFiles(app, opts.name, files, opts);
-          report(results, skipped);
+          const { person, results } = await enrollFiles(app, opts.name, files, opts);
+          report(results);
           const added = results.filter((r) => r.ok).length;
+          const skipped = results.filter((r) => r.alreadyEnrolled).length;
           if (person)
             console.log(
               `${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`,
@@ -198,11 +186,10 @@ export function registerFaces(program: Command): void {
             continue;
           }
           const r = await enrollFiles(app, p.name, p.files, opts, () => bar?.increment({ person: p.name }));
-          bar?.increment(r.skipped, { person: p.name });
-          skipped += r.skipped;
           if (!r.person) notAdded.push(p.name);
           for (const x of r.results)
             if (x.ok) added++;
+            else if (x.alreadyEnrolled) skipped++;
             else
               failed.push({
                 name: x.name,
@@ -388,17 +375,11 @@ function round(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : x;
 }
 
-function report(
-  results: ReadonlyArray<{
-    name: string;
-    ok: boolean;
-    error: { message: string } | null;
-    duplicateOf: { name: string } | null;
-  }>,
-  skipped: number,
-): void {
+function report(results: readonly PhotoResult[]): void {
+  let skipped = 0;
   for (const r of results) {
-    if (!r.ok) console.log(`skipped ${r.name}: ${r.error?.message}${r.duplicateOf ? DUPLICATE_HINT : ''}`);
+    if (r.alreadyEnrolled) skipped++;
+    else if (!r.ok) console.log(`skipped ${r.name}: ${r.error?.message}${r.duplicateOf ? DUPLICATE_HINT : ''}`);
     else if (r.duplicateOf)
       console.log(`warning: ${r.name} looks like ${r.duplicateOf.name}, who is already enrolled.`);
   }

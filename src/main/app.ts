@@ -1,6 +1,5 @@
 // The composition root: one database, one engine, the services on top of them, and the handler for
 // every contract channel. The Electron app, `presence serve` and the CLI all build the app here.
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPatch } from '../shared/settings';
 import type { GalleryEncoderInfo } from '../shared/face';
@@ -189,13 +188,12 @@ export class PresenceApp {
       'enroll.discard': ({ shotIds }) => this.enrollment.discard(shotIds),
       'enroll.importPhotos': async ({ photos, consent, acceptDuplicates, ...target }) => {
         await this.requireEngine();
-        const inputs = photos.map((p) => ({
-          name: p.name,
-          input: { kind: 'bytes' as const, bytes: p.bytes, name: p.name },
-          // The file's hash, as the CLI records it: the same photo is not enrolled twice for a person.
-          sourceRef: createHash('sha256').update(p.bytes).digest('hex'),
-        }));
-        const r = await this.enrollment.importPhotos(enrollTargetOf(target), inputs, consent, 'import', 'admin', {
+        const r = await this.enrollment.importPhotos({
+          target: enrollTargetOf(target),
+          photos,
+          consent,
+          source: 'import',
+          actor: 'admin',
           acceptDuplicates,
         });
         return { results: r.results, person: r.commit?.person ?? null };

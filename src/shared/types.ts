@@ -149,6 +149,8 @@ export interface EnrollCommitResult {
 export interface ImportPhotoResult {
   name: string;
   ok: boolean;
+  /** Not added because this very file is enrolled for this person already (a re-run adds nothing twice). */
+  alreadyEnrolled: boolean;
   error: { code: string; message: string } | null;
   duplicateOf: { personId: string; name: string; distance: number } | null;
 }

@@ -12,6 +12,7 @@ import { frameOf } from '../helpers/camera-frame';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const IMAGES = path.resolve(__dirname, '../fixtures/images');
+const readFileBytes = (file: string) => new Uint8Array(fs.readFileSync(file));
 const consent = { given: true as const, by: 'test administrator' };
 
 /** Al Gore large on the left and Aaron Peirsol at about 60 % of his size on the right, as a JPEG. */
@@ -54,14 +55,14 @@ afterAll(async () => {
 
 describe('enrollment', () => {
   it('enrolls a photo with consent, a template and an encrypted thumbnail', async () => {
-    const { results, commit } = await t.app.enrollment.importPhotos(
-      { personId: bush },
-      [{ name: 'bush-1.jpg', input: { kind: 'file', path: path.join(FACES, 'George_W_Bush_0001.jpg') } }],
+    const { results, commit } = await t.app.enrollment.importPhotos({
+      target: { personId: bush },
+      photos: [{ name: 'bush-1.jpg', bytes: readFileBytes(path.join(FACES, 'George_W_Bush_0001.jpg')) }],
       consent,
-      'import',
-      'admin',
-    );
-    expect(results).toEqual([{ name: 'bush-1.jpg', ok: true, error: null, duplicateOf: null }]);
+      source: 'import',
+      actor: 'admin',
+    });
+    expect(results).toEqual([{ name: 'bush-1.jpg', ok: true, alreadyEnrolled: false, error: null, duplicateOf: null }]);
     expect(commit?.added).toBe(1);
     const person = t.app.people.get(bush);
     expect(person).toMatchObject({ templateCount: 1, hasThumbnail: true, consentBy: 'test administrator' });
@@ -71,11 +72,11 @@ describe('enrollment', () => {
   });
 
   it('holds back a photo of someone already enrolled unless the administrator confirms it', async () => {
-    const photo = [
-      { name: 'gwb.jpg', input: { kind: 'file' as const, path: path.join(FACES, 'George_W_Bush_0002.jpg') } },
-    ];
+    // Fresh bytes for each call: the engine is handed them.
+    const photo = () => [{ name: 'gwb.jpg', bytes: readFileBytes(path.join(FACES, 'George_W_Bush_0002.jpg')) }];
     const target = { newPerson: { name: 'Not Bush' } };
-    const held = await t.app.enrollment.importPhotos(target, photo, consent, 'import', 'admin');
+    const request = { target, consent, source: 'import' as const, actor: 'admin' as const };
+    const held = await t.app.enrollment.importPhotos({ ...request, photos: photo() });
     expect(held.commit).toBeNull();
     expect(held.results[0]).toMatchObject({
       ok: false,
@@ -83,9 +84,7 @@ describe('enrollment', () => {
       duplicateOf: { name: 'George W Bush' },
     });
     expect(t.app.people.findByName('Not Bush')).toBeUndefined(); // nothing saved, Bush still recognised alone
-    const confirmed = await t.app.enrollment.importPhotos(target, photo, consent, 'import', 'admin', {
-      acceptDuplicates: true,
-    });
+    const confirmed = await t.app.enrollment.importPhotos({ ...request, photos: photo(), acceptDuplicates: true });
     expect(confirmed.results[0]).toMatchObject({ ok: true, duplicateOf: { name: 'George W Bush' } });
     t.app.people.delete(confirmed.commit!.person.id, 'admin'); // the later tests expect Bush alone
   });
@@ -112,7 +111,8 @@ describe('enrollment', () => {
   it('does not enroll the same photo file twice for a person, from the screens as from the CLI', async () => {
     // Through the channel handler, as the import step sends it: the file's hash is its source.
     const importPhotos = t.app.handlers()['enroll.importPhotos'];
-    const bytes = new Uint8Array(fs.readFileSync(path.join(FACES, 'George_W_Bush_0001.jpg')));
+    // Not the photo the first test enrolled (that one is already enrolled, and would say so).
+    const bytes = new Uint8Array(fs.readFileSync(path.join(FACES, 'George_W_Bush_0002.jpg')));
     const ctx = { session: new AdminSession(), actor: 'admin' as const };
     const before = t.app.people.get(bush).templateCount;
     const once = await importPhotos(
@@ -133,37 +133,44 @@ describe('enrollment', () => {
     const again = await importPhotos({ personId: bush, photos: [{ name: 'a.jpg', bytes }], consent }, ctx);
     expect(again.results[0]).toMatchObject({
       ok: false,
+      alreadyEnrolled: true,
       error: { message: expect.stringContaining('already enrolled') },
     });
     expect(t.app.people.get(bush).templateCount).toBe(before + 1);
   });
 
   it('skips bad photos with their reason and keeps the good ones; a new person only with a good one', async () => {
-    const bad = [
-      { name: 'corrupt.jpg', input: { kind: 'file' as const, path: path.join(IMAGES, 'corrupt-truncated.jpg') } },
-      { name: 'nobody.jpg', input: { kind: 'file' as const, path: path.join(IMAGES, 'no-face-gradient.jpg') } },
+    const bad = () => [
+      { name: 'corrupt.jpg', bytes: readFileBytes(path.join(IMAGES, 'corrupt-truncated.jpg')) },
+      { name: 'nobody.jpg', bytes: readFileBytes(path.join(IMAGES, 'no-face-gradient.jpg')) },
     ];
     const newPerson = { newPerson: { name: 'Aaron Peirsol', externalId: 'SW-8' } };
-    const none = await t.app.enrollment.importPhotos(newPerson, bad, consent, 'import', 'admin');
+    const none = await t.app.enrollment.importPhotos({
+      target: newPerson,
+      photos: bad(),
+      consent,
+      source: 'import',
+      actor: 'admin',
+    });
     expect(none.commit).toBeNull();
     expect(none.results.map((r) => r.ok)).toEqual([false, false]);
     expect(t.app.people.findByName('Aaron Peirsol')).toBeUndefined(); // nothing left behind
 
-    const { results, commit } = await t.app.enrollment.importPhotos(
-      newPerson,
-      [
-        { name: 'corrupt.jpg', input: { kind: 'file', path: path.join(IMAGES, 'corrupt-truncated.jpg') } },
-        { name: 'nobody.jpg', input: { kind: 'file', path: path.join(IMAGES, 'no-face-gradient.jpg') } },
-        { name: 'two.jpg', input: { kind: 'file', path: path.join(IMAGES, 'two-faces.jpg') } },
+    const { results, commit } = await t.app.enrollment.importPhotos({
+      target: newPerson,
+      photos: [
+        { name: 'corrupt.jpg', bytes: readFileBytes(path.join(IMAGES, 'corrupt-truncated.jpg')) },
+        { name: 'nobody.jpg', bytes: readFileBytes(path.join(IMAGES, 'no-face-gradient.jpg')) },
+        { name: 'two.jpg', bytes: readFileBytes(path.join(IMAGES, 'two-faces.jpg')) },
         // A large face and, beside it, a smaller one (under half its area) still big enough to recognise:
         // either could be the person meant, so the photo is refused rather than enrolled from the larger.
-        { name: 'group.jpg', input: { kind: 'bytes', bytes: await groupPhoto(), name: 'group.jpg' } },
-        { name: 'aaron.jpg', input: { kind: 'file', path: path.join(FACES, 'Aaron_Peirsol_0001.jpg') } },
+        { name: 'group.jpg', bytes: await groupPhoto() },
+        { name: 'aaron.jpg', bytes: readFileBytes(path.join(FACES, 'Aaron_Peirsol_0001.jpg')) },
       ],
       consent,
-      'import',
-      'admin',
-    );
+      source: 'import',
+      actor: 'admin',
+    });
     expect(results.map((r) => [r.name, r.ok, r.error?.code ?? null])).toEqual([
       ['corrupt.jpg', false, 'IMAGE_CORRUPT'],
       ['nobody.jpg', false, 'NO_FACE'],
@@ -177,13 +184,13 @@ describe('enrollment', () => {
     // Another new person with his ID number is refused at once, before any photo is analysed.
     const analyze = vi.spyOn(t.app.engine, 'analyze');
     await expect(
-      t.app.enrollment.importPhotos(
-        { newPerson: { name: 'A Namesake', externalId: 'SW-8' } },
-        bad,
+      t.app.enrollment.importPhotos({
+        target: { newPerson: { name: 'A Namesake', externalId: 'SW-8' } },
+        photos: bad(),
         consent,
-        'import',
-        'admin',
-      ),
+        source: 'import',
+        actor: 'admin',
+      }),
     ).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('Aaron Peirsol already has') });
     expect(analyze).not.toHaveBeenCalled();
     analyze.mockRestore();

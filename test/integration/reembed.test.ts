@@ -21,7 +21,8 @@ const FACES = path.resolve(__dirname, '../fixtures/faces');
 const OLD = 'dlib128-a51-flip';
 const NEW = 'mfn-foamliu';
 const consent = { given: true as const, by: 'test administrator' };
-const photo = (name: string) => ({ name, input: { kind: 'file' as const, path: path.join(FACES, name) } });
+const photo = (name: string) => ({ name, bytes: new Uint8Array(fs.readFileSync(path.join(FACES, name))) });
+const photoFile = (name: string) => ({ kind: 'file' as const, path: path.join(FACES, name) });
 
 let dir: string;
 const open: PresenceApp[] = [];
@@ -62,7 +63,7 @@ const rows = (app: PresenceApp): Row[] =>
 
 /** Who the app recognises in a photo (null: nobody). */
 async function whoIs(app: PresenceApp, name: string): Promise<string | null> {
-  const r = await app.engine.analyze(photo(name).input, { maxFaces: 1 });
+  const r = await app.engine.analyze(photoFile(name), { maxFaces: 1 });
   const d = app.index.identify(r.faces[0]!.embedding, app.settings());
   return d.accepted ? (app.store.people.get(d.personId!)?.name ?? null) : null;
 }
@@ -75,7 +76,13 @@ async function enrollThree(app: PresenceApp): Promise<void> {
     ['Aaron Peirsol', 'Aaron_Peirsol_0001.jpg'],
     ['George W Bush', 'George_W_Bush_0001.jpg'],
   ] as const) {
-    const r = await app.enrollment.importPhotos({ newPerson: { name } }, [photo(file)], consent, 'import', 'admin');
+    const r = await app.enrollment.importPhotos({
+      target: { newPerson: { name } },
+      photos: [photo(file)],
+      consent,
+      source: 'import',
+      actor: 'admin',
+    });
     expect(r.commit?.added, name).toBe(1);
   }
   const shot = await app.enrollment.capture(await frameOf(path.join(FACES, 'Al_Gore_0001.jpg')));
@@ -188,8 +195,8 @@ describe('changing the encoder of an existing database', () => {
     const direct = async (input: Parameters<typeof app.engine.analyze>[0]) =>
       (await app.engine.analyze(input, { maxFaces: 1 })).faces[0]!.embedding;
     const sources = {
-      'Aaron Peirsol': await direct(photo('Aaron_Peirsol_0001.jpg').input),
-      'George W Bush': await direct(photo('George_W_Bush_0001.jpg').input),
+      'Aaron Peirsol': await direct(photoFile('Aaron_Peirsol_0001.jpg')),
+      'George W Bush': await direct(photoFile('George_W_Bush_0001.jpg')),
       'Al Gore': await direct({ kind: 'rgba', frame: await frameOf(path.join(FACES, 'Al_Gore_0001.jpg')) }),
     };
     for (const t of app.store.templates.loadAll(NEW)) {
@@ -248,13 +255,13 @@ describe('a database whose templates have no chips', () => {
 
     // Re-enrolled (on the older encoder, with a chip), the person no longer holds the gallery back.
     const aaron = app.people.findByName('Aaron Peirsol')!.id;
-    const again = await app.enrollment.importPhotos(
-      { personId: aaron },
-      [photo('Aaron_Peirsol_0002.jpg')],
+    const again = await app.enrollment.importPhotos({
+      target: { personId: aaron },
+      photos: [photo('Aaron_Peirsol_0002.jpg')],
       consent,
-      'import',
-      'admin',
-    );
+      source: 'import',
+      actor: 'admin',
+    });
     expect(again.commit?.added).toBe(1);
     await closeAll();
   });

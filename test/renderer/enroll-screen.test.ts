@@ -166,7 +166,10 @@ describe('Enroll screen', () => {
   it('photo import creates a new person once: the wizard enrolls into them from then on, even after Back', async () => {
     const grace = person('Grace Hopper');
     const importPhotos = vi.fn(() =>
-      ok({ results: [{ name: 'g.jpg', ok: true, error: null, duplicateOf: null }], person: grace }),
+      ok({
+        results: [{ name: 'g.jpg', ok: true, alreadyEnrolled: false, error: null, duplicateOf: null }],
+        person: grace,
+      }),
     );
     const api = {
       people: { list: vi.fn(() => ok([])) },
@@ -256,10 +259,17 @@ describe('Enroll screen', () => {
             ? {
                 name: p.name,
                 ok: false,
+                alreadyEnrolled: false,
                 error: { code: 'CONFLICT', message: 'This face looks like Ada Lovelace.' },
                 duplicateOf: ada,
               }
-            : { name: p.name, ok: true, error: null, duplicateOf: p.name === 'ada.jpg' ? ada : null },
+            : {
+                name: p.name,
+                ok: true,
+                alreadyEnrolled: false,
+                error: null,
+                duplicateOf: p.name === 'ada.jpg' ? ada : null,
+              },
         ),
         person: grace,
       }),

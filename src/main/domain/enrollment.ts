@@ -1,13 +1,13 @@
 // Enrollment: turns good camera shots or photo files into a person's templates.
 // Camera shots are checked one by one and kept in memory (never on disk) until the administrator
 // saves them with the person's consent; nothing biometric is stored without that consent.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../../shared/errors';
 import type { FaceAnalysis, FaceQuality, RgbaFrame } from '../../shared/face';
 import type { Settings } from '../../shared/settings';
 import type { EnrollCommitResult, EnrollPose, EnrollShotResult, Guidance, ImportPhotoResult } from '../../shared/types';
 import type { Actor, Store, TemplateSource } from '../db';
-import type { AnalyzeInput, FaceEngine } from '../engine';
+import type { FaceEngine } from '../engine';
 import { MIN_FACE_PX, MIN_SHARPNESS } from '../engine/quality';
 import type { FaceIndex } from './face-index';
 import { crowded, overlayOf } from './kiosk';
@@ -47,6 +47,34 @@ function replacedShot(frame: RgbaFrame): EnrollShotResult {
     pose: null,
     duplicateOf: null,
   };
+}
+
+/** What photo import is asked to do: whose photos, which ones, with whose consent, and who asks. */
+export interface PhotoImport {
+  target: EnrollTarget;
+  /** The files' bytes (their size already checked by whoever read them); given up to the engine. */
+  photos: ReadonlyArray<{ name: string; bytes: Uint8Array }>;
+  consent: Consent;
+  /** How the templates were made, as stored with them: 'import' (the screens) or 'cli'. */
+  source: TemplateSource;
+  actor: Actor;
+  /** Save photos whose face is already enrolled as someone else (the administrator confirmed them). */
+  acceptDuplicates?: boolean;
+  /** After each photo is judged, whichever way (a progress bar). */
+  onPhoto?: () => void;
+}
+
+/**
+ * The one test of "this photo is already enrolled for this person": the same file bytes. Stored with each
+ * template (`source_ref`), so a re-run of an import adds nothing twice.
+ */
+function photoRef(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** A photo refused for a reason of its own (not an image, no face, too large...). */
+export function refusedPhoto(name: string, e: AppError): ImportPhotoResult {
+  return { name, ok: false, alreadyEnrolled: false, error: { code: e.code, message: e.message }, duplicateOf: null };
 }
 
 interface Shot {
@@ -272,19 +300,12 @@ export class EnrollmentService {
    * A photo whose face is already enrolled as someone else is held back (`CONFLICT`, with `duplicateOf`)
    * unless `acceptDuplicates`: saved, it would make that other person unrecognisable, and one template
    * cannot be taken back. The camera wizard asks the same question before it keeps such a shot.
+   * A photo already enrolled for this person (the same file) is reported as `alreadyEnrolled` and skipped.
    */
   async importPhotos(
-    target: EnrollTarget,
-    photos: ReadonlyArray<{ name: string; input: AnalyzeInput; sourceRef?: string }>,
-    consent: Consent,
-    source: TemplateSource,
-    actor: Actor,
-    options: {
-      acceptDuplicates?: boolean;
-      /** after each photo is judged (a progress bar) */ onPhoto?: () => void;
-    } = {},
+    request: PhotoImport,
   ): Promise<{ results: ImportPhotoResult[]; commit: EnrollCommitResult | null }> {
-    const { acceptDuplicates = false, onPhoto } = options;
+    const { target, photos, consent, source, actor, acceptDuplicates = false, onPhoto } = request;
     // A new person's details are checked before any photo is analysed, so a taken ID number is said at once.
     this.checkTarget(target);
     const personId = existingId(target);
@@ -295,7 +316,7 @@ export class EnrollmentService {
       pose: EnrollPose;
       thumbnail: Uint8Array | null;
       chip: Uint8Array | null;
-      sourceRef?: string;
+      sourceRef: string;
     };
     // Judged in two steps, so that the first import of a folder gives the result every later one would:
     // first each photo on its own and against the people enrolled before this call; then a photo that
@@ -306,22 +327,33 @@ export class EnrollmentService {
     // template, and the database refuses it; so would a copy within this call.
     const seen = personId ? this.deps.store.templates.sourceRefs(personId) : new Set<string>();
     for (const photo of photos) {
+      // Hashed before the engine takes the bytes (a worker engine is handed their buffer).
+      const sourceRef = photoRef(photo.bytes);
       try {
         // Analysed first: a file that is not an image says so, even when another copy of it came first.
-        const analysis = await this.deps.engine.analyze(photo.input, {
-          maxFaces: 3,
-          liveness: false,
-          embed: true,
-          embedFaces: 1,
-          thumbnail: true,
-          chip: true,
-        });
-        if (photo.sourceRef && seen.has(photo.sourceRef)) {
+        const analysis = await this.deps.engine.analyze(
+          { kind: 'bytes', bytes: photo.bytes, name: photo.name },
+          {
+            maxFaces: 3,
+            liveness: false,
+            embed: true,
+            embedFaces: 1,
+            thumbnail: true,
+            chip: true,
+          },
+        );
+        if (seen.has(sourceRef)) {
           const message = 'This photo is already enrolled for this person, so it was not added again.';
-          results.push({ name: photo.name, ok: false, error: { code: 'CONFLICT', message }, duplicateOf: null });
+          results.push({
+            name: photo.name,
+            ok: false,
+            alreadyEnrolled: true,
+            error: { code: 'CONFLICT', message },
+            duplicateOf: null,
+          });
           continue;
         }
-        if (photo.sourceRef) seen.add(photo.sourceRef);
+        seen.add(sourceRef);
         const face = analysis.faces[0];
         const problem = photoProblem(analysis.faces);
         if (problem || !face) throw problem ?? new AppError('NO_FACE', 'No face found in this photo.');
@@ -334,12 +366,12 @@ export class EnrollmentService {
           pose: poseOf(face.quality),
           thumbnail: face.thumbnailJpeg ?? null,
           chip: face.chip ?? null,
-          sourceRef: photo.sourceRef,
+          sourceRef,
         });
-        results.push({ name: photo.name, ok: true, error: null, duplicateOf: null }); // judged below
+        results.push({ name: photo.name, ok: true, alreadyEnrolled: false, error: null, duplicateOf: null }); // judged below
       } catch (e) {
         if (!isAppError(e)) throw e;
-        results.push({ name: photo.name, ok: false, error: { code: e.code, message: e.message }, duplicateOf: null });
+        results.push(refusedPhoto(photo.name, e));
       } finally {
         onPhoto?.(); // every photo, whichever way it was judged
       }
@@ -366,13 +398,14 @@ export class EnrollmentService {
     for (const c of candidates) {
       if (kept.has(c)) {
         good.push(c);
-        results[c.at] = { name: c.name, ok: true, error: null, duplicateOf: c.duplicateOf };
+        results[c.at] = { name: c.name, ok: true, alreadyEnrolled: false, error: null, duplicateOf: c.duplicateOf };
         continue;
       }
       const duplicateOf = c.duplicateOf!;
       results[c.at] = {
         name: c.name,
         ok: false,
+        alreadyEnrolled: false,
         error: {
           code: 'CONFLICT',
           message: `This face looks like ${duplicateOf.name}, who is already enrolled, so the photo was not added. Add it anyway only if it really shows this person.`,
