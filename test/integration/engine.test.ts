@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEngine, type EvalEmbedding, type FaceEngine } from '../../src/main/engine/index';
-import { MIN_FACE_PX } from '../../src/main/engine/quality';
+import { FACE_WIDTH_PX } from '../../src/main/engine/quality';
 import { REDETECT_EVERY } from '../../src/main/engine/tracker';
 import type { AnalyzeResult } from '../../src/shared/face';
 import { distanceAtFar } from '../../src/shared/distance-table';
@@ -117,7 +117,7 @@ describe('face engine (in-process, real models)', () => {
   it('finds the small face in an unaligned 150 px photo', async () => {
     const r = await one('raw150_Aaron_Peirsol_0003.jpg');
     expect(r.faces.length).toBeGreaterThanOrEqual(1);
-    expect(r.faces[0].quality.faceSizePx).toBeLessThan(MIN_FACE_PX + 20);
+    expect(r.faces[0].quality.faceSizePx).toBeLessThan(FACE_WIDTH_PX.reliable + 20);
   });
 
   it('returns no faces for a photo without one', async () => {

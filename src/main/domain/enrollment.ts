@@ -8,13 +8,11 @@ import type { Settings } from '../../shared/settings';
 import type { EnrollCommitResult, EnrollPose, EnrollShotResult, Guidance, ImportPhotoResult } from '../../shared/types';
 import type { Actor, Store, TemplateSource } from '../db';
 import type { FaceEngine } from '../engine';
-import { MIN_FACE_PX, MIN_SHARPNESS } from '../engine/quality';
+import { FACE_WIDTH_PX, MIN_SHARPNESS } from '../engine/quality';
 import type { FaceIndex } from './face-index';
 import { crowded, overlayOf } from './kiosk';
 import { toPerson } from './people';
 
-/** Enrollment asks for more than recognition: a template is compared against for years. */
-export const MIN_ENROLL_FACE_PX = 80;
 const POSE_YAW_DEG = 8;
 const POSE_PITCH_DEG = 7;
 const SHOT_TTL_MS = 15 * 60_000;
@@ -144,7 +142,7 @@ function qualityScore(face: FaceAnalysis): number {
  * so enrollment refuses it instead of choosing.
  */
 function ambiguous(faces: readonly FaceAnalysis[]): boolean {
-  return crowded(faces) || faces.slice(1).some((f) => f.quality.faceSizePx >= MIN_FACE_PX);
+  return crowded(faces) || faces.slice(1).some((f) => f.quality.faceSizePx >= FACE_WIDTH_PX.reliable);
 }
 
 /** Why this face may not become a template, as guidance keys; empty when it may. */
@@ -153,7 +151,7 @@ export function enrollGuidance(faces: readonly FaceAnalysis[]): Guidance[] {
   if (!face) return ['no_face'];
   if (ambiguous(faces)) return ['multiple_faces'];
   const reasons: Guidance[] = [...face.quality.reasons];
-  if (face.quality.faceSizePx < MIN_ENROLL_FACE_PX && !reasons.includes('too_small')) reasons.push('too_small');
+  if (face.quality.faceSizePx < FACE_WIDTH_PX.enroll && !reasons.includes('too_small')) reasons.push('too_small');
   return reasons;
 }
 

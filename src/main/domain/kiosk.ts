@@ -10,9 +10,8 @@ import type { FaceEngine } from '../engine';
 import { RecognitionSmoother, decideAttendance, localDayKey, passesLiveness } from './attendance-rules';
 import type { FaceIndex } from './face-index';
 import { MAX_TRACKED_STREAMS } from '../engine/tracker';
+import { FACE_WIDTH_PX } from '../engine/quality';
 
-/** Below this width the embedding is too unreliable to even try a match. */
-export const MIN_RECOGNITION_FACE_PX = 48;
 /** A second face at least this share of the largest one's area means two people are at the kiosk. */
 const SECOND_FACE_AREA_SHARE = 0.5;
 export const LIVENESS_THRESHOLD = 0.5;
@@ -202,7 +201,7 @@ export class KioskService {
       station.smoother.dropVotes();
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['multiple_faces'], greeting: null });
     }
-    if (face.box.width < MIN_RECOGNITION_FACE_PX) {
+    if (face.box.width < FACE_WIDTH_PX.recognise) {
       return result({
         state: 'guidance',
         face: overlayOf(face),

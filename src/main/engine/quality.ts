@@ -2,8 +2,16 @@
 // numbers do not depend on how far the person stands. Thresholds are exported so the UI can explain them.
 import type { Box, FaceQuality, QualityReason } from '../../shared/face';
 
-/** Face box narrower than this (source pixels) is too small to embed reliably. The UI asks ~80 px for enrollment. */
-export const MIN_FACE_PX = 64;
+/**
+ * The face widths (source pixels of the detector's box) that decide what a face is good for: one table
+ * for the three uses, so that they are read and changed together.
+ * - `recognise`: narrower than this, the kiosk does not even try a match (the embedding is noise).
+ * - `reliable`: narrower than this, the embedding is not reliable: quality says `too_small`, so the kiosk
+ *   asks the person to come closer (a match is still tried from `recognise` up); and beside the face of a
+ *   photo to enroll, a second face this wide could be the person meant, so enrollment refuses to choose.
+ * - `enroll`: a template is compared against for years, so enrollment asks for more than recognition.
+ */
+export const FACE_WIDTH_PX = { recognise: 48, reliable: 64, enroll: 80 } as const;
 /** Variance of the Laplacian of the 112 px aligned grey face: soft but usable LFW photos measure 35-165, a 2 px Gaussian blur drops them below 10. */
 export const MIN_SHARPNESS = 25;
 export const MIN_BRIGHTNESS = 50;
@@ -57,7 +65,7 @@ export function measure(
   }
   const sharpness = lq / ln - (ls / ln) ** 2;
   const reasons: QualityReason[] = [];
-  if (box.width < MIN_FACE_PX) reasons.push('too_small');
+  if (box.width < FACE_WIDTH_PX.reliable) reasons.push('too_small');
   if (brightness < MIN_BRIGHTNESS) reasons.push('too_dark');
   if (brightness > MAX_BRIGHTNESS) reasons.push('too_bright');
   if (contrast < MIN_CONTRAST) reasons.push('low_contrast');
