@@ -32,6 +32,40 @@ export default tseslint.config(
     files: ['**/*.svelte', '**/*.svelte.ts'],
     languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] } },
   },
+  // The walls between the parts (docs/ARCHITECTURE.md, "The parts"). Each part lists what it may not
+  // import; test/unit/lint-walls.test.ts shows that a forbidden import fails lint.
+  ...walls([
+    {
+      part: 'src/shared',
+      forbid: ['../*', '../**', 'electron', 'node:*', 'better-sqlite3', '@tensorflow/*', 'sharp'],
+      message: 'src/shared is plain code both sides share: it imports nothing of the project outside itself.',
+    },
+    {
+      part: 'src/main/engine',
+      forbid: layers('db', 'domain', 'transport', 'security', 'evaluation', 'app', 'cli', 'renderer'),
+      message: 'The engine knows faces, not people: it imports no database, domain, transport or app code.',
+    },
+    {
+      part: 'src/main/db',
+      forbid: layers('engine', 'domain', 'transport', 'evaluation', 'app', 'cli', 'renderer'),
+      message: 'Storage knows no models and no rules: it imports neither the engine nor the domain.',
+    },
+    {
+      part: 'src/main/security',
+      forbid: layers('db', 'domain', 'engine', 'transport', 'evaluation', 'app', 'cli', 'renderer'),
+      message: 'Security (keys, PIN hashing, the template cipher) stands on its own.',
+    },
+    {
+      part: 'src/main/domain',
+      forbid: [...layers('transport', 'evaluation', 'app', 'cli', 'renderer'), 'electron'],
+      message: 'The domain knows no transport: the dispatcher calls it, not the other way round.',
+    },
+    {
+      part: 'src/main/transport',
+      forbid: [...layers('engine', 'db', 'evaluation', 'cli', 'renderer')],
+      message: 'A transport reaches the app only through the handlers of the composition root (app.ts).',
+    },
+  ]),
   {
     // The renderer has no Node and imports only types from src/shared; the values it may import are
     // dependency-free: the wire codec the web transport shares with the server, and the size limits.
@@ -57,3 +91,20 @@ export default tseslint.config(
     },
   },
 );
+
+/** Import patterns for the named parts of src/main (and src/cli, src/renderer), from anywhere in src. */
+function layers(...names) {
+  return names.flatMap((n) =>
+    n === 'app' ? ['**/main/app', '../app', './app'] : [`**/${n}`, `**/${n}/**`, `**/main/${n}/**`],
+  );
+}
+
+/** One no-restricted-imports rule set per part of the architecture. */
+function walls(parts) {
+  return parts.map(({ part, forbid, message }) => ({
+    files: [`${part}/**/*.ts`],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [{ group: forbid, message }] }],
+    },
+  }));
+}
