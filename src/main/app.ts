@@ -11,7 +11,7 @@ import { buildReport } from './domain/attendance-report';
 import { exportAttendance } from './domain/attendance-export';
 import { localDayKey } from './domain/attendance-rules';
 import { EnrollmentService, enrollTargetOf } from './domain/enrollment';
-import { FaceIndex, encoderSpaceOf } from './domain/face-index';
+import { databaseGallery, FaceIndex, encoderSpaceOf } from './domain/face-index';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
 import { planGallery, ReembedService } from './domain/reembed';
@@ -44,7 +44,7 @@ export class PresenceApp {
     const now = options.now ?? Date.now;
     this.store = openStore(options.databasePath, options.keys);
     this.engine = options.engine;
-    this.index = new FaceIndex(this.store);
+    this.index = new FaceIndex(databaseGallery(this.store));
     const settings = () => this.settings();
     this.admin = new AdminService(this.store, now);
     this.people = new PeopleService(this.store, this.index);

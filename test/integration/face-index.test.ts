@@ -5,7 +5,7 @@ import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 import { openStore } from '../../src/main/db/store';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { tempApp, type TempApp } from '../helpers/temp-app';
-import { FaceIndex } from '../../src/main/domain/face-index';
+import { databaseGallery, FaceIndex } from '../../src/main/domain/face-index';
 import { syntheticTable } from '../helpers/distance-table';
 
 let t: TempApp;
@@ -105,7 +105,7 @@ describe('the threshold in force', () => {
   });
 
   it('does not hang waiting for a review when a person is deleted before the engine has started', async () => {
-    const fresh = new FaceIndex(t.app.store);
+    const fresh = new FaceIndex(databaseGallery(t.app.store));
     fresh.removePerson('nobody');
     await expect(
       Promise.race([fresh.reviewed().then(() => 'done'), new Promise((r) => setTimeout(() => r('hung'), 2000))]),

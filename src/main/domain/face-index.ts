@@ -10,7 +10,7 @@
 import { AppError } from '../../shared/errors';
 import type { DistanceTable } from '../../shared/distance-table';
 import type { Settings } from '../../shared/settings';
-import type { Store } from '../db';
+import type { LoadedTemplate, Store } from '../db';
 import type { CalibrationPoint, CalibrationResult } from '../../shared/types';
 import { farAtDistance, frrAtDistance, stationFarOf } from '../../shared/distance-table';
 import { EMPTY_REVIEW, reviewGallery, type GalleryReview } from './gallery-review';
@@ -40,6 +40,31 @@ export function encoderSpaceOf(status: {
   };
 }
 
+/**
+ * Where the gallery's templates come from: the station's database, or (evaluation) a fixed list held in
+ * memory, so that an evaluation measures the very decision the kiosk makes.
+ */
+export interface GallerySource {
+  loadAll(encoderId: string): LoadedTemplate[];
+  /** Bumped by every change of the templates (TemplatesRepo.changeCounter). */
+  changeCounter(): number;
+  /** Another process committed since the last look (Store.changedElsewhere). */
+  changedElsewhere(): boolean;
+}
+
+export function databaseGallery(store: Store): GallerySource {
+  return {
+    loadAll: (encoderId) => store.templates.loadAll(encoderId),
+    changeCounter: () => store.templates.changeCounter(),
+    changedElsewhere: () => store.changedElsewhere('gallery'),
+  };
+}
+
+/** A gallery that never changes: these templates, of the one encoder the index is used with. */
+export function fixedGallery(templates: readonly LoadedTemplate[]): GallerySource {
+  return { loadAll: () => [...templates], changeCounter: () => 0, changedElsewhere: () => false };
+}
+
 export class FaceIndex {
   private matcher: Matcher | null = null;
   private space: EncoderSpace | null = null;
@@ -51,7 +76,7 @@ export class FaceIndex {
   /** Reviews finished so far (tests check that frames do not cause any). */
   reviews = 0;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly source: GallerySource) {}
 
   /** (Re)loads every template of this encoder; cheap to call again with the same space. */
   use(space: EncoderSpace): void {
@@ -66,11 +91,11 @@ export class FaceIndex {
     // Another embedding space: the last review's distances mean nothing in it.
     if (this.space && this.space.encoderId !== space.encoderId) this.review = EMPTY_REVIEW;
     const matcher = new Matcher(space.embeddingSize);
-    matcher.load(this.store.templates.loadAll(space.encoderId));
+    matcher.load(this.source.loadAll(space.encoderId));
     this.matcher = matcher;
     this.space = space;
     // Read after loadAll: setting an unreadable template aside bumps the counter too.
-    this.loadedAt = this.store.templates.changeCounter();
+    this.loadedAt = this.source.changeCounter();
     this.changed();
   }
 
@@ -79,8 +104,8 @@ export class FaceIndex {
    * they happen). Another process's check-ins or audit entries only cost the counter query.
    */
   private syncWithDatabase(): void {
-    if (!this.space || !this.store.changedElsewhere('gallery')) return;
-    if (this.store.templates.changeCounter() !== this.loadedAt) this.load(this.space);
+    if (!this.space || !this.source.changedElsewhere()) return;
+    if (this.source.changeCounter() !== this.loadedAt) this.load(this.space);
   }
 
   get encoder(): EncoderSpace {
@@ -197,11 +222,11 @@ export class FaceIndex {
   /** A change made here, already in the matcher: the counter follows it, so it is not loaded again. */
   private ownChange(): void {
     // If another process wrote meanwhile, its templates are not in the matcher yet: load them all.
-    if (this.space && this.store.changedElsewhere('gallery')) {
+    if (this.space && this.source.changedElsewhere()) {
       this.load(this.space);
       return;
     }
-    if (this.space) this.loadedAt = this.store.templates.changeCounter();
+    if (this.space) this.loadedAt = this.source.changeCounter();
     this.changed();
   }
 

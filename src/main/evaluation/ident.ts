@@ -1,11 +1,9 @@
 // Open-set identification runner over an ident list (`presence eval ident`): enroll, then identify every
-// probe and impostor with the app's own matcher (exact search).
+// probe and impostor through the app's own FaceIndex: its scoring, its threshold in force, its decision.
 import { readFile } from 'node:fs/promises';
 import { DEFAULT_SETTINGS } from '../../shared/settings';
 import type { ThresholdSource } from '../../shared/types';
-import { reviewGallery } from '../domain/gallery-review';
-import { Matcher } from '../domain/matcher';
-import { duplicateDistance, thresholdInForce } from '../domain/threshold';
+import { encoderSpaceOf, FaceIndex, fixedGallery } from '../domain/face-index';
 import type { FaceEngine } from '../engine/index';
 import { fnirAtFpir, percentile, rank1, type ProbeOutcome } from './metrics';
 import { parseIdentList } from './pairs';
@@ -73,15 +71,18 @@ export async function evaluateIdentDetailed(args: {
   const enrolled = rows.flatMap((r, i) =>
     r.role === 'enroll' && emb[i].embedding ? [{ r, e: emb[i].embedding! }] : [],
   );
-  const dim = enrolled.length ? enrolled[0].e.length : 0;
-
-  const matcher = dim ? new Matcher(dim) : null;
-  matcher?.load(enrolled.map(({ r, e }, t) => ({ templateId: String(t), personId: r.identity, embedding: e })));
+  // The kiosk's own gallery and decision, on these templates: FaceIndex over a fixed list instead of a database.
+  const space = encoderSpaceOf(args.engine.status());
+  const index = space && enrolled.length ? new FaceIndex(fixedGallery(enrolledTemplates(enrolled))) : null;
+  if (index && space) {
+    index.use(space);
+    await index.reviewed();
+  }
   const templates = enrolled.map(({ r, e }) => ({ personId: r.identity, unit: l2normalize(e) }));
 
   const byMatcher = (q: Float32Array) => {
-    const [best] = matcher ? matcher.topK(q, 1) : [];
-    return best ? { identity: best.personId, score: cosineAt(best.distance) } : null;
+    const d = index?.identify(q, DEFAULT_SETTINGS);
+    return d?.personId ? { identity: d.personId, score: cosineAt(d.distance) } : null;
   };
   const byNearestTemplate = (q: Float32Array) => {
     const u = l2normalize(q);
@@ -122,27 +123,21 @@ export async function evaluateIdentDetailed(args: {
       ),
     };
   };
-  const atDefault = matcher ? await appDecision(matcher, args.engine, rows, emb) : {};
+  const atDefault = index ? appDecision(index, rows, emb) : {};
   return { matcher: { ...report(byMatcher), ...atDefault }, 'nearest-template': report(byNearestTemplate) };
 }
 
+function enrolledTemplates(enrolled: ReadonlyArray<{ r: { identity: string }; e: Float32Array }>) {
+  return enrolled.map(({ r, e }, t) => ({ templateId: String(t), personId: r.identity, embedding: e }));
+}
+
 /** Every probe and impostor through the app's own decision at default settings, for this gallery. */
-async function appDecision(
-  matcher: Matcher,
-  engine: FaceEngine,
+function appDecision(
+  index: FaceIndex,
   rows: ReturnType<typeof parseIdentList>,
   emb: PhotoEmbedding[],
-): Promise<Pick<IdentReport, 'alpha' | 'thresholdSource' | 'falseAcceptRate' | 'fnirAtDefault'>> {
-  const status = engine.status();
-  const table = status.distances;
-  const review = await reviewGallery(matcher, duplicateDistance(table));
-  const t = thresholdInForce({
-    settings: DEFAULT_SETTINGS,
-    table,
-    encoderDefault: status.defaultThreshold,
-    people: matcher.people,
-    closestLookAlike: review?.closestLookAlike?.distance ?? null,
-  });
+): Pick<IdentReport, 'alpha' | 'thresholdSource' | 'falseAcceptRate' | 'fnirAtDefault'> {
+  const t = index.inForce(DEFAULT_SETTINGS);
   let probes = 0,
     missed = 0,
     impostors = 0,
@@ -150,7 +145,7 @@ async function appDecision(
   rows.forEach((r, i) => {
     if (r.role === 'enroll') return;
     const q = emb[i]!.embedding;
-    const d = q ? matcher.identify(q, { alpha: t.alpha, margin: DEFAULT_SETTINGS.margin }) : null;
+    const d = q ? index.identify(q, DEFAULT_SETTINGS) : null;
     if (r.role === 'probe') {
       probes++;
       if (!d?.accepted || d.personId !== r.identity) missed++;
