@@ -14,6 +14,7 @@ await build({
     'ident-crowding.ts',
     'ident-scoring.ts',
     'model-timings.ts',
+    'soak.ts',
     'stranger.ts',
   ].map((f) => path.join(here, f)),
   bundle: true,
@@ -26,5 +27,5 @@ await build({
   logLevel: 'warning',
 });
 console.log(
-  'bundled bench/.build/{aligned-crops,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,stranger}.mjs',
+  'bundled bench/.build/{aligned-crops,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,soak,stranger}.mjs',
 );

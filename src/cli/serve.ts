@@ -1,5 +1,5 @@
 // `presence serve`: the same UI and contract over loopback HTTP + WebSocket, for a browser kiosk.
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createSecureContext } from 'node:tls';
@@ -7,6 +7,7 @@ import { AppError } from '../shared/errors';
 import { startServer } from '../main/transport/http-server';
 import { createDispatcher } from '../main/transport/dispatch';
 import { loadOrCreateServeToken } from '../main/serve-token';
+import { healthLog, startHealthSampler } from '../main/health';
 import { existingPath, openApp, parsePort, rendererDir, type GlobalOptions } from './context';
 
 /** The certificate and key for https, read and checked before anything else starts. */
@@ -27,6 +28,24 @@ function readTls(certFile?: string, keyFile?: string): { cert: Buffer; key: Buff
   return tls;
 }
 
+/** Seconds between health samples: any positive number up to a day. */
+function parseSeconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400)
+    throw new InvalidArgumentError('expected a number of seconds, more than 0 and at most 86400.');
+  return n;
+}
+
+/** Opened before anything starts, so a health log that cannot be written is said at once. */
+function openHealthLog(file: string): ReturnType<typeof healthLog> {
+  const why = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  try {
+    return healthLog(file, (e) => console.error(`presence: could not write to the health log ${file}: ${why(e)}`));
+  } catch (e) {
+    throw new AppError('INVALID_INPUT', `--health-log ${file} cannot be written: ${why(e)}`);
+  }
+}
+
 interface ServeOptions {
   host: string;
   port: number;
@@ -34,6 +53,8 @@ interface ServeOptions {
   tokenFile?: string;
   tlsCert?: string;
   tlsKey?: string;
+  healthLog?: string;
+  healthEvery: number;
 }
 
 export function registerServe(program: Command): void {
@@ -57,8 +78,18 @@ export function registerServe(program: Command): void {
       ),
     )
     .addOption(new Option('--tls-key <file>', "the certificate's PEM private key").argParser(existingPath('file')))
+    .option(
+      '--health-log <file>',
+      'append one JSON line of memory, face-engine tensors, open handles, event-loop delay and database size to this file every --health-every seconds',
+    )
+    .addOption(
+      new Option('--health-every <seconds>', 'seconds between two --health-log lines')
+        .default(60)
+        .argParser(parseSeconds),
+    )
     .action(async (opts: ServeOptions, cmd: Command) => {
       const tls = readTls(opts.tlsCert, opts.tlsKey);
+      const health = opts.healthLog ? openHealthLog(opts.healthLog) : null;
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'worker');
       const dataDir = path.dirname(app.info().databasePath);
       const { token, file } = loadOrCreateServeToken(dataDir, opts.newToken);
@@ -79,6 +110,14 @@ export function registerServe(program: Command): void {
         const fs = await import('node:fs');
         fs.writeFileSync(opts.tokenFile, link + '\n', { mode: 0o600 });
       }
+      const sampler =
+        health &&
+        startHealthSampler({
+          everyMs: opts.healthEvery * 1000,
+          databasePath: app.info().databasePath,
+          engineStatus: () => app.engine.status(),
+          onSample: health.write,
+        });
       // Load the models now so the first person at the kiosk is not kept waiting.
       app.startEngine().then(
         () => {
@@ -98,6 +137,8 @@ export function registerServe(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
+      sampler?.stop();
+      health?.close();
       await server.close();
       await app.close();
     });

@@ -108,6 +108,13 @@ export interface EngineStatus {
   models: EngineModelInfo[];
   loadMs: number | null;
   queueDepth: number;
+  /**
+   * Live TF.js tensors in the engine (a count that only grows is a leak); null while no backend is up.
+   * Reported by the engine's own thread, so with the worker engine it is as of the last call answered.
+   */
+  tensors: number | null;
+  /** JS heap in use on the thread the engine runs on (its worker, or the main thread), in bytes; null when unknown. */
+  heapUsedBytes: number | null;
   restarts: number;
   error: { code: string; message: string } | null;
   /** Which encoder the gallery uses and why: added by the app (engine.status), null until it started. */

@@ -1,4 +1,5 @@
 // The in-process engine: owns backend + model lifecycle and serialises calls (TF.js runs one graph at a time).
+import { getHeapStatistics } from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError, isAppError } from '../../shared/errors';
 import type { AnalyzeResult, EngineBackend, EngineModelInfo, EngineStatus } from '../../shared/face';
@@ -58,7 +59,15 @@ export class InProcessEngine implements FaceEngine {
   }
 
   status(): EngineStatus {
-    return { ...this.st, models: [...this.st.models] };
+    return {
+      ...this.st,
+      models: [...this.st.models],
+      // Read at each call rather than kept: they are what a soak run or an operator watches for growth.
+      // tf.memory() would initialise a backend as a side effect, so it is asked only once one is up.
+      tensors: this.st.backend === null ? null : tf.memory().numTensors,
+      // This isolate's heap: the worker's own when the engine runs in one.
+      heapUsedBytes: getHeapStatistics().used_heap_size,
+    };
   }
 
   start(options: EngineStartOptions = {}): Promise<EngineStatus> {

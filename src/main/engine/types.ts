@@ -65,6 +65,8 @@ export function stoppedStatus(): EngineStatus {
     models: [],
     loadMs: null,
     queueDepth: 0,
+    tensors: null,
+    heapUsedBytes: null,
     restarts: 0,
     error: null,
   };

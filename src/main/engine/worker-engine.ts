@@ -83,6 +83,8 @@ export class WorkerEngine implements FaceEngine {
   private onDeath(w: Worker, err: Error): void {
     if (this.worker !== w) return;
     this.worker = null;
+    // The tensors and heap were the dead worker's: a new one reports its own once it answers.
+    this.st = { ...this.st, tensors: null, heapUsedBytes: null };
     const inflight = [...this.pending.values()];
     this.pending.clear();
     for (const p of inflight)
@@ -183,7 +185,7 @@ export class WorkerEngine implements FaceEngine {
   async stop(): Promise<void> {
     this.wanted = false;
     await this.stopWorker();
-    this.st = { ...this.st, state: 'stopped', queueDepth: 0 };
+    this.st = { ...this.st, state: 'stopped', queueDepth: 0, tensors: null, heapUsedBytes: null };
   }
 
   /** Test hook: kills the worker as a crash would. */
