@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { InProcessEngine } from '../src/main/engine/index';
+import { InProcessEngine } from '../src/main/engine/engine';
 import { resolveModelsDir } from '../src/main/engine/paths';
 import type { DistanceTable } from '../src/shared/distance-table';
 import { cachedEmbeddings } from './embedding-cache';

@@ -1,7 +1,7 @@
 // Embeddings of evaluation photos through the shipped engine, cached in a JSON file keyed by path, so
 // scoring experiments re-run in seconds instead of re-embedding thousands of photos.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { InProcessEngine } from '../src/main/engine/index';
+import { InProcessEngine } from '../src/main/engine/engine';
 import { embedPhoto } from '../src/main/evaluation/embed';
 
 /** Embeds the paths not yet in the cache, saving as it goes; a photo without any embedding maps to null. */

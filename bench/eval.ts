@@ -4,7 +4,7 @@
 //   node bench/.build/eval.mjs ident LIST_FILE IMAGES_DIR [--backend wasm|cpu]
 // Last line of output: the runner's JSON object.
 import os from 'node:os';
-import { InProcessEngine } from '../src/main/engine/index';
+import { InProcessEngine } from '../src/main/engine/engine';
 import { evaluateIdentDetailed, evaluateLfwDetailed } from '../src/main/evaluation/index';
 import type { EngineBackend } from '../src/shared/face';
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
-import { InProcessEngine } from '../src/main/engine/index';
+import { InProcessEngine } from '../src/main/engine/engine';
 import { Matcher } from '../src/main/domain/matcher';
 import type { AnalyzeOptions } from '../src/main/engine/types';
 import type { EngineBackend, StageTimings } from '../src/shared/face';

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import pkg from '../../package.json';
 import { AppError } from '../shared/errors';
 import { PresenceApp } from '../main/app';
-import { createInProcessEngine, createWorkerEngine } from '../main/engine';
+import { createWorkerEngine } from '../main/engine';
+import { createInProcessEngine } from '../main/engine/engine';
 import { resolveDatabasePath } from '../main/paths';
 import { FileKeyProvider, keyFilePathFor } from '../main/security/key-provider';
 

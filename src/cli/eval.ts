@@ -1,7 +1,7 @@
 // `presence eval lfw|ident`: the project's accuracy figures, measured on data given by path.
 // The last line of output is one JSON object, so scripts can read it with `tail -n 1`.
 import type { Command } from 'commander';
-import { createInProcessEngine } from '../main/engine';
+import { createInProcessEngine } from '../main/engine/engine';
 import { evaluateIdent, evaluateLfw } from '../main/evaluation';
 import { existingPath } from './context';
 

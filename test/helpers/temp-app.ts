@@ -4,7 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { PresenceApp } from '../../src/main/app';
-import { createInProcessEngine, type FaceEngine } from '../../src/main/engine';
+import { type FaceEngine } from '../../src/main/engine';
+import { createInProcessEngine } from '../../src/main/engine/engine';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 
 export interface TempApp {

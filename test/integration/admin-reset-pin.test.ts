@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { askToConfirm } from '../../src/cli/admin';
 import { runPresence } from '../helpers/cli';
 import { PresenceApp } from '../../src/main/app';
-import { createInProcessEngine } from '../../src/main/engine';
+import { createInProcessEngine } from '../../src/main/engine/engine';
 import { AdminSession } from '../../src/main/domain/admin-session';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { FREE_ATTEMPTS, PIN_RESET_COMMAND, STATION_FREE_ATTEMPTS } from '../../src/main/security/pin';

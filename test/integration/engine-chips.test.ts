@@ -6,7 +6,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ENCODER_CONFIGS, InProcessEngine, WorkerEngine } from '../../src/main/engine';
+import { ENCODER_CONFIGS, WorkerEngine } from '../../src/main/engine';
+import { InProcessEngine } from '../../src/main/engine/engine';
 import { decodeChip, encodeChip } from '../../src/main/engine/chip';
 
 const root = path.resolve(__dirname, '../..');

@@ -11,7 +11,7 @@ import type { RgbaFrame } from '../../src/shared/face';
 import { MAX_CAPTURE_SESSIONS } from '../../src/main/domain/enrollment';
 import { main } from '../../src/cli/program';
 import { PresenceApp } from '../../src/main/app';
-import { createInProcessEngine } from '../../src/main/engine';
+import { createInProcessEngine } from '../../src/main/engine/engine';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { tempApp, type TempApp } from '../helpers/temp-app';
 import { frameOf } from '../helpers/camera-frame';

@@ -3,7 +3,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createInProcessEngine, type FaceEngine } from '../../src/main/engine/index';
+import { type FaceEngine } from '../../src/main/engine/index';
+import { createInProcessEngine } from '../../src/main/engine/engine';
 import { evaluateIdent, evaluateLfw } from '../../src/main/evaluation/index';
 import { distanceAtFar, perComparisonFar } from '../../src/shared/distance-table';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/program';
 import { PresenceApp } from '../../src/main/app';
 import { Store } from '../../src/main/db/store';
-import { createInProcessEngine } from '../../src/main/engine';
+import { createInProcessEngine } from '../../src/main/engine/engine';
 import { TemplateCipher } from '../../src/main/security/template-cipher';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';

@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createInProcessEngine } from '../../src/main/engine/index';
+import { createInProcessEngine } from '../../src/main/engine/engine';
 import { readManifest, readVerified } from '../../src/main/engine/models';
 import { resolveModelsDir } from '../../src/main/engine/paths';
 

@@ -1,6 +1,6 @@
 // Which embedding space an engine runs: the one it is started with, else its own default.
 import { AppError } from '../../shared/errors';
-import { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './pipeline';
+import { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 
 export function encoderConfigOf(id: string): EncoderConfig {
   const cfg = Object.hasOwn(ENCODER_CONFIGS, id) ? ENCODER_CONFIGS[id] : undefined;

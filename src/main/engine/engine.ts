@@ -11,7 +11,9 @@ import * as encoder from './encoder';
 import { decodeFile, decodeImage, fromRgba, type RgbImage } from './image';
 import { modelFile, readDistanceTable } from './models';
 import { resolveModelsDir } from './paths';
-import { analyzeImage, embeddingSize, embedFaces, locateFaces, DEFAULT_OPTIONS, type EncoderConfig } from './pipeline';
+import { analyzeImage, locateFaces, DEFAULT_OPTIONS } from './pipeline';
+import { embeddingSize, embedFaces } from './embed';
+import type { EncoderConfig } from './encoder-configs';
 import { centredFace, centredFaceLandmarks, EVAL_MAX_FACES } from './eval-photo';
 import { FaceTracker } from './tracker';
 import { decodeChip } from './chip';
@@ -295,4 +297,13 @@ function stripUndefined(o: AnalyzeOptions): Partial<typeof DEFAULT_OPTIONS> {
   if (o.thumbnail !== undefined) out.thumbnail = o.thumbnail;
   if (o.chip !== undefined) out.chip = o.chip;
   return out;
+}
+
+/** The engine on this thread (CLI evaluation, tests): loads TF.js and the models into this process. */
+export function createInProcessEngine(opts?: {
+  modelsDir?: string;
+  backend?: EngineBackend;
+  encoder?: EncoderConfig;
+}): FaceEngine {
+  return new InProcessEngine(opts);
 }

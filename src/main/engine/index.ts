@@ -1,27 +1,18 @@
-// Face engine: detect -> landmarks -> align -> quality -> liveness -> embed. Two transports with one API:
-// in-process (CLI evaluation, tests) and a worker thread (the app, so inference never blocks main).
+// What the rest of main may take from the engine without loading it: the types, the encoder registry
+// (data), the worker client and a few pure helpers. The engine itself (TF.js, sharp, the models) loads only
+// in its worker, or where a caller asks for it by name (`./engine`: createInProcessEngine, for the CLI's
+// evaluation and tests); test/unit/engine-barrel.test.ts checks that the Electron main bundle holds none of it.
 import type { EngineBackend } from '../../shared/face';
-import { InProcessEngine } from './engine';
 import { WorkerEngine } from './worker-engine';
 import type { FaceEngine } from './types';
-import type { EncoderConfig } from './pipeline';
 
 export type { AnalyzeInput, AnalyzeOptions, EngineStartOptions, FaceEngine } from './types';
 export type { EvalEmbedding } from './engine';
-export { InProcessEngine } from './engine';
 export { WorkerEngine } from './worker-engine';
-export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './pipeline';
+export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 export { isKnownEncoder } from './encoder-choice';
 export * as qualityThresholds from './quality';
 export { centredFaceLandmarks } from './eval-photo';
-
-export function createInProcessEngine(opts?: {
-  modelsDir?: string;
-  backend?: EngineBackend;
-  encoder?: EncoderConfig;
-}): FaceEngine {
-  return new InProcessEngine(opts);
-}
 
 export function createWorkerEngine(opts?: {
   workerPath?: string;

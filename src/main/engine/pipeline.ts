@@ -1,135 +1,15 @@
 // Calls the stages in order for one image and times each. Holds no models itself.
-import * as tf from '@tensorflow/tfjs-core';
-import type { AnalyzeResult, FaceAnalysis, Point, StageTimings } from '../../shared/face';
-import { canonicalPoints, similarityTo, warpAffine, mirror } from './align';
+import type { AnalyzeResult, FaceAnalysis, StageTimings } from '../../shared/face';
+import { canonicalPoints, similarityTo, warpAffine } from './align';
 import * as detector from './detector';
 import * as landmarks from './landmarks';
 import * as liveness from './liveness';
 import type { FaceTracker } from './tracker';
-import * as encoder from './encoder';
 import * as quality from './quality';
 import { encodeJpeg, type RgbImage } from './image';
 import { cutChip } from './chip';
-
-export interface EncoderPart {
-  encoder: string;
-  /** 'dlib51': fit dlib's own 51-point mean face (as dlib cuts its chips) instead of the five points. */
-  align?: 'five' | 'dlib51';
-  /** Share of the fused vector's squared norm this encoder contributes. */
-  weight: number;
-}
-export interface EncoderConfig {
-  /** Names the embedding space stored with every template. */
-  id: string;
-  parts: EncoderPart[];
-  /** Also embed the mirrored face and average: cheap accuracy, costs one more batch row. */
-  flip: boolean;
-  /** Distance between unit vectors at the best LFW dev accuracy: the accept threshold until calibration sets one. */
-  defaultThreshold: number;
-}
-
-/**
- * Embedding spaces the engine can produce. Templates carry the id: a template from one space is never
- * compared with a face from another. Thresholds: bench/RESULTS.md.
- */
-export const ENCODER_CONFIGS: Record<string, EncoderConfig> = {
-  // Shipped. 10-fold thresholds on LFW dev deep-funneled: cosine 0.912-0.914 = distance 0.41-0.42.
-  'dlib128-a51-flip': {
-    id: 'dlib128-a51-flip',
-    parts: [{ encoder: 'dlib128', weight: 1, align: 'dlib51' }],
-    flip: true,
-    defaultThreshold: 0.42,
-  },
-  // cosine 0.907-0.919 on LFW dev = distance 0.40-0.43
-  'dlib128-flip': {
-    id: 'dlib128-flip',
-    parts: [{ encoder: 'dlib128', weight: 1 }],
-    flip: true,
-    defaultThreshold: 0.43,
-  },
-  dlib128: { id: 'dlib128', parts: [{ encoder: 'dlib128', weight: 1 }], flip: false, defaultThreshold: 0.45 },
-  // foamliu's MobileFaceNet on the ArcFace five-point 112 px template (shared/models README: best
-  // without the mirror pass on LFW dev).
-  'mfn-foamliu': {
-    id: 'mfn-foamliu',
-    parts: [{ encoder: 'mobilefacenet-foamliu', weight: 1 }],
-    flip: false,
-    defaultThreshold: 1.17,
-  },
-  'mfn-foamliu-flip': {
-    id: 'mfn-foamliu-flip',
-    parts: [{ encoder: 'mobilefacenet-foamliu', weight: 1 }],
-    flip: true,
-    defaultThreshold: 1.17,
-  },
-  'mfn-sirius-flip': {
-    id: 'mfn-sirius-flip',
-    parts: [{ encoder: 'mobilefacenet-sirius', weight: 1 }],
-    flip: true,
-    defaultThreshold: 1.1,
-  },
-  'fusion-foamliu+sirius': {
-    id: 'fusion-foamliu+sirius',
-    parts: [
-      { encoder: 'mobilefacenet-foamliu', weight: 0.5 },
-      { encoder: 'mobilefacenet-sirius', weight: 0.5 },
-    ],
-    flip: false,
-    defaultThreshold: 1.1,
-  },
-  'fusion-foamliu+sirius-flip': {
-    id: 'fusion-foamliu+sirius-flip',
-    parts: [
-      { encoder: 'mobilefacenet-foamliu', weight: 0.5 },
-      { encoder: 'mobilefacenet-sirius', weight: 0.5 },
-    ],
-    flip: true,
-    defaultThreshold: 1.1,
-  },
-  'fusion-foamliu+dlib': {
-    id: 'fusion-foamliu+dlib',
-    parts: [
-      { encoder: 'mobilefacenet-foamliu', weight: 0.6 },
-      { encoder: 'dlib128', weight: 0.4, align: 'dlib51' },
-    ],
-    flip: false,
-    defaultThreshold: 1.0,
-  },
-  'fusion-foamliu+sirius+dlib': {
-    id: 'fusion-foamliu+sirius+dlib',
-    parts: [
-      { encoder: 'mobilefacenet-foamliu', weight: 0.4 },
-      { encoder: 'mobilefacenet-sirius', weight: 0.35 },
-      { encoder: 'dlib128', weight: 0.25, align: 'dlib51' },
-    ],
-    flip: false,
-    defaultThreshold: 1.0,
-  },
-  // The rest are for evaluation runs (PRESENCE_ENCODER): their thresholds are rough, calibrate before use.
-  'faceres-flip': { id: 'faceres-flip', parts: [{ encoder: 'faceres', weight: 1 }], flip: true, defaultThreshold: 0.9 },
-  'mobileface-flip': {
-    id: 'mobileface-flip',
-    parts: [{ encoder: 'mobileface', weight: 1 }],
-    flip: true,
-    defaultThreshold: 0.9,
-  },
-  'fusion-dlib128+faceres-flip': {
-    id: 'fusion-dlib128+faceres-flip',
-    parts: [
-      { encoder: 'dlib128', weight: 0.8, align: 'dlib51' },
-      { encoder: 'faceres', weight: 0.2 },
-    ],
-    flip: true,
-    defaultThreshold: 0.5,
-  },
-};
-
-/** The shipped embedding: the most accurate option within the latency target, chosen on LFW dev (bench/RESULTS.md). */
-export const DEFAULT_ENCODER: EncoderConfig = ENCODER_CONFIGS['mfn-foamliu']!;
-
-export function embeddingSize(cfg: EncoderConfig): number {
-  return cfg.parts.reduce((s, p) => s + encoder.ENCODERS[p.encoder].dim, 0);
-}
+import type { EncoderConfig } from './encoder-configs';
+import { embedFaces, type FacePoints } from './embed';
 
 export interface PipelineOptions {
   maxFaces: number;
@@ -161,59 +41,12 @@ const THUMB_SIZE = 160;
 /** Thumbnails show the whole head, not just the encoder's tight crop. */
 const THUMB_ZOOM = 0.75;
 
-/** Where a face's landmarks are: five points always, dlib's 51 when Face Mesh ran. */
-export interface FacePoints {
-  five: Point[];
-  dlib51?: Point[];
-}
-
 export interface FaceGeometry extends FacePoints {
   box: FaceAnalysis['box'];
   score: number;
   yaw: number;
   pitch: number;
   roll: number;
-}
-
-/** Embeds faces given their five points (also used by the evaluation fallback). Returns L2-normalised rows. */
-export function embedFaces(img: RgbImage, faces: FacePoints[], cfg: EncoderConfig): Float32Array[] {
-  const n = faces.length;
-  if (!n) return [];
-  const rows = cfg.flip ? 2 : 1;
-  const fused = faces.map(() => new Float32Array(embeddingSize(cfg)));
-  let offset = 0;
-  for (const part of cfg.parts) {
-    const spec = encoder.ENCODERS[part.encoder];
-    const px = spec.size * spec.size * 3;
-    const batch = new Float32Array(n * rows * px);
-    faces.forEach((face, i) => {
-      const m =
-        part.align === 'dlib51' && face.dlib51
-          ? similarityTo(encoder.DLIB_TEMPLATE51_150, face.dlib51)
-          : similarityTo(encoder.templateFor(spec), face.five);
-      const crop = warpAffine(img, m, spec.size, spec.size);
-      batch.set(crop, i * rows * px);
-      if (cfg.flip) batch.set(mirror(crop, spec.size, spec.size), (i * rows + 1) * px);
-    });
-    const raw = tf.tidy(
-      () =>
-        encoder
-          .forward(part.encoder, tf.tensor4d(batch, [n * rows, spec.size, spec.size, 3]))
-          .dataSync() as Float32Array,
-    );
-    const scale = Math.sqrt(part.weight);
-    for (let i = 0; i < n; i++) {
-      const v = new Float32Array(spec.dim);
-      for (let r = 0; r < rows; r++) {
-        const row = encoder.l2normalize(raw.subarray((i * rows + r) * spec.dim, (i * rows + r + 1) * spec.dim));
-        for (let k = 0; k < spec.dim; k++) v[k] += row[k];
-      }
-      const unit = encoder.l2normalize(v);
-      for (let k = 0; k < spec.dim; k++) fused[i][offset + k] = unit[k] * scale;
-    }
-    offset += spec.dim;
-  }
-  return fused.map((f) => encoder.l2normalize(f));
 }
 
 /** Follow the face of one camera stream from frame to frame (tracker.ts) instead of detecting every frame. */

@@ -1,0 +1,59 @@
+// From five (or 51) landmarks to one embedding: each encoder of the config embeds its own aligned crop
+// (and its mirror, with flip), and the parts are fused by weight into one unit vector.
+import * as tf from '@tensorflow/tfjs-core';
+import type { Point } from '../../shared/face';
+import { mirror, similarityTo, warpAffine } from './align';
+import * as encoder from './encoder';
+import type { EncoderConfig } from './encoder-configs';
+import type { RgbImage } from './image';
+
+/** Where a face's landmarks are: five points always, dlib's 51 when Face Mesh ran. */
+export interface FacePoints {
+  five: Point[];
+  dlib51?: Point[];
+}
+
+export function embeddingSize(cfg: EncoderConfig): number {
+  return cfg.parts.reduce((s, p) => s + encoder.ENCODERS[p.encoder].dim, 0);
+}
+
+/** Embeds faces given their five points (also used by the evaluation fallback). Returns L2-normalised rows. */
+export function embedFaces(img: RgbImage, faces: FacePoints[], cfg: EncoderConfig): Float32Array[] {
+  const n = faces.length;
+  if (!n) return [];
+  const rows = cfg.flip ? 2 : 1;
+  const fused = faces.map(() => new Float32Array(embeddingSize(cfg)));
+  let offset = 0;
+  for (const part of cfg.parts) {
+    const spec = encoder.ENCODERS[part.encoder];
+    const px = spec.size * spec.size * 3;
+    const batch = new Float32Array(n * rows * px);
+    faces.forEach((face, i) => {
+      const m =
+        part.align === 'dlib51' && face.dlib51
+          ? similarityTo(encoder.DLIB_TEMPLATE51_150, face.dlib51)
+          : similarityTo(encoder.templateFor(spec), face.five);
+      const crop = warpAffine(img, m, spec.size, spec.size);
+      batch.set(crop, i * rows * px);
+      if (cfg.flip) batch.set(mirror(crop, spec.size, spec.size), (i * rows + 1) * px);
+    });
+    const raw = tf.tidy(
+      () =>
+        encoder
+          .forward(part.encoder, tf.tensor4d(batch, [n * rows, spec.size, spec.size, 3]))
+          .dataSync() as Float32Array,
+    );
+    const scale = Math.sqrt(part.weight);
+    for (let i = 0; i < n; i++) {
+      const v = new Float32Array(spec.dim);
+      for (let r = 0; r < rows; r++) {
+        const row = encoder.l2normalize(raw.subarray((i * rows + r) * spec.dim, (i * rows + r + 1) * spec.dim));
+        for (let k = 0; k < spec.dim; k++) v[k] += row[k];
+      }
+      const unit = encoder.l2normalize(v);
+      for (let k = 0; k < spec.dim; k++) fused[i][offset + k] = unit[k] * scale;
+    }
+    offset += spec.dim;
+  }
+  return fused.map((f) => encoder.l2normalize(f));
+}
