@@ -23,7 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { PresenceApp } from '../src/main/app';
-import { LOCAL_STATION } from '../src/main/domain/kiosk';
+import { LOCAL_STATION } from '../src/main/domain/kiosk-stations';
 import { mulberry32 } from '../src/main/domain/prng';
 import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from '../src/main/engine';
 import { createInProcessEngine } from '../src/main/engine/engine';
@@ -227,7 +227,9 @@ const probe = new OptionsProbe(realStatus);
 const kioskCall = probe.calls.find((c) => c.input === 'rgba');
 const enrollCall = probe.calls.find((c) => c.input === 'bytes');
 if (!kioskCall || !enrollCall) throw new Error('could not learn the kiosk and enrollment analyze options');
-const kioskOptions = kioskCall.options;
+/** The options that make an analysis; `trackFresh` only says when a visit's tracking starts (the bench follows its own). */
+const analysisOptions = ({ trackFresh: _fresh, ...options }: AnalyzeOptions): AnalyzeOptions => options;
+const kioskOptions = analysisOptions(kioskCall.options);
 const enrollOptions = enrollCall.options;
 console.log(`kiosk analyze options (from KioskService): ${canonical(kioskOptions)}`);
 console.log(`enrollment analyze options (from EnrollmentService.importPhotos): ${canonical(enrollOptions)}`);
@@ -446,7 +448,7 @@ class ReplayEngine implements FaceEngine {
   status = (): EngineStatus => ({ ...this.st, models: [...this.st.models], queueDepth: 0 });
   analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
     if (input.kind === 'rgba') {
-      if (canonical(options) !== canonical(kioskOptions))
+      if (canonical(analysisOptions(options)) !== canonical(kioskOptions))
         throw new Error(
           `the kiosk now analyses with ${canonical(options)}; the cached frames were made with ${canonical(kioskOptions)}`,
         );

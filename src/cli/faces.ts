@@ -292,44 +292,36 @@ interface IdentifyLine {
   faces: FaceDecision[];
 }
 
-/** The app's own decision on one photo (FaceIndex.identify at the threshold in force, as at the kiosk). */
+/** The app's own decision on one photo (IdentifyService: the kiosk's rule for every face in it). */
 async function identifyPhoto(app: PresenceApp, image: string): Promise<IdentifyLine> {
-  const failed = (code: ErrorCode, message: string): IdentifyLine => ({
-    image,
-    faceCount: 0,
-    personId: null,
-    name: null,
-    distance: null,
-    alpha: null,
-    accepted: false,
-    reason: null,
-    error: { code, message },
-    faces: [],
-  });
-  const analysis = await app.engine
-    .analyze({ kind: 'file', path: image }, { maxFaces: 10, liveness: false, embed: true })
-    .catch((e: unknown) => {
-      if (isAppError(e)) return e;
-      throw e;
-    });
-  if (isAppError(analysis)) return failed(analysis.code, analysis.message);
-  if (analysis.faces.length === 0) return failed('NO_FACE', 'No face found in this photo.');
-  const settings = app.settings();
-  const decisions = analysis.faces.map((face) => app.index.identify(face.embedding, settings));
-  const alpha = decisions[0]!.threshold.alpha;
-  const faces = decisions.map((d, i): FaceDecision => {
-    const face = analysis.faces[i]!;
-    const person = d.accepted && d.personId ? app.store.people.get(d.personId) : undefined;
+  let found;
+  try {
+    found = await app.identify.photo({ kind: 'file', path: image });
+  } catch (e) {
+    if (!isAppError(e)) throw e;
     return {
-      box: face.box,
-      personId: person?.id ?? null,
-      name: person?.name ?? null,
-      distance: round(d.distance),
-      threshold: round(alpha),
-      accepted: d.accepted,
-      reason: d.reason,
+      image,
+      faceCount: 0,
+      personId: null,
+      name: null,
+      distance: null,
+      alpha: null,
+      accepted: false,
+      reason: null,
+      error: { code: e.code, message: e.message },
+      faces: [],
     };
-  });
+  }
+  const alpha = found[0]!.decision.threshold.alpha;
+  const faces = found.map(({ box, decision, person }): FaceDecision => ({
+    box,
+    personId: person?.id ?? null,
+    name: person?.name ?? null,
+    distance: round(decision.distance),
+    threshold: round(alpha),
+    accepted: decision.accepted,
+    reason: decision.reason,
+  }));
   const main = faces[0]!;
   return {
     image,

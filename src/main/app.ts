@@ -12,6 +12,7 @@ import { exportAttendance } from './domain/attendance-export';
 import { localDayKey } from './domain/attendance-rules';
 import { EnrollmentService, enrollTargetOf } from './domain/enrollment';
 import { databaseGallery, FaceIndex, encoderSpaceOf } from './domain/face-index';
+import { IdentifyService } from './domain/identify';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
 import { planGallery, ReembedService } from './domain/reembed';
@@ -35,6 +36,7 @@ export class PresenceApp {
   readonly people: PeopleService;
   readonly enrollment: EnrollmentService;
   readonly kiosk: KioskService;
+  readonly identify: IdentifyService;
   readonly reembed: ReembedService;
   private settingsCache: Settings | null = null;
   private engineStart: Promise<void> | null = null;
@@ -52,7 +54,8 @@ export class PresenceApp {
       { engine: this.engine, index: this.index, store: this.store, settings },
       now,
     );
-    this.kiosk = new KioskService({ engine: this.engine, index: this.index, store: this.store, settings, now });
+    this.identify = new IdentifyService({ engine: this.engine, index: this.index, store: this.store, settings });
+    this.kiosk = new KioskService({ engine: this.engine, identify: this.identify, store: this.store, settings, now });
     this.reembed = new ReembedService({ store: this.store, engine: this.engine });
   }
 

@@ -265,6 +265,9 @@ describe('face engine (in-process, real models)', () => {
     expect(await detects(frame(), 'camera-2')).toBe(true);
     expect(await detects(file(images, 'frame-640x480-one-face.jpg'), 'camera-1')).toBe(true);
     expect(await detects(frame(), 'camera-1')).toBe(false);
+    // a stream started afresh (its kiosk screen was reset) forgets the face it followed
+    expect((await engine.analyze(frame(), { ...live, trackFresh: true })).timings.detectMs).toEqual(expect.any(Number));
+    expect(await detects(frame(), 'camera-1')).toBe(false);
   });
 
   it('does not follow a face while others are in the frame: every frame shows them all', async () => {

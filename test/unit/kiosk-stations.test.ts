@@ -2,19 +2,20 @@
 // whose analyses finish when the test says so: holding the real engine busy at chosen moments is not
 // possible, and these rules are about timing only (the real engine and photos: kiosk-enrollment tests).
 import { describe, expect, it } from 'vitest';
-import { KioskService, MAX_STATIONS } from '../../src/main/domain/kiosk';
-import type { FaceEngine } from '../../src/main/engine';
+import { KioskService } from '../../src/main/domain/kiosk';
+import { MAX_STATIONS } from '../../src/main/domain/kiosk-stations';
+import type { AnalyzeOptions, FaceEngine } from '../../src/main/engine';
 import type { AnalyzeResult, RgbaFrame } from '../../src/shared/face';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** An engine that sees no face, and answers each analysis only when `finish` is called. */
 function heldEngine() {
-  const held: { width: number; done: () => void }[] = [];
+  const held: { width: number; options: AnalyzeOptions; done: () => void }[] = [];
   const engine = {
-    analyze: (input: { kind: 'rgba'; frame: RgbaFrame }) =>
+    analyze: (input: { kind: 'rgba'; frame: RgbaFrame }, options: AnalyzeOptions) =>
       new Promise<AnalyzeResult>((resolve) => {
         const { width, height } = input.frame;
-        held.push({ width, done: () => resolve({ width, height, faces: [], timings: { totalMs: 1 } }) });
+        held.push({ width, options, done: () => resolve({ width, height, faces: [], timings: { totalMs: 1 } }) });
       }),
   } as unknown as FaceEngine;
   const finish = (i = 0) => held.splice(i, 1)[0]!.done();
@@ -23,8 +24,8 @@ function heldEngine() {
 
 const frame = (width: number): RgbaFrame => ({ width, height: 16, rgba: new Uint8Array(width * 16 * 4) });
 const service = (engine: FaceEngine) =>
-  // No face is ever seen, so the index and the store are never asked.
-  new KioskService({ engine, index: {} as never, store: {} as never, settings: () => DEFAULT_SETTINGS });
+  // No face is ever seen, so identification and the store are never asked.
+  new KioskService({ engine, identify: {} as never, store: {} as never, settings: () => DEFAULT_SETTINGS });
 
 describe('kiosk stations', () => {
   it("a screen's newer frame replaces its waiting one; another screen's frames are not touched", async () => {
@@ -63,5 +64,28 @@ describe('kiosk stations', () => {
     expect(await late).toMatchObject({ width: 100, state: 'idle' });
     while (held.length) finish();
     await Promise.all(busy);
+  });
+
+  it('tells the engine to forget the face it followed when a screen starts afresh: new, or reset', async () => {
+    const { engine, held, finish } = heldEngine();
+    const kiosk = service(engine);
+    const next = async (width: number) => {
+      const answer = kiosk.frame(frame(width), 'door');
+      const { options } = held.at(-1)!;
+      finish(held.length - 1);
+      await answer;
+      return { track: options.track, trackFresh: options.trackFresh };
+    };
+    expect(await next(16)).toEqual({ track: 'kiosk:door', trackFresh: true });
+    expect(await next(17)).toEqual({ track: 'kiosk:door', trackFresh: false });
+    kiosk.reset('door');
+    expect(await next(18)).toEqual({ track: 'kiosk:door', trackFresh: true });
+
+    // Reset while a frame is in the engine: the one after it starts afresh.
+    const inEngine = kiosk.frame(frame(19), 'door');
+    kiosk.reset('door');
+    finish(held.length - 1);
+    await inEngine;
+    expect(await next(20)).toEqual({ track: 'kiosk:door', trackFresh: true });
   });
 });

@@ -10,7 +10,8 @@ import type { Actor, Store, TemplateSource } from '../db';
 import type { FaceEngine } from '../engine';
 import { FACE_WIDTH_PX, MIN_SHARPNESS } from '../engine/quality';
 import type { FaceIndex } from './face-index';
-import { crowded, overlayOf } from './kiosk';
+import { crowded, overlayOf } from './faces';
+import { NewestFrameLane } from './newest-frame';
 import { toPerson } from './people';
 
 const POSE_YAW_DEG = 8;
@@ -23,14 +24,10 @@ const MAX_SHOTS = 60;
  */
 export const MAX_CAPTURE_SESSIONS = 4;
 
-/** One capture session's frames: the one in the engine and the newest one waiting behind it. */
-interface CaptureLane {
-  waiting: {
-    frame: RgbaFrame;
-    personId?: string;
-    resolve: (r: EnrollShotResult) => void;
-    reject: (e: unknown) => void;
-  } | null;
+/** One frame of a capture session, with the person it is for when they exist. */
+interface CaptureFrame {
+  frame: RgbaFrame;
+  personId?: string;
 }
 
 /** The answer to a frame that a newer frame of its session replaced: nothing judged, nothing kept. */
@@ -159,8 +156,8 @@ export class EnrollmentService {
   private readonly shots = new Map<string, Shot>();
   /** The latest straight shot per capture session (or person): the reference for the turned poses. */
   private readonly fronts = new Map<string, Angles & { at: number; shotId: string }>();
-  /** Capture sessions with a frame in the engine. */
-  private readonly lanes = new Map<string, CaptureLane>();
+  /** Capture sessions with a frame in the engine (newest-frame.ts). */
+  private readonly lanes = new Map<string, NewestFrameLane<CaptureFrame, EnrollShotResult>>();
 
   constructor(
     private readonly deps: { engine: FaceEngine; index: FaceIndex; store: Store; settings: () => Settings },
@@ -175,40 +172,23 @@ export class EnrollmentService {
    */
   capture(frame: RgbaFrame, personId?: string, session?: string): Promise<EnrollShotResult> {
     const key = session ?? personId ?? '';
-    const lane = this.lanes.get(key);
-    if (lane)
-      return new Promise((resolve, reject) => {
-        const stale = lane.waiting;
-        lane.waiting = { frame, personId, resolve, reject };
-        stale?.resolve(replacedShot(stale.frame));
-      });
-    if (this.lanes.size >= MAX_CAPTURE_SESSIONS)
-      return Promise.reject(
-        new AppError(
-          'KIOSK_BUSY',
-          `More than ${MAX_CAPTURE_SESSIONS} enrollment cameras are sending frames at once. Close the ones no longer in use, then try again.`,
-        ),
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      if (this.lanes.size >= MAX_CAPTURE_SESSIONS)
+        return Promise.reject(
+          new AppError(
+            'KIOSK_BUSY',
+            `More than ${MAX_CAPTURE_SESSIONS} enrollment cameras are sending frames at once. Close the ones no longer in use, then try again.`,
+          ),
+        );
+      lane = new NewestFrameLane<CaptureFrame, EnrollShotResult>(
+        (f) => this.captureNow(f.frame, f.personId, session),
+        (f) => replacedShot(f.frame),
+        () => this.lanes.delete(key),
       );
-    const fresh: CaptureLane = { waiting: null };
-    this.lanes.set(key, fresh);
-    return this.runLane(key, fresh, frame, personId, session);
-  }
-
-  private async runLane(
-    key: string,
-    lane: CaptureLane,
-    frame: RgbaFrame,
-    personId: string | undefined,
-    session: string | undefined,
-  ): Promise<EnrollShotResult> {
-    try {
-      return await this.captureNow(frame, personId, session);
-    } finally {
-      const next = lane.waiting;
-      lane.waiting = null;
-      if (next) this.runLane(key, lane, next.frame, next.personId, session).then(next.resolve, next.reject);
-      else this.lanes.delete(key);
+      this.lanes.set(key, lane);
     }
+    return lane.submit({ frame, personId });
   }
 
   private async captureNow(frame: RgbaFrame, personId?: string, session?: string): Promise<EnrollShotResult> {

@@ -211,6 +211,7 @@ export class InProcessEngine implements FaceEngine {
       const img = await this.decode(input);
       const decodeMs = performance.now() - t0;
       try {
+        if (options.track !== undefined && options.trackFresh) this.tracker.forget(options.track);
         const tracking =
           options.track !== undefined && input.kind === 'rgba'
             ? { tracker: this.tracker, stream: options.track }

@@ -27,6 +27,11 @@ export interface AnalyzeOptions {
    * face is lost (tracker.ts). Only the followed face is reported on the frames in between.
    */
   track?: string;
+  /**
+   * With `track`: this frame starts the stream afresh (its screen was reset, or is new): whatever the
+   * engine followed under this name before is forgotten, and the detector runs.
+   */
+  trackFresh?: boolean;
   thumbnail?: boolean;
   /** The aligned face chip (engine/chip.ts) of each embedded face, for enrollment to store. */
   chip?: boolean;
