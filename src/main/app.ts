@@ -138,7 +138,7 @@ export class PresenceApp {
       'app.info': (_input, ctx) =>
         ctx.session.unlocked ? this.info() : { ...this.info(), dataPath: '', databasePath: '' },
       'settings.get': () => this.settings(),
-      'settings.set': (patch, ctx) => this.updateSettings(patch, ctx.actor === 'admin' ? 'admin' : 'cli'),
+      'settings.set': (patch) => this.updateSettings(patch, 'admin'),
 
       'admin.status': (_i, ctx) => this.admin.status(ctx.session),
       'admin.unlock': ({ pin }, ctx) => this.admin.unlock(ctx.session, pin),

@@ -20,7 +20,7 @@ function connection(): AdminSession {
 }
 
 function call(channel: string, input: unknown, session: AdminSession): Promise<Result<unknown>> {
-  return dispatch(channel, input, { session, actor: 'admin' });
+  return dispatch(channel, input, { session });
 }
 
 function errorCode(r: Result<unknown>): string | null {

@@ -34,7 +34,7 @@ beforeAll(async () => {
   t = tempApp();
   dispatch = createDispatcher(t.app.handlers(), { error: (m, e) => logged.push(`${m}: ${String(e)}`) });
   await t.app.startEngine();
-  const admin = { session: new AdminSession(), actor: 'admin' as const };
+  const admin = { session: new AdminSession() };
   expect(await dispatch('admin.setPin', { newPin: PIN }, admin)).toMatchObject({ ok: true });
   const imported = await dispatch(
     'enroll.importPhotos',
@@ -302,7 +302,7 @@ function expectTyped(r: unknown): void {
 function unlockedAdmin() {
   const session = new AdminSession();
   session.unlock();
-  return { session, actor: 'admin' as const };
+  return { session };
 }
 
 // --- the properties ---------------------------------------------------------------------------------------
@@ -346,17 +346,9 @@ describe('every channel, through the real dispatcher', () => {
     ]);
     await fc.assert(
       fc.asyncProperty(
-        fc
-          .constantFrom(...adminChannels)
-          .chain((c) =>
-            fc.tuple(
-              fc.constant(c),
-              fc.oneof(shaped[c], anyValue),
-              fc.constantFrom('admin' as const, 'kiosk' as const),
-            ),
-          ),
-        async ([channel, input, actor]) => {
-          const r = await dispatch(channel, input, { session: new AdminSession(), actor });
+        fc.constantFrom(...adminChannels).chain((c) => fc.tuple(fc.constant(c), fc.oneof(shaped[c], anyValue))),
+        async ([channel, input]) => {
+          const r = await dispatch(channel, input, { session: new AdminSession() });
           expect(r).toMatchObject({ ok: false, error: { code: 'ADMIN_LOCKED' } });
         },
       ),

@@ -115,7 +115,7 @@ describe('Electron IPC binding', () => {
 
   it('refuses an unknown channel', async () => {
     const dispatch = createDispatcher(t.app.handlers(), { error: () => {} });
-    const r = await dispatch('people.drop', {}, { session: new AdminSession(), actor: 'admin' });
+    const r = await dispatch('people.drop', {}, { session: new AdminSession() });
     expect(r).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
   });
 

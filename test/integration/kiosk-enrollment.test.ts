@@ -92,7 +92,7 @@ describe('enrollment', () => {
   it('says a file is not an image, for each copy of it in one batch from the screens', async () => {
     const importPhotos = t.app.handlers()['enroll.importPhotos'];
     const bytes = new TextEncoder().encode('not a photo at all, just text');
-    const ctx = { session: new AdminSession(), actor: 'admin' as const };
+    const ctx = { session: new AdminSession() };
     const r = await importPhotos(
       {
         personId: bush,
@@ -113,7 +113,7 @@ describe('enrollment', () => {
     const importPhotos = t.app.handlers()['enroll.importPhotos'];
     // Not the photo the first test enrolled (that one is already enrolled, and would say so).
     const bytes = new Uint8Array(fs.readFileSync(path.join(FACES, 'George_W_Bush_0002.jpg')));
-    const ctx = { session: new AdminSession(), actor: 'admin' as const };
+    const ctx = { session: new AdminSession() };
     const before = t.app.people.get(bush).templateCount;
     const once = await importPhotos(
       {

@@ -16,7 +16,7 @@ let session: AdminSession;
 const logged: string[] = [];
 
 function call(channel: string, input: unknown): Promise<Result<unknown>> {
-  return dispatch(channel, input, { session, actor: 'admin' });
+  return dispatch(channel, input, { session });
 }
 
 function refusal(fn: () => unknown): AppError {

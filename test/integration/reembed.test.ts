@@ -184,10 +184,7 @@ describe('changing the encoder of an existing database', () => {
     expect(audit.map((e) => e.subjectId).sort()).toEqual([...new Set(before.map((r) => r.person_id))].sort());
     for (const e of audit) expect(e.details).toEqual({ toModelId: NEW, fromModelIds: [OLD], count: 1, dropped: 0 });
 
-    const status = await app.handlers()['engine.status'](undefined, {
-      session: new AdminSession(),
-      actor: 'admin',
-    });
+    const status = await app.handlers()['engine.status'](undefined, { session: new AdminSession() });
     expect(status).toMatchObject({ encoderId: NEW, gallery: { galleryEncoder: NEW, withoutChips: 0 } });
   });
 
@@ -248,10 +245,7 @@ describe('a database whose templates have no chips', () => {
     expect(rows(app).map((r) => r.model_id)).toEqual([OLD, OLD, OLD]);
     expect(app.index.size).toBe(3);
     expect(await whoIs(app, 'Aaron_Peirsol_0002.jpg')).toBe('Aaron Peirsol');
-    const status = await app.handlers()['engine.status'](undefined, {
-      session: new AdminSession(),
-      actor: 'admin',
-    });
+    const status = await app.handlers()['engine.status'](undefined, { session: new AdminSession() });
     expect(status.gallery).toMatchObject({ galleryEncoder: OLD, withoutChips: 1 });
 
     // Re-enrolled (on the older encoder, with a chip), the person no longer holds the gallery back.

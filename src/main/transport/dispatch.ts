@@ -6,10 +6,12 @@ import { AppError, isAppError, type Result } from '../../shared/errors';
 import type { AdminSession } from '../domain/admin-session';
 
 export interface CallContext {
-  /** The admin session of this window or browser connection. */
+  /**
+   * The admin session of this window or browser connection. Who acts follows from it: a call that passes
+   * the session check acts as the administrator (audited as 'admin'); the kiosk's own records are made by
+   * the kiosk service ('kiosk').
+   */
   session: AdminSession;
-  /** How the caller is known in the audit log. */
-  actor: 'admin' | 'kiosk';
 }
 
 export type Handler<C extends ChannelName> = (

@@ -46,7 +46,7 @@ export function registerIpcHandlers(ipcMain: IpcMainLike, dispatch: Dispatch, op
       } catch (e) {
         return { ok: false, error: (e as AppError).toData() };
       }
-      return dispatch(channel, input, { session: options.sessionFor(event.sender.id), actor: 'admin' });
+      return dispatch(channel, input, { session: options.sessionFor(event.sender.id) });
     });
   }
   return () => CHANNELS.forEach((channel) => ipcMain.removeHandler(IPC_PREFIX + channel));

@@ -296,7 +296,7 @@ function serveConnection(ws: WebSocket, dispatch: Dispatch, log: (line: string) 
       } else ws.close(1007, 'The message could not be read.');
       return;
     }
-    dispatch(request.channel, request.input, { session, actor: 'admin' })
+    dispatch(request.channel, request.input, { session })
       .then((result) => answer(request.id, result))
       .catch((e: unknown) => log(`failed to answer ${String(request.channel)}: ${String(e)}`));
   });
