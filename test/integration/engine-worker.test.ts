@@ -3,6 +3,7 @@
 // stale dist/ cannot hide a change; PRESENCE_TEST_DIST_WORKER=1 tests the built dist/engine/worker.cjs.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WorkerEngine } from '../../src/main/engine/index';
@@ -15,6 +16,7 @@ mkdirSync(cacheDir, { recursive: true });
 const tmp = mkdtempSync(path.join(cacheDir, 'presence-worker-test-'));
 let workerPath = path.join(root, 'dist/engine/worker.cjs');
 let engine: WorkerEngine;
+let worker: Worker | undefined;
 
 beforeAll(async () => {
   if (!process.env.PRESENCE_TEST_DIST_WORKER || !existsSync(workerPath)) {
@@ -34,7 +36,8 @@ beforeAll(async () => {
       logLevel: 'warning',
     });
   }
-  engine = new WorkerEngine({ workerPath, modelsDir: path.join(root, 'models') });
+  // The worker running now, so a test can kill it as a crash would.
+  engine = new WorkerEngine({ workerPath, modelsDir: path.join(root, 'models'), onSpawn: (w) => (worker = w) });
 });
 afterAll(async () => {
   await engine?.stop();
@@ -72,7 +75,7 @@ describe('worker engine', () => {
 
   it('rejects in-flight calls with ENGINE_FAILED when the worker dies, then restarts it', async () => {
     const inflight = engine.analyze({ kind: 'file', path: path.join(faces, 'George_W_Bush_0001.jpg') });
-    await engine.crashForTest();
+    await worker?.terminate();
     await expect(inflight).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
     for (let i = 0; i < 200 && engine.status().state !== 'ready'; i++) await new Promise((r) => setTimeout(r, 100));
     expect(engine.status().state).toBe('ready');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type EvalEmbedding, type FaceEngine } from '../../src/main/engine/index';
+import type { EvaluationEngine, FaceEngine } from '../../src/main/engine/index';
 import { createInProcessEngine } from '../../src/main/engine/engine';
 import { FACE_WIDTH_PX } from '../../src/main/engine/quality';
 import { REDETECT_EVERY } from '../../src/main/engine/tracker';
@@ -15,7 +15,7 @@ const faces = path.resolve(__dirname, '../fixtures/faces');
 const images = path.resolve(__dirname, '../fixtures/images');
 const file = (dir: string, name: string) => ({ kind: 'file' as const, path: path.join(dir, name) });
 
-let engine: FaceEngine;
+let engine: EvaluationEngine;
 beforeAll(async () => {
   engine = createInProcessEngine();
   await engine.start();
@@ -155,8 +155,7 @@ describe('face engine (in-process, real models)', () => {
     const subject = r.faces.reduce((a, b) => (offCentre(b) < offCentre(a) ? b : a));
     expect(subject).not.toBe(r.faces[0]); // analyze() lists the larger corner face first
     expect(offCentre(subject)).toBeLessThan(30);
-    const evalEngine = engine as FaceEngine & { embedForEvaluation: (i: unknown) => Promise<EvalEmbedding> };
-    const e = await evalEngine.embedForEvaluation(file(faces, 'Colin_Farrell_0003.jpg'));
+    const e = await engine.embedForEvaluation(file(faces, 'Colin_Farrell_0003.jpg'));
     expect(e.found).toBe(true);
     expect(dist(e.embedding, subject.embedding)).toBeLessThan(1e-4);
     expect(dist(e.embedding, r.faces[0].embedding)).toBeGreaterThan(0.5);

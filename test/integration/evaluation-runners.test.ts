@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FaceEngine } from '../../src/main/engine/index';
+import type { EvaluationEngine } from '../../src/main/engine/index';
 import { createInProcessEngine } from '../../src/main/engine/engine';
 import { evaluateIdent, evaluateLfw } from '../../src/main/evaluation/index';
 import { distanceAtFar, perComparisonFar } from '../../src/shared/distance-table';
@@ -12,7 +12,7 @@ import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 const fixtures = path.resolve(__dirname, '../fixtures');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'presence-eval-test-'));
 const images = path.join(dir, 'images');
-let engine: FaceEngine;
+let engine: EvaluationEngine;
 
 function place(name: string, n: number, from: string) {
   mkdirSync(path.join(images, name), { recursive: true });

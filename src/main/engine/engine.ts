@@ -23,7 +23,8 @@ import {
   type AnalyzeInput,
   type AnalyzeOptions,
   type EngineStartOptions,
-  type FaceEngine,
+  type EvalEmbedding,
+  type EvaluationEngine,
 } from './types';
 
 export interface InProcessOptions {
@@ -33,14 +34,7 @@ export interface InProcessOptions {
 }
 
 /** Evaluation-only result: one embedding per photo, from its centred face or the centred-face fallback. */
-export interface EvalEmbedding {
-  embedding: Float32Array;
-  /** false when no face was found and the centred-face fallback was used. */
-  found: boolean;
-  ms: number;
-}
-
-export class InProcessEngine implements FaceEngine {
+export class InProcessEngine implements EvaluationEngine {
   private st: EngineStatus = stoppedStatus();
   private starting: Promise<EngineStatus> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -305,6 +299,6 @@ export function createInProcessEngine(opts?: {
   modelsDir?: string;
   backend?: EngineBackend;
   encoder?: EncoderConfig;
-}): FaceEngine {
+}): InProcessEngine {
   return new InProcessEngine(opts);
 }

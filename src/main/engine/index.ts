@@ -6,8 +6,14 @@ import type { EngineBackend } from '../../shared/face';
 import { WorkerEngine } from './worker-engine';
 import type { FaceEngine } from './types';
 
-export type { AnalyzeInput, AnalyzeOptions, EngineStartOptions, FaceEngine } from './types';
-export type { EvalEmbedding } from './engine';
+export type {
+  AnalyzeInput,
+  AnalyzeOptions,
+  EngineStartOptions,
+  EvalEmbedding,
+  EvaluationEngine,
+  FaceEngine,
+} from './types';
 export { WorkerEngine } from './worker-engine';
 export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 export { isKnownEncoder } from './encoder-choice';

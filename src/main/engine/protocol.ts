@@ -3,7 +3,7 @@
 import type { AppErrorData } from '../../shared/errors';
 import type { AnalyzeResult, EngineBackend, EngineStatus } from '../../shared/face';
 import type { AnalyzeInput, AnalyzeOptions } from './types';
-import type { EvalEmbedding } from './engine';
+import type { EvalEmbedding } from './types';
 
 export type WorkerRequest =
   | { type: 'start'; id: number; modelsDir?: string; backend?: EngineBackend; encoderId?: string }

@@ -58,6 +58,23 @@ export interface FaceEngine {
   stop(): Promise<void>;
 }
 
+/** One photo's embedding for an evaluation run (`presence eval`, bench/). */
+export interface EvalEmbedding {
+  embedding: Float32Array;
+  /** false when no face was found and the centred-face fallback was used. */
+  found: boolean;
+  ms: number;
+}
+
+/**
+ * An engine that can also embed a benchmark photo as the evaluations define it: the face nearest the
+ * centre (LFW photos are centred on their subject), or the centred-face crop when no face is found, so
+ * that such a photo still takes part and is counted as a failure. Both engines are one.
+ */
+export interface EvaluationEngine extends FaceEngine {
+  embedForEvaluation(input: AnalyzeInput): Promise<EvalEmbedding>;
+}
+
 /** What an engine reports before its first start. */
 export function stoppedStatus(): EngineStatus {
   return {

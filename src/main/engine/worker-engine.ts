@@ -4,7 +4,6 @@ import { Worker } from 'node:worker_threads';
 import { existsSync } from 'node:fs';
 import { AppError } from '../../shared/errors';
 import type { AnalyzeResult, EngineBackend, EngineStatus } from '../../shared/face';
-import type { EvalEmbedding } from './engine';
 import { inputTransfers, type WorkerReply, type WorkerRequest } from './protocol';
 import { resolveWorkerPath } from './paths';
 import { defaultEncoderConfig, encoderConfigOf } from './encoder-choice';
@@ -13,7 +12,8 @@ import {
   type AnalyzeInput,
   type AnalyzeOptions,
   type EngineStartOptions,
-  type FaceEngine,
+  type EvalEmbedding,
+  type EvaluationEngine,
 } from './types';
 
 export interface WorkerEngineOptions {
@@ -22,6 +22,8 @@ export interface WorkerEngineOptions {
   backend?: EngineBackend;
   /** The default encoder id (else PRESENCE_ENCODER, else the shipped one). */
   encoder?: string;
+  /** Told of each worker started (a restart too): for a host that watches them, or a test that kills one. */
+  onSpawn?: (worker: Worker) => void;
 }
 
 type Pending = { resolve: (v: unknown) => void; reject: (e: unknown) => void };
@@ -30,7 +32,7 @@ const MAX_RESTARTS_PER_MINUTE = 5;
 
 type Distributive<T> = T extends unknown ? Omit<T, 'id'> : never;
 
-export class WorkerEngine implements FaceEngine {
+export class WorkerEngine implements EvaluationEngine {
   private worker: Worker | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
@@ -64,6 +66,7 @@ export class WorkerEngine implements FaceEngine {
     // The worker should not keep the process alive when nothing is waiting on it.
     w.unref();
     this.worker = w;
+    this.opts.onSpawn?.(w);
     return w;
   }
 
@@ -186,10 +189,5 @@ export class WorkerEngine implements FaceEngine {
     this.wanted = false;
     await this.stopWorker();
     this.st = { ...this.st, state: 'stopped', queueDepth: 0, tensors: null, heapUsedBytes: null };
-  }
-
-  /** Test hook: kills the worker as a crash would. */
-  async crashForTest(): Promise<void> {
-    await this.worker?.terminate();
   }
 }

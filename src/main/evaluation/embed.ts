@@ -1,9 +1,6 @@
 // One embedding per photo for the runners, through whichever engine the caller started.
 import { existsSync } from 'node:fs';
-import { centredFace, EVAL_MAX_FACES } from '../engine/eval-photo';
-import type { AnalyzeInput, EvalEmbedding, FaceEngine } from '../engine/index';
-
-type EvalCapable = FaceEngine & { embedForEvaluation?: (input: AnalyzeInput) => Promise<EvalEmbedding> };
+import type { EvaluationEngine } from '../engine/index';
 
 export interface PhotoEmbedding {
   embedding: Float32Array | null;
@@ -14,22 +11,15 @@ export interface PhotoEmbedding {
 }
 
 /**
- * The photo's subject is the face nearest its centre (engine/eval-photo.ts). Engines from this module
- * embed the centred-face crop when no face is found (LFW photos are centred on their subject), so such
- * a photo still takes part and is counted as a failure. An engine without that hook yields no
- * embedding: its pairs score as non-matching.
+ * The photo's subject is the face nearest its centre, or the centred-face crop when no face is found
+ * (EvaluationEngine): such a photo still takes part and is counted as a failure. A photo that cannot be
+ * read yields no embedding: its pairs score as non-matching.
  */
-export async function embedPhoto(engine: FaceEngine, path: string): Promise<PhotoEmbedding> {
-  const e = engine as EvalCapable;
+export async function embedPhoto(engine: EvaluationEngine, path: string): Promise<PhotoEmbedding> {
   const t0 = performance.now();
   try {
-    if (e.embedForEvaluation) {
-      const r = await e.embedForEvaluation({ kind: 'file', path });
-      return { embedding: r.embedding, failed: !r.found, ms: r.ms };
-    }
-    const r = await engine.analyze({ kind: 'file', path }, { maxFaces: EVAL_MAX_FACES, liveness: false });
-    const face = centredFace(r.faces, r.width, r.height);
-    return { embedding: face ? face.embedding : null, failed: !face, ms: performance.now() - t0 };
+    const r = await engine.embedForEvaluation({ kind: 'file', path });
+    return { embedding: r.embedding, failed: !r.found, ms: r.ms };
   } catch (err) {
     return {
       embedding: null,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { DEFAULT_SETTINGS } from '../../shared/settings';
 import type { ThresholdSource } from '../../shared/types';
 import { encoderSpaceOf, FaceIndex, fixedGallery } from '../domain/face-index';
-import type { FaceEngine } from '../engine/index';
+import type { EvaluationEngine } from '../engine/index';
 import { fnirAtFpir, percentile, rank1, type ProbeOutcome } from './metrics';
 import { parseIdentList } from './pairs';
 import { l2normalize } from '../engine/encoder';
@@ -47,7 +47,7 @@ const cosineAt = (d: number): number => 1 - (d * d) / 2;
 export async function evaluateIdent(args: {
   listFile: string;
   imagesDir: string;
-  engine: FaceEngine;
+  engine: EvaluationEngine;
   onProgress?: Progress;
   scoring?: IdentScoring;
 }): Promise<IdentReport> {
@@ -58,7 +58,7 @@ export async function evaluateIdent(args: {
 export async function evaluateIdentDetailed(args: {
   listFile: string;
   imagesDir: string;
-  engine: FaceEngine;
+  engine: EvaluationEngine;
   onProgress?: Progress;
 }): Promise<Record<IdentScoring, IdentReport>> {
   const rows = parseIdentList(await readFile(args.listFile, 'utf8'), args.imagesDir);

@@ -1,6 +1,6 @@
 // LFW verification runner: 10-fold protocol over a pairs file (`presence eval lfw`).
 import { readFile } from 'node:fs/promises';
-import type { FaceEngine } from '../engine/index';
+import type { EvaluationEngine } from '../engine/index';
 import { auc, percentile, tarAtFar, tenFold } from './metrics';
 import { parsePairs } from './pairs';
 import { cosine, embedPhoto, requirePhotos, type PhotoEmbedding, type Progress } from './embed';
@@ -34,7 +34,7 @@ const round = (x: number, d = 4) => Math.round(x * 10 ** d) / 10 ** d;
 export async function evaluateLfwDetailed(args: {
   pairsFile: string;
   imagesDir: string;
-  engine: FaceEngine;
+  engine: EvaluationEngine;
   onProgress?: Progress;
 }): Promise<LfwDetails> {
   const { pairs, folds } = parsePairs(await readFile(args.pairsFile, 'utf8'), args.imagesDir);
@@ -81,7 +81,7 @@ export async function evaluateLfwDetailed(args: {
 export async function evaluateLfw(args: {
   pairsFile: string;
   imagesDir: string;
-  engine: FaceEngine;
+  engine: EvaluationEngine;
   onProgress?: Progress;
 }): Promise<LfwReport> {
   return (await evaluateLfwDetailed(args)).report;
