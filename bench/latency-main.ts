@@ -102,15 +102,17 @@ const unit = () => {
   return v;
 };
 // Three templates per person, as enrollment keeps; the matcher scans one centroid per person, so the
-// worst case, one template per person (as many rows as templates), is measured at 100,000 too.
+// worst case, one template per person (as many rows as templates), is measured at 100,000 too, and there
+// with the plain JS dot products as well as the WASM SIMD kernel (is the kernel worth keeping?).
 const identify: Record<string, number> = {};
-for (const [size, perPerson] of [
-  [1_000, 3],
-  [10_000, 3],
-  [100_000, 3],
-  [100_000, 1],
+for (const [size, perPerson, backend] of [
+  [1_000, 3, 'auto'],
+  [10_000, 3, 'auto'],
+  [100_000, 3, 'auto'],
+  [100_000, 1, 'auto'],
+  [100_000, 1, 'js'],
 ] as const) {
-  const m = new Matcher(dim);
+  const m = new Matcher(dim, backend);
   for (let i = 0; i < size; i++) m.add(`t${i}`, `p${Math.floor(i / perPerson)}`, unit());
   const qs = Array.from({ length: 50 }, unit);
   for (const q of qs.slice(0, 5)) m.identify(q, { alpha: 0.6, margin: 0.05 });
@@ -119,7 +121,7 @@ for (const [size, perPerson] of [
     m.identify(q, { alpha: 0.6, margin: 0.05 });
     return performance.now() - s;
   });
-  identify[`${size}x${perPerson}`] = pct(ts, 0.5);
+  identify[`${size}x${perPerson}${backend === 'js' ? '-js' : ''}`] = pct(ts, 0.5);
   console.log(
     `identify ${size} templates, ${perPerson} per person (${dim}-D, ${m.backend}): p50 ${pct(ts, 0.5).toFixed(2)} ms, p90 ${pct(ts, 0.9).toFixed(2)} ms`,
   );
@@ -153,6 +155,7 @@ console.log(
     identify10kP50Ms: Math.round(identify['10000x3']! * 1000) / 1000,
     identify100kP50Ms: Math.round(identify['100000x3']! * 1000) / 1000,
     identify100kOnePerPersonP50Ms: Math.round(identify['100000x1']! * 1000) / 1000,
+    identify100kOnePerPersonJsP50Ms: Math.round(identify['100000x1-js']! * 1000) / 1000,
     engineStartMs: Math.round(engineStartMs),
     backend: status.backend,
     encoder: status.encoderId,

@@ -81,7 +81,9 @@ export class Matcher {
       throw new AppError('INVALID_INPUT', `Embedding dimension must be a positive integer, got ${dim}.`);
     }
     this.dim = dim;
-    this.matrix = new GalleryMatrix(dim, backend);
+    // The templates are only stored and read back (centroids are rebuilt from them, a person without a
+    // usable centroid is scored by one of them): no dot product is taken over them, so they need no kernel.
+    this.matrix = new GalleryMatrix(dim, 'js');
     this.centroids = new GalleryMatrix(dim, backend);
     this.sums = new Float64Array(INITIAL_PERSON_SLOTS * dim);
     this.reserve(1);
@@ -94,7 +96,7 @@ export class Matcher {
 
   /** How the dot products are computed: 'wasm-simd' or the plain 'js' fallback. */
   get backend(): DotBackend {
-    return this.matrix.backend;
+    return this.centroids.backend;
   }
 
   /** Adds one template; the embedding is copied and L2-normalised. A template id may be added only once. */
