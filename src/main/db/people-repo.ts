@@ -9,18 +9,11 @@ import type { AuditRepo } from './audit-repo';
 import { unreadableReason } from './templates-repo';
 import { compareNames, foldForSearch, optionalLineText, requiredLineText } from './names';
 import { isoNow, systemClock, type Clock } from './clock';
+import type { Person } from '../../shared/types';
 import type { Actor, PersonRow } from './types';
 import { actor as checkActor, EXTERNAL_ID_MAX, isoTime, NAME_MAX, NOTES_MAX, optionalText } from './validate';
 
 export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
-
-/** A person row with what of theirs cannot be read (set aside: damaged, or of a newer format). */
-export interface PersonRowRead extends PersonRow {
-  /** Templates set aside because they cannot be read; counted in templateCount too. */
-  unreadableTemplates: number;
-  /** The stored thumbnail cannot be read: it is set aside, and hasThumbnail is false. */
-  thumbnailUnreadable: boolean;
-}
 
 export interface PersonCreateInput {
   name: string;
@@ -38,7 +31,6 @@ export interface PersonUpdateInput {
 export interface PersonListOptions {
   /** Substring of the name or external id, ignoring case and accents. */
   query?: string;
-  includeDeleted?: boolean;
 }
 
 export interface ConsentInput {
@@ -72,7 +64,9 @@ const PERSON_COLUMNS = `
   (p.thumbnail_damaged_at IS NOT NULL) AS thumbnail_unreadable,
   p.created_at, p.updated_at, p.deleted_at`;
 
-function toPerson(r: PersonDbRow): PersonRowRead {
+/** The one mapping of a person from SQL to the contract's shape. */
+function toPerson(r: PersonDbRow): Person {
+  const thumbnailUnreadable = r.thumbnail_unreadable === 1;
   return {
     id: r.id,
     name: r.name,
@@ -80,13 +74,15 @@ function toPerson(r: PersonDbRow): PersonRowRead {
     notes: r.notes,
     consentAt: r.consent_at,
     consentBy: r.consent_by,
-    hasThumbnail: r.has_thumbnail === 1,
     templateCount: r.template_count,
-    unreadableTemplates: r.unreadable_templates,
-    thumbnailUnreadable: r.thumbnail_unreadable === 1,
+    hasThumbnail: r.has_thumbnail === 1,
+    // What is stored but cannot be read (set aside: damaged, or of a newer format), flagged on People and
+    // in `presence people list`: the person should be enrolled again.
+    ...(r.unreadable_templates > 0 || thumbnailUnreadable
+      ? { unreadable: { templates: r.unreadable_templates, thumbnail: thumbnailUnreadable } }
+      : {}),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-    deletedAt: r.deleted_at,
   };
 }
 
@@ -158,9 +154,9 @@ export class PeopleRepo {
     this.#purge = db.prepare('DELETE FROM people WHERE id = ?');
   }
 
-  list(opts: PersonListOptions = {}): PersonRowRead[] {
+  list(opts: PersonListOptions = {}): Person[] {
     const query = foldForSearch(opts.query?.trim() ?? '');
-    const rows = this.#list.all(opts.includeDeleted ? 1 : 0).map(toPerson);
+    const rows = this.#list.all(0).map(toPerson);
     const matches = query
       ? rows.filter(
           (p) =>
@@ -173,13 +169,21 @@ export class PeopleRepo {
     );
   }
 
+  /** Everyone, tombstones too, with when they were deleted (oldest first). */
+  listWithTombstones(): PersonRow[] {
+    return this.#list
+      .all(1)
+      .map((r) => ({ ...toPerson(r), deletedAt: r.deleted_at }))
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+  }
+
   /** The person, or undefined if there is none or they were deleted. */
-  get(id: string): PersonRowRead | undefined {
+  get(id: string): Person | undefined {
     const row = this.#get.get(id);
     return row ? toPerson(row) : undefined;
   }
 
-  create(input: PersonCreateInput, actor?: Actor): PersonRowRead {
+  create(input: PersonCreateInput, actor?: Actor): Person {
     const who = checkActor(actor);
     const name = requiredLineText(input.name, 'Name', NAME_MAX);
     const externalId = optionalLineText(input.externalId, 'ID number', EXTERNAL_ID_MAX);
@@ -209,7 +213,7 @@ export class PeopleRepo {
     this.#assertExternalIdFree(optionalLineText(input.externalId, 'ID number', EXTERNAL_ID_MAX), '');
   }
 
-  update(id: string, patch: PersonUpdateInput, actor?: Actor): PersonRowRead {
+  update(id: string, patch: PersonUpdateInput, actor?: Actor): Person {
     const who = checkActor(actor);
     const name = patch.name === undefined ? undefined : requiredLineText(patch.name, 'Name', NAME_MAX);
     const externalId =
@@ -241,7 +245,7 @@ export class PeopleRepo {
       .immediate();
   }
 
-  setConsent(id: string, consent: ConsentInput, actor?: Actor): PersonRowRead {
+  setConsent(id: string, consent: ConsentInput, actor?: Actor): Person {
     const who = checkActor(actor);
     const at = isoTime(consent.at, 'Consent time');
     const by = requiredLineText(consent.by, 'Who recorded the consent', NAME_MAX);

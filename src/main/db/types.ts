@@ -1,5 +1,5 @@
 // Row shapes the repositories return: plain camelCase objects, times as ISO-8601 UTC strings.
-import type { AttendanceEvent as SharedAttendanceEvent, AttendanceKind } from '../../shared/types';
+import type { AttendanceEvent as SharedAttendanceEvent, AttendanceKind, Person } from '../../shared/types';
 
 /** Who caused a change; recorded in the audit log. */
 export type Actor = 'admin' | 'kiosk' | 'cli' | 'system';
@@ -11,19 +11,8 @@ export const TEMPLATE_SOURCES: readonly TemplateSource[] = ['camera', 'import', 
 export type { AttendanceKind };
 export const ATTENDANCE_KINDS: readonly AttendanceKind[] = ['in', 'out'];
 
-export interface PersonRow {
-  id: string;
-  name: string;
-  externalId: string | null;
-  notes: string | null;
-  consentAt: string | null;
-  consentBy: string | null;
-  hasThumbnail: boolean;
-  templateCount: number;
-  createdAt: string;
-  updatedAt: string;
-  deletedAt: string | null;
-}
+/** A person as the contract shows them (shared/types.ts), and, for a list with tombstones, when deleted. */
+export type PersonRow = Person & { deletedAt: string | null };
 
 export interface TemplateMeta {
   id: string;

@@ -12,7 +12,6 @@ import { FACE_WIDTH_PX, MIN_SHARPNESS } from '../engine/quality';
 import type { FaceIndex } from './face-index';
 import { crowded, overlayOf } from './faces';
 import { NewestFrameLane } from './newest-frame';
-import { toPerson } from './people';
 
 const POSE_YAW_DEG = 8;
 const POSE_PITCH_DEG = 7;
@@ -435,7 +434,7 @@ export class EnrollmentService {
     });
     // Only after the transaction committed: the index must never hold what the database does not.
     metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));
-    return { person: toPerson(this.requirePerson(personId)), added: metas.length };
+    return { person: this.requirePerson(personId), added: metas.length };
   }
 
   /** The person exists, or the new person's details could be saved as they are. */

@@ -1,30 +1,8 @@
 // People as the UI and CLI see them; deletion also drops the person's templates from the live index.
 import { AppError } from '../../shared/errors';
 import type { Person } from '../../shared/types';
-import type { Actor, PersonRow, Store } from '../db';
-import type { PersonRowRead } from '../db/people-repo';
+import type { Actor, Store } from '../db';
 import type { FaceIndex } from './face-index';
-
-export function toPerson(row: PersonRow | PersonRowRead): Person {
-  const unreadableTemplates = 'unreadableTemplates' in row ? row.unreadableTemplates : 0;
-  const thumbnailUnreadable = 'thumbnailUnreadable' in row ? row.thumbnailUnreadable : false;
-  return {
-    id: row.id,
-    name: row.name,
-    externalId: row.externalId,
-    notes: row.notes,
-    consentAt: row.consentAt,
-    consentBy: row.consentBy,
-    templateCount: row.templateCount,
-    hasThumbnail: row.hasThumbnail,
-    // Flagged on People and in `presence people list`: the person should be enrolled again.
-    ...(unreadableTemplates > 0 || thumbnailUnreadable
-      ? { unreadable: { templates: unreadableTemplates, thumbnail: thumbnailUnreadable } }
-      : {}),
-    createdAt: row.createdAt,
-    updatedAt: row.updatedAt,
-  };
-}
 
 export class PeopleService {
   constructor(
@@ -34,13 +12,13 @@ export class PeopleService {
 
   /** With each person's probable duplicates (the gallery review's), so the administrator sees them. */
   list(query?: string): Person[] {
-    return this.store.people.list({ query }).map((row) => this.withDuplicates(toPerson(row)));
+    return this.store.people.list({ query }).map((person) => this.withDuplicates(person));
   }
 
   get(id: string): Person {
     const row = this.store.people.get(id);
     if (!row) throw new AppError('NOT_FOUND', 'This person does not exist or was deleted.');
-    return this.withDuplicates(toPerson(row));
+    return this.withDuplicates(row);
   }
 
   private withDuplicates(person: Person): Person {
@@ -59,7 +37,7 @@ export class PeopleService {
   }
 
   create(input: { name: string; externalId?: string | null; notes?: string | null }, actor: Actor): Person {
-    return toPerson(this.store.people.create(input, actor));
+    return this.store.people.create(input, actor);
   }
 
   update(
@@ -68,7 +46,7 @@ export class PeopleService {
     actor: Actor,
   ): Person {
     this.get(id);
-    return toPerson(this.store.people.update(id, patch, actor));
+    return this.store.people.update(id, patch, actor);
   }
 
   /** Erases the person's templates and thumbnail and leaves a tombstone; attendance history stays. */
