@@ -49,46 +49,46 @@ export function stationFarOf(p: number, people: number): number {
  */
 export function distanceAtFar(table: DistanceTable, far: number): { distance: number; extrapolated: boolean } {
   const rows = table.impostor;
-  const first = rows[0]!;
+  const first = rows[0];
   if (far <= first.far) return { distance: Math.min(first.distance, table.minImpostor), extrapolated: far < first.far };
   for (let i = 1; i < rows.length; i++) {
-    const hi = rows[i]!;
+    const hi = rows[i];
     if (far <= hi.far) {
-      const lo = rows[i - 1]!;
+      const lo = rows[i - 1];
       const t = (Math.log(far) - Math.log(lo.far)) / (Math.log(hi.far) - Math.log(lo.far));
       return { distance: lo.distance + t * (hi.distance - lo.distance), extrapolated: false };
     }
   }
-  return { distance: rows[rows.length - 1]!.distance, extrapolated: false };
+  return { distance: rows[rows.length - 1].distance, extrapolated: false };
 }
 
 /** Share of impostor comparisons at most `distance` away (the per-comparison false-accept rate). */
 export function farAtDistance(table: DistanceTable, distance: number): number {
   const rows = table.impostor;
-  const first = rows[0]!;
+  const first = rows[0];
   if (distance <= first.distance) return distance < table.minImpostor ? 0 : first.far;
   for (let i = 1; i < rows.length; i++) {
-    const hi = rows[i]!;
+    const hi = rows[i];
     if (distance <= hi.distance) {
-      const lo = rows[i - 1]!;
+      const lo = rows[i - 1];
       const t = hi.distance > lo.distance ? (distance - lo.distance) / (hi.distance - lo.distance) : 1;
       return Math.exp(Math.log(lo.far) + t * (Math.log(hi.far) - Math.log(lo.far)));
     }
   }
-  return rows[rows.length - 1]!.far;
+  return rows[rows.length - 1].far;
 }
 
 /** Share of genuine comparisons farther than `distance` (turned away at that threshold), interpolated. */
 export function frrAtDistance(table: DistanceTable, distance: number): number {
   const rows = table.genuine;
-  if (distance <= rows[0]!.distance) return rows[0]!.frr;
+  if (distance <= rows[0].distance) return rows[0].frr;
   for (let i = 1; i < rows.length; i++) {
-    const hi = rows[i]!;
+    const hi = rows[i];
     if (distance <= hi.distance) {
-      const lo = rows[i - 1]!;
+      const lo = rows[i - 1];
       const t = (distance - lo.distance) / (hi.distance - lo.distance);
       return clamp01(lo.frr + t * (hi.frr - lo.frr));
     }
   }
-  return rows[rows.length - 1]!.frr;
+  return rows[rows.length - 1].frr;
 }

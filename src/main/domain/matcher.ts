@@ -108,7 +108,7 @@ export class Matcher {
     this.reserve(this.count + 1);
     this.writeRow(this.count, templateId, personId, embedding);
     this.count++;
-    this.refreshCentroid(this.rowPerson[this.count - 1]!);
+    this.refreshCentroid(this.rowPerson[this.count - 1]);
   }
 
   /**
@@ -130,7 +130,7 @@ export class Matcher {
     this.reservePersonSlots(new Set(list.map((r) => r.personId)).size);
     this.clear();
     for (let r = 0; r < list.length; r++) {
-      const row = list[r]!;
+      const row = list[r];
       this.writeRow(r, row.templateId, row.personId, row.embedding);
     }
     this.count = list.length;
@@ -141,7 +141,7 @@ export class Matcher {
   removeTemplate(templateId: string): boolean {
     const row = this.rowOfTemplate.get(templateId);
     if (row === undefined) return false;
-    const p = this.rowPerson[row]!;
+    const p = this.rowPerson[row];
     this.accumulate(p, row, -1);
     this.releasePerson(p);
     this.rowOfTemplate.delete(templateId);
@@ -149,14 +149,14 @@ export class Matcher {
     const last = this.count - 1;
     if (row !== last) {
       this.matrix.moveRow(last, row);
-      const movedId = this.templateIds[last]!;
+      const movedId = this.templateIds[last];
       this.templateIds[row] = movedId;
-      this.rowPerson[row] = this.rowPerson[last]!;
+      this.rowPerson[row] = this.rowPerson[last];
       this.rowOfTemplate.set(movedId, row);
     }
     this.templateIds.length = last;
     this.count = last;
-    if (this.templatesOfPerson[p]! > 0) this.refreshCentroid(p);
+    if (this.templatesOfPerson[p] > 0) this.refreshCentroid(p);
     return true;
   }
 
@@ -166,7 +166,7 @@ export class Matcher {
     if (p === undefined) return 0;
     const doomed: string[] = [];
     for (let r = 0; r < this.count; r++) {
-      if (this.rowPerson[r] === p) doomed.push(this.templateIds[r]!);
+      if (this.rowPerson[r] === p) doomed.push(this.templateIds[r]);
     }
     for (const templateId of doomed) this.removeTemplate(templateId);
     return doomed.length;
@@ -203,7 +203,7 @@ export class Matcher {
     let secondDot = -Infinity;
     for (let p = 0; p < this.personIdOf.length; p++) {
       if (this.templatesOfPerson[p] === 0) continue;
-      const d = dots[p]!;
+      const d = dots[p];
       if (d > bestDot) {
         second = best;
         secondDot = bestDot;
@@ -227,9 +227,9 @@ export class Matcher {
     if (!(distance <= options.alpha)) reason = 'above_threshold';
     else if (!(secondDistance - distance >= options.margin)) reason = 'ambiguous';
     return {
-      personId: this.personIdOf[best]!,
+      personId: this.personIdOf[best],
       distance,
-      secondPersonId: second < 0 ? null : this.personIdOf[second]!,
+      secondPersonId: second < 0 ? null : this.personIdOf[second],
       secondDistance,
       accepted: reason === 'accepted',
       reason,
@@ -260,12 +260,12 @@ export class Matcher {
     const dots = this.centroids.dotAll(this.personIdOf.length);
     const candidates: Array<{ p: number; dot: number }> = [];
     for (let p = 0; p < this.personIdOf.length; p++) {
-      if (this.templatesOfPerson[p]! > 0) candidates.push({ p, dot: dots[p]! });
+      if (this.templatesOfPerson[p] > 0) candidates.push({ p, dot: dots[p] });
     }
     candidates.sort((a, b) => b.dot - a.dot);
     return candidates
       .slice(0, k)
-      .map(({ p }) => ({ personId: this.personIdOf[p]!, distance: this.centroids.distanceToRow(p) }));
+      .map(({ p }) => ({ personId: this.personIdOf[p], distance: this.centroids.distanceToRow(p) }));
   }
 
   personIds(): string[] {
@@ -284,10 +284,9 @@ export class Matcher {
   nearestOtherPerson(start: number, end: number): Array<{ personId: string; otherId: string; distance: number }> {
     const out: Array<{ personId: string; otherId: string; distance: number }> = [];
     for (let r = start; r < Math.min(end, this.count); r++) {
-      const own = this.rowPerson[r]!;
+      const own = this.rowPerson[r];
       const best = this.nearestCentroid(this.matrix.readRow(r), own);
-      if (best)
-        out.push({ personId: this.personIdOf[own]!, otherId: this.personIdOf[best.p]!, distance: best.distance });
+      if (best) out.push({ personId: this.personIdOf[own], otherId: this.personIdOf[best.p], distance: best.distance });
     }
     return out;
   }
@@ -297,9 +296,10 @@ export class Matcher {
     const ids = this.personIds();
     const out: Array<{ personId: string; otherId: string; distance: number }> = [];
     for (const id of ids.slice(start, end)) {
-      const p = this.personIndex.get(id)!;
+      const p = this.personIndex.get(id);
+      if (p === undefined) continue; // personIds() lists only people in the index
       const best = this.nearestCentroid(this.centroids.readRow(p), p);
-      if (best) out.push({ personId: id, otherId: this.personIdOf[best.p]!, distance: best.distance });
+      if (best) out.push({ personId: id, otherId: this.personIdOf[best.p], distance: best.distance });
     }
     return out;
   }
@@ -315,7 +315,7 @@ export class Matcher {
     let best = -1;
     for (let p = 0; p < this.personIdOf.length; p++) {
       if (p === skip || this.templatesOfPerson[p] === 0) continue;
-      if (best < 0 || dots[p]! > dots[best]!) best = p;
+      if (best < 0 || dots[p] > dots[best]) best = p;
     }
     return best < 0 ? null : { p: best, distance: this.centroids.distanceToRow(best) };
   }
@@ -326,7 +326,7 @@ export class Matcher {
   private accumulate(p: number, row: number, sign: 1 | -1): void {
     const t = this.matrix.readRow(row);
     const o = p * this.dim;
-    for (let j = 0; j < this.dim; j++) this.sums[o + j]! += sign * t[j]!;
+    for (let j = 0; j < this.dim; j++) this.sums[o + j] += sign * t[j];
   }
 
   /** Rewrites person p's centroid row from their sum (the mean direction of their unit templates). */
@@ -334,8 +334,8 @@ export class Matcher {
     if (this.templatesOfPerson[p] === 0) return;
     const o = p * this.dim;
     let sumSq = 0;
-    for (let j = 0; j < this.dim; j++) sumSq += this.sums[o + j]! * this.sums[o + j]!;
-    if (Math.sqrt(sumSq) > MIN_CENTROID_NORM * this.templatesOfPerson[p]!) {
+    for (let j = 0; j < this.dim; j++) sumSq += this.sums[o + j] * this.sums[o + j];
+    if (Math.sqrt(sumSq) > MIN_CENTROID_NORM * this.templatesOfPerson[p]) {
       this.centroids.writeRow(p, Float32Array.from(this.sums.subarray(o, o + this.dim)));
       return;
     }
@@ -364,7 +364,7 @@ export class Matcher {
     }
     let sumSq = 0;
     for (let j = 0; j < embedding.length; j++) {
-      const v = embedding[j]!;
+      const v = embedding[j];
       if (!Number.isFinite(v)) {
         throw new AppError('INVALID_INPUT', `The ${what} embedding contains a non-finite value.`);
       }
@@ -394,14 +394,14 @@ export class Matcher {
       this.reservePersonSlots(this.personIdOf.length);
       this.sums.fill(0, p * this.dim, (p + 1) * this.dim);
     }
-    this.templatesOfPerson[p]!++;
+    this.templatesOfPerson[p]++;
     return p;
   }
 
   private releasePerson(p: number): void {
-    const left = --this.templatesOfPerson[p]!;
+    const left = --this.templatesOfPerson[p];
     if (left === 0) {
-      this.personIndex.delete(this.personIdOf[p]!);
+      this.personIndex.delete(this.personIdOf[p]);
       this.freePersonIndices.push(p);
     }
   }
