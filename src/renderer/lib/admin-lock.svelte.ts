@@ -1,16 +1,27 @@
 // Whether the admin screens are locked right now. App keeps an admin screen mounted, hidden and inert,
-// under the unlock dialog when main ends the session (App.svelte); the screens read this to stop what
-// must not run while locked (the enrollment camera) and to load again once unlocked.
+// under the unlock dialog when main ends the session (App.svelte); the screens read `locked` to stop what
+// must not run while locked (the enrollment camera), and subscribe with `onUnlocked` to load again what
+// main refused while they were locked.
 
-export const adminLock = $state({
-  locked: false,
-  /** Counts unlocks that ended a lock: screens that load data depend on it to refresh. */
-  unlocks: 0,
-});
+export const adminLock = $state({ locked: false });
+
+/** Plain, not reactive: nothing renders from the listeners. */
+let unlockedListeners: ReadonlyArray<() => void> = [];
 
 /** App's one writer. */
 export function setAdminLocked(locked: boolean): void {
   if (adminLock.locked === locked) return;
   adminLock.locked = locked;
-  if (!locked) adminLock.unlocks++;
+  if (!locked) for (const listener of unlockedListeners) listener();
+}
+
+/**
+ * Calls `listener` each time an unlock ends a lock; returns the unsubscribe. A screen subscribes in an
+ * effect, which unsubscribes when the screen goes: `$effect(() => onUnlocked(() => void load()))`.
+ */
+export function onUnlocked(listener: () => void): () => void {
+  unlockedListeners = [...unlockedListeners, listener];
+  return () => {
+    unlockedListeners = unlockedListeners.filter((l) => l !== listener);
+  };
 }
