@@ -8,7 +8,7 @@ import { lineTextProblem } from '../shared/limits';
 import type { MatchReason } from '../main/domain/matcher';
 import type { PresenceApp } from '../main/app';
 import { readImageFile } from '../main/engine/image';
-import { refusedPhoto } from '../main/domain/enrollment';
+import { refusedPhoto } from '../main/domain/photo-import';
 import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);

@@ -2,7 +2,8 @@
 // that reports the head angles the test chooses: turning a real head by a few degrees per frame is not
 // possible with photos (real-camera enrollment runs in the kiosk-enrollment and browser e2e tests).
 import { describe, expect, it } from 'vitest';
-import { EnrollmentService, NEUTRAL_PITCH_DEG } from '../../src/main/domain/enrollment';
+import { EnrollmentService } from '../../src/main/domain/enrollment';
+import { NEUTRAL_PITCH_DEG } from '../../src/main/domain/enroll-pose';
 import type { FaceEngine } from '../../src/main/engine';
 import type { AnalyzeResult, FaceAnalysis, RgbaFrame } from '../../src/shared/face';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';

@@ -1,0 +1,109 @@
+// Saving templates: the person (created with their first templates when new), their consent, the
+// encrypted templates and thumbnail, in one transaction; then the in-memory gallery. Both ways in (camera
+// shots and photos) save through here, and ask it whose face a new one already is.
+import { AppError } from '../../shared/errors';
+import type { Settings } from '../../shared/settings';
+import type { EnrollCommitResult, EnrollPose, Person } from '../../shared/types';
+import type { Actor, Store, TemplateSource } from '../db';
+import type { FaceIndex } from './face-index';
+
+export interface Consent {
+  given: true;
+  by: string;
+}
+
+export type DuplicateOf = { personId: string; name: string; distance: number } | null;
+
+/**
+ * Whose templates these are: an existing person, or a new person created in the same transaction as
+ * their first templates, so an abandoned or failed enrollment never leaves an empty person behind.
+ */
+export type EnrollTarget =
+  { personId: string } | { newPerson: { name: string; externalId?: string | null; notes?: string | null } };
+
+/** The target named by a channel input that carries either `personId` or `newPerson` (the contract checks one). */
+export function enrollTargetOf(input: { personId?: string; newPerson?: EnrollNewPerson }): EnrollTarget {
+  if (input.personId !== undefined) return { personId: input.personId };
+  if (input.newPerson !== undefined) return { newPerson: input.newPerson };
+  throw new AppError('INVALID_INPUT', 'Say whose face this is: an existing person or a new one.');
+}
+type EnrollNewPerson = Extract<EnrollTarget, { newPerson: unknown }>['newPerson'];
+export const existingId = (target: EnrollTarget): string | undefined =>
+  'personId' in target ? target.personId : undefined;
+
+/** A face to save as a template. */
+export interface NewTemplate {
+  embedding: Float32Array;
+  quality: number;
+  pose: EnrollPose;
+  chip: Uint8Array | null;
+  /** The photo file's hash (photo import), so the same file is not enrolled twice for a person. */
+  sourceRef?: string;
+}
+
+export interface TemplatesToSave {
+  target: EnrollTarget;
+  faces: readonly NewTemplate[];
+  /** How they were made: 'camera', 'import' (the screens) or 'cli'. */
+  source: TemplateSource;
+  consent: Consent;
+  /** The person's thumbnail from this enrollment (the straight shot's), or null to keep theirs. */
+  thumbnail: Uint8Array | null;
+  actor: Actor;
+}
+
+export class TemplateWriter {
+  constructor(
+    private readonly deps: { index: FaceIndex; store: Store; settings: () => Settings },
+    private readonly now: () => number,
+  ) {}
+
+  save({ target, faces, source, consent, thumbnail, actor }: TemplatesToSave): EnrollCommitResult {
+    const { store, index } = this.deps;
+    const encoder = index.encoder;
+    const existing = existingId(target);
+    if (existing !== undefined) this.requirePerson(existing);
+    const { personId, metas } = store.transaction(() => {
+      const personId = existing ?? store.people.create((target as { newPerson: EnrollNewPerson }).newPerson, actor).id;
+      store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
+      const added = store.templates.addMany(
+        faces.map((f) => ({
+          personId,
+          modelId: encoder.encoderId,
+          embedding: f.embedding,
+          quality: f.quality,
+          source,
+          pose: f.pose,
+          sourceRef: f.sourceRef ?? null,
+          chip: f.chip,
+        })),
+        actor,
+      );
+      if (thumbnail) store.people.setThumbnail(personId, thumbnail, actor);
+      return { personId, metas: added };
+    });
+    // Only after the transaction committed: the index must never hold what the database does not.
+    metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));
+    return { person: this.requirePerson(personId), added: metas.length };
+  }
+
+  /** The person exists, or the new person's details could be saved as they are. */
+  checkTarget(target: EnrollTarget): void {
+    if ('personId' in target) this.requirePerson(target.personId);
+    else this.deps.store.people.checkNew(target.newPerson);
+  }
+
+  requirePerson(personId: string): Person {
+    const row = this.deps.store.people.get(personId);
+    if (!row) throw new AppError('NOT_FOUND', 'This person does not exist or was deleted.');
+    return row;
+  }
+
+  /** The enrolled person this face already matches, when that is someone other than `personId`. */
+  duplicateOf(embedding: Float32Array, personId?: string): DuplicateOf {
+    const decision = this.deps.index.identify(embedding, this.deps.settings());
+    if (!decision.accepted || !decision.personId || decision.personId === personId) return null;
+    const other = this.deps.store.people.get(decision.personId);
+    return other ? { personId: other.id, name: other.name, distance: decision.distance } : null;
+  }
+}
