@@ -1,12 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  RecognitionSmoother,
-  decideAttendance,
-  localDayKey,
-  passesLiveness,
-  type Observation,
-  type SmoothedState,
-} from '../../src/main/domain/attendance-rules';
+import { decideAttendance, passesLiveness } from '../../src/main/domain/attendance-rules';
+import { localDayKey } from '../../src/main/domain/local-day';
+import { RecognitionSmoother, type Observation, type SmoothedState } from '../../src/main/domain/recognition-smoother';
 
 const face = (personId: string | null, distance = 0.4, liveness: number | null = 0.9): Observation => ({
   kind: 'face',

@@ -3,7 +3,8 @@
 import type { Settings } from '../../shared/settings';
 import type { KioskGreeting } from '../../shared/types';
 import type { Store } from '../db';
-import { decideAttendance, localDayKey } from './attendance-rules';
+import { decideAttendance } from './attendance-rules';
+import { localDayKey } from './local-day';
 
 export interface CheckIn {
   personId: string;

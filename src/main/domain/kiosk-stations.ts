@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
 import type { KioskFrameResult } from '../../shared/types';
 import { MAX_TRACKED_STREAMS } from '../engine/tracker';
-import { RecognitionSmoother } from './attendance-rules';
+import { RecognitionSmoother } from './recognition-smoother';
 import { NewestFrameLane } from './newest-frame';
 
 /**
