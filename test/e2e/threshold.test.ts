@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
+import type { Browser, Locator } from 'playwright-core';
 import {
   OUTPUT_DIR,
   ROOT,
@@ -123,13 +123,22 @@ describe('The threshold setting and probable duplicates through the browser (iss
    * the app (not the page), so the window is made tall enough for the card for the moment of the shot.
    */
   async function cardScreenshot(name: string): Promise<string> {
+    return tallScreenshot(name, opened.page.locator('.card', { has: opened.page.getByTestId('calibration') }));
+  }
+
+  /** The same for the whole Settings screen: the camera, kiosk and attendance form, the card, the PIN change. */
+  async function settingsScreenshot(name: string): Promise<string> {
+    return tallScreenshot(name, opened.page.getByTestId('screen-settings'), 3600);
+  }
+
+  async function tallScreenshot(name: string, element: Locator, height = 2400): Promise<string> {
     const { page } = opened;
     const file = path.join(OUTPUT_DIR, `${name}.png`);
     fs.mkdirSync(OUTPUT_DIR, { recursive: true });
     const viewport = page.viewportSize()!;
-    await page.setViewportSize({ width: viewport.width, height: 2400 });
+    await page.setViewportSize({ width: viewport.width, height });
     try {
-      await page.locator('.card', { has: page.getByTestId('calibration') }).screenshot({ path: file });
+      await element.screenshot({ path: file });
     } finally {
       await page.setViewportSize(viewport);
     }
@@ -241,6 +250,7 @@ describe('The threshold setting and probable duplicates through the browser (iss
       "the face model's measured distances, for the people enrolled here",
     );
     await cardScreenshot('issue10-threshold-02-settings-default');
+    await settingsScreenshot('issue15-settings-screen-en');
     console.log(`alpha at 1 in 10,000: ${alpha}; ${meaning}`);
   });
 
@@ -319,6 +329,7 @@ describe('The threshold setting and probable duplicates through the browser (iss
     expect(await page.getByTestId('calibration-source').innerText()).toBe('人脸模型实测的距离分布（按本站登记人数）');
     expect(await page.getByTestId('calibration').innerText()).not.toMatch(/calibration\.|\{\{/);
     await cardScreenshot('issue10-threshold-05-zh-settings');
+    await settingsScreenshot('issue15-settings-screen-zh');
 
     await page.getByTestId('nav-people').click();
     await expectVisible(opened, served, 'person-duplicate', 'the probable-duplicate notes in Chinese');
