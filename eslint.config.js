@@ -61,6 +61,18 @@ export default tseslint.config(
       message: 'The domain knows no transport: the dispatcher calls it, not the other way round.',
     },
     {
+      part: 'src/cli',
+      forbid: [
+        '**/main/engine/*',
+        '!**/main/engine/engine',
+        '**/main/db/*',
+        '**/main/domain/matcher',
+        '**/renderer/**',
+      ],
+      message:
+        'The CLI reaches the app through its services (main/app.ts), the engine through its barrel (or engine/engine to run it in-process), the database through its barrel.',
+    },
+    {
       part: 'src/main/transport',
       forbid: [...layers('engine', 'db', 'evaluation', 'cli', 'renderer')],
       message: 'A transport reaches the app only through the handlers of the composition root (app.ts).',

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppError, isAppError, type ErrorCode } from '../shared/errors';
 import { lineTextProblem } from '../shared/limits';
-import type { MatchReason } from '../main/domain/matcher';
+import type { MatchReason } from '../main/domain/identify';
 import type { PresenceApp } from '../main/app';
-import { readImageFile } from '../main/engine/image';
+import { readImageFile } from '../main/engine';
 import { refusedPhoto } from '../main/domain/photo-import';
 import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
 

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPresence } from '../helpers/cli';
-import { MAX_FILE_BYTES, readImageFile } from '../../src/main/engine/image';
+import { MAX_FILE_BYTES, readImageFile } from '../../src/main/engine/photo-file';
 import { AppError } from '../../src/shared/errors';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');

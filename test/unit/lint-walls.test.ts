@@ -28,6 +28,8 @@ describe('the walls between the parts', () => {
     ['src/shared/probe.ts', "import { x } from 'node:fs';", 'src/shared is plain code'],
     ['src/main/transport/probe.ts', "import { x } from '../engine/engine';", 'A transport reaches the app'],
     ['src/renderer/lib/probe.ts', "import { x } from '../../main/app';", 'The renderer has no Node'],
+    ['src/cli/probe.ts', "import { x } from '../main/engine/pipeline';", 'The CLI reaches the app'],
+    ['src/cli/probe.ts', "import { x } from '../main/db/people-repo';", 'The CLI reaches the app'],
     ['src/renderer/lib/probe.ts', "import { x } from '../../shared/contract';", 'Import only types from src/shared'],
   ])('%s: %s is refused', async (file, code, message) => {
     const errors = await wallErrors(file, code);
@@ -39,6 +41,8 @@ describe('the walls between the parts', () => {
     ['src/main/domain/probe.ts', "import type { x } from '../engine';"],
     ['src/main/engine/probe.ts', "import { x } from '../../shared/face';"],
     ['src/shared/probe.ts', "import { x } from './limits';"],
+    ['src/cli/probe.ts', "import { x } from '../main/engine';"],
+    ['src/cli/probe.ts', "import { x } from '../main/engine/engine';"],
     ['src/renderer/lib/probe.ts', "import type { x } from '../../shared/contract';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await wallErrors(file, code)).toEqual([]);

@@ -1,9 +1,8 @@
 // Turns user input (camera RGBA frames, image files) into packed RGB pixels the stages sample from.
 import sharp from 'sharp';
-import type { Stats } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
 import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
+import { MAX_FILE_BYTES, readImageFile, tooLargeError } from './photo-file';
 
 export interface RgbImage {
   width: number;
@@ -16,7 +15,6 @@ export interface RgbImage {
 export const MAX_IMAGE_SIDE = 2048;
 /** Refuse decompression bombs before decoding them. */
 export const MAX_INPUT_PIXELS = 100_000_000;
-export const MAX_FILE_BYTES = 50 * 1024 * 1024;
 const SUPPORTED = new Set(['jpeg', 'png', 'webp']);
 
 export function fromRgba(frame: RgbaFrame): RgbImage {
@@ -40,15 +38,6 @@ export function fromRgba(frame: RgbaFrame): RgbImage {
     data[j + 2] = rgba[i + 2];
   }
   return { width, height, data };
-}
-
-/** The refusal of a file of `bytes` bytes over MAX_FILE_BYTES, the limit in the sentence. */
-export function tooLargeError(name: string, bytes: number): AppError {
-  return new AppError(
-    'IMAGE_TOO_LARGE',
-    `${name} is ${Math.ceil(bytes / 1024 / 1024)} MB: use a photo under ${MAX_FILE_BYTES / 1024 / 1024} MB.`,
-    { bytes, limitBytes: MAX_FILE_BYTES },
-  );
 }
 
 /**
@@ -115,49 +104,6 @@ export async function decodeImage(bytes: Uint8Array, name = 'the image'): Promis
 
 export async function decodeFile(filePath: string): Promise<RgbImage> {
   return decodeImage(await readImageFile(filePath), filePath);
-}
-
-/**
- * The bytes of a photo file, its size checked before anything is read: a file of gigabytes is refused
- * at once (IMAGE_TOO_LARGE) instead of being read into memory first. Only regular files are read, so a
- * device or pipe named by mistake cannot stream forever or block.
- */
-export async function readImageFile(filePath: string): Promise<Buffer> {
-  let info: Stats;
-  try {
-    info = await stat(filePath);
-  } catch {
-    throw new AppError(
-      'NOT_FOUND',
-      `The photo ${filePath} could not be opened: check that the file exists and is readable.`,
-    );
-  }
-  if (!info.isFile())
-    throw new AppError(
-      'INVALID_INPUT',
-      `${filePath} is ${info.isDirectory() ? 'a folder' : 'not a regular file'}, not a photo: give a photo file.`,
-    );
-  if (info.size > MAX_FILE_BYTES) throw tooLargeError(filePath, info.size);
-  let file: FileHandle | undefined;
-  try {
-    file = await open(filePath, 'r');
-    // At most the size just checked, even if the file grows meanwhile.
-    const bytes = Buffer.alloc(info.size);
-    let filled = 0;
-    while (filled < bytes.length) {
-      const { bytesRead } = await file.read(bytes, filled, bytes.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return filled === bytes.length ? bytes : bytes.subarray(0, filled);
-  } catch {
-    throw new AppError(
-      'NOT_FOUND',
-      `The photo ${filePath} could not be opened: check that the file exists and is readable.`,
-    );
-  } finally {
-    await file?.close();
-  }
 }
 
 /** JPEG of packed RGB pixels (aligned face thumbnails). */

@@ -19,6 +19,7 @@ export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-
 export { isKnownEncoder } from './encoder-choice';
 export * as qualityThresholds from './quality';
 export { centredFaceLandmarks } from './eval-photo';
+export { MAX_FILE_BYTES, readImageFile } from './photo-file';
 
 export function createWorkerEngine(opts?: {
   workerPath?: string;
