@@ -19,8 +19,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import WebSocket from 'ws';
+import { cameraFrame, enrollAndShow, machineLine, peopleOf, photosUnder } from './bench-kit.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -49,49 +49,16 @@ if (!fs.existsSync(path.join(root, 'dist', 'cli', 'index.cjs')))
 if (!fs.existsSync(source)) die(`${source} does not exist.`);
 
 // --- which photos: group by LFW-style name, enroll up to 3 per person, show the rest -------------------
-const IMAGE = /\.(jpe?g|png|webp)$/i;
-function photosUnder(dir) {
-  const out = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory())
-      out.push(
-        ...fs
-          .readdirSync(p)
-          .filter((f) => IMAGE.test(f))
-          .map((f) => path.join(p, f)),
-      );
-    else if (IMAGE.test(entry.name)) out.push(p);
-  }
-  return out.sort();
-}
 const files = fs.statSync(source).isDirectory() ? photosUnder(source) : [source];
 if (files.length === 0) die(`no photos (.jpg, .png, .webp) in ${source}.`);
-const byPerson = new Map();
-for (const f of files) {
-  const name = path
-    .basename(f)
-    .replace(/(_\d+)?\.[^.]+$/, '')
-    .replace(/_/g, ' ');
-  byPerson.set(name, [...(byPerson.get(name) ?? []), f]);
-}
 // A big data folder (all of LFW) would take long to enroll: the people with the most photos are enough.
 const maxPeople = Number(opt('--people', '5'));
-const chosen = [...byPerson].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, maxPeople);
-const people = chosen.map(([name, photos]) => {
-  const nEnroll = photos.length === 1 ? 1 : Math.min(3, Math.ceil(photos.length / 2));
-  return { name, enroll: photos.slice(0, nEnroll), show: photos.length === 1 ? photos : photos.slice(nEnroll) };
-});
+const people = peopleOf(files)
+  .slice(0, maxPeople)
+  .map(([name, photos]) => enrollAndShow(name, photos));
 
 // --- machine -----------------------------------------------------------------------------------------
-const cpus = os.cpus();
-console.log(
-  `machine: ${cpus[0]?.model ?? 'unknown cpu'}, ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
-    `node ${process.version}, ${os.platform()} ${os.arch()}, load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}`,
-);
+console.log(machineLine());
 console.log(
   `photos: ${source}: ${people.length} people (${people.map((p) => `${p.name}: ${p.enroll.length} enrolled, ${p.show.length} shown`).join('; ')}); ` +
     `${visits} visits, at most ${framesPerVisit} frames each`,
@@ -112,15 +79,7 @@ if (imported.status !== 0) die(`presence import failed:\n${imported.stdout}${imp
 console.log(imported.stdout.trim().split('\n').at(-1));
 
 // --- frames: each photo on a 640x480 grey frame, as the browser tests' fake camera shows it -----------
-async function frameOf(file) {
-  const { data, info } = await sharp(file)
-    .resize(360, 360, { fit: 'contain', background: '#808080' })
-    .extend({ top: 60, bottom: 60, left: 140, right: 140, background: '#808080' })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, rgba: new Uint8Array(data.buffer, data.byteOffset, data.length) };
-}
+const frameOf = cameraFrame;
 for (const p of people) p.frames = await Promise.all(p.show.map(frameOf));
 
 // --- the wire codec of src/shared/wire.ts, reimplemented (it is a few lines) --------------------------

@@ -26,8 +26,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import sharp from 'sharp';
 import WebSocket from 'ws';
+import { cameraFrame, enrollAndShow, loadNow, machineInfo, machineLine, peopleOf, photosUnder } from './bench-kit.mjs';
 import type { HealthSample } from '../src/main/health';
 import type { ChannelName, InputOf, OutputOf } from '../src/shared/contract';
 import type { KioskFrameResult } from '../src/shared/types';
@@ -97,54 +97,12 @@ const PIN = '2580';
 const STATION = 'bench-soak';
 
 // --- machine ---------------------------------------------------------------------------------------------
-const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-const loadNow = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-const machine = {
-  cpu,
-  cores: os.cpus().length,
-  memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-  node: process.version,
-  platform: `${os.platform()} ${os.arch()}`,
-  loadAtStart: loadNow(),
-};
-console.log(
-  `machine: ${cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, node ${machine.node}, ${machine.platform}, load ${machine.loadAtStart}`,
-);
+const machine = { ...machineInfo(), loadAtStart: loadNow() };
+console.log(machineLine(machine));
 
 // --- photos: group by LFW-style name ---------------------------------------------------------------------
-const IMAGE = /\.(jpe?g|png|webp)$/i;
-function photosUnder(dir: string): string[] {
-  const out: string[] = [];
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory())
-      out.push(
-        ...fs
-          .readdirSync(p)
-          .filter((f) => IMAGE.test(f))
-          .map((f) => path.join(p, f)),
-      );
-    else if (IMAGE.test(entry.name)) out.push(p);
-  }
-  return out.sort();
-}
-const byPerson = new Map<string, string[]>();
-for (const f of photosUnder(source)) {
-  const name = path
-    .basename(f)
-    .replace(/(_\d+)?\.[^.]+$/, '')
-    .replace(/_/g, ' ');
-  byPerson.set(name, [...(byPerson.get(name) ?? []), f]);
-}
-const ranked = [...byPerson].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]));
-const visitors = ranked.slice(0, maxPeople).map(([name, photos]) => {
-  const nEnroll = photos.length === 1 ? 1 : Math.min(3, Math.ceil(photos.length / 2));
-  return { name, enroll: photos.slice(0, nEnroll), show: photos.length === 1 ? photos : photos.slice(nEnroll) };
-});
+const ranked = peopleOf(photosUnder(source));
+const visitors = ranked.slice(0, maxPeople).map(([name, photos]) => enrollAndShow(name, photos));
 // Not one of the visitors: enrolling a visitor's face again would be refused as a duplicate.
 const enrollee = ranked.slice(maxPeople).find(([, photos]) => photos.length >= 2);
 if (visitors.length === 0) fail(`no photos (.jpg, .png, .webp) in ${source}`);
@@ -163,15 +121,7 @@ console.log(
 // --- frames: each photo on a 640x480 grey frame ----------------------------------------------------------
 /** A camera frame as the contract takes it (its bytes on their own ArrayBuffer). */
 type Frame = InputOf<'kiosk.frame'>['frame'];
-async function frameOf(file: string): Promise<Frame> {
-  const { data, info } = await sharp(file)
-    .resize(360, 360, { fit: 'contain', background: '#808080' })
-    .extend({ top: 60, bottom: 60, left: 140, right: 140, background: '#808080' })
-    .ensureAlpha()
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return { width: info.width, height: info.height, rgba: new Uint8Array(data) };
-}
+const frameOf = (file: string): Promise<Frame> => cameraFrame(file);
 const people = await Promise.all(visitors.map(async (p) => ({ ...p, frames: await Promise.all(p.show.map(frameOf)) })));
 const emptyFrame: Frame = { width: 640, height: 480, rgba: new Uint8Array(640 * 480 * 4).fill(128) };
 

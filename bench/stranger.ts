@@ -24,6 +24,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { PresenceApp } from '../src/main/app';
 import { LOCAL_STATION } from '../src/main/domain/kiosk-stations';
+import { loadNow, machineInfo, machineLine } from './bench-kit.mjs';
 import { mulberry32 } from '../src/main/domain/prng';
 import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from '../src/main/engine';
 import { createInProcessEngine } from '../src/main/engine/engine';
@@ -106,22 +107,9 @@ for (const r of rows) if (r.role !== 'impostor') photosOf.set(r.identity, [...(p
 const photos = [...new Set(rows.map((r) => r.image))];
 
 // --- machine ---------------------------------------------------------------------------------------------
-const cpu = os.cpus()[0]?.model ?? 'unknown cpu';
-const machine = {
-  cpu,
-  cores: os.cpus().length,
-  memGiB: +(os.totalmem() / 2 ** 30).toFixed(1),
-  node: process.version,
-  platform: `${os.platform()} ${os.arch()}`,
-};
-const loadNow = () =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ');
-console.log(
-  `machine: ${cpu}, ${machine.cores} cores, ${machine.memGiB} GiB, node ${machine.node}, ${machine.platform}, load ${loadNow()}`,
-);
+const machine = machineInfo();
+const { cpu } = machine;
+console.log(machineLine(machine));
 
 // --- the real engine ---------------------------------------------------------------------------------------
 const real = createInProcessEngine({ backend });
