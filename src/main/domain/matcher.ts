@@ -2,7 +2,7 @@
 //
 // Every template is stored L2-normalised as one row of a single contiguous float32 matrix
 // (gallery-matrix.ts). A person is scored by the CENTROID of their templates (the mean of their unit
-// templates, renormalised: DESIGN's "robust mean"), kept as one row per person of a second contiguous
+// templates, renormalised: a robust mean), kept as one row per person of a second contiguous
 // matrix and updated on every add and removal. A search is one linear pass of dot products over the
 // people; for unit vectors |a - b|^2 = 2 - 2 a.b, so the nearest centroid has the largest dot product,
 // and the distances reported for the winners are recomputed exactly from the differences.
@@ -12,7 +12,7 @@
 // (bench/ident-scoring.ts, 3 templates per person) it halves the false-negative rate at a 1 % false-positive
 // rate (15.3 % -> 8.5 %) and raises rank-1 (98.0 % -> 98.3 %). With one template it is that template.
 //
-// Open-set decision (DESIGN.md, "Matching and decisions"): the best person is accepted only when their
+// Open-set decision: the best person is accepted only when their
 // distance is at most alpha AND the best OTHER person is at least `margin` farther; otherwise the face is
 // "unknown". Calibration (calibration.ts) measures distances the same way.
 
