@@ -24,6 +24,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { PresenceApp } from '../src/main/app';
 import { LOCAL_STATION } from '../src/main/domain/kiosk-stations';
+import { photoInMemory } from '../src/main/domain/photo-import';
 import { loadNow, machineInfo, machineLine } from './bench-kit.mjs';
 import { mulberry32 } from '../src/main/domain/prng';
 import type { AnalyzeInput, AnalyzeOptions, FaceEngine } from '../src/main/engine';
@@ -205,7 +206,7 @@ const probe = new OptionsProbe(realStatus);
   t.app.kiosk.reset();
   await t.app.enrollment.importPhotos({
     target: { newPerson: { name: 'options probe' } },
-    photos: [{ name: 'probe.jpg', bytes: new Uint8Array([0xff, 0xd8, 0xff]) }],
+    photos: [photoInMemory('probe.jpg', new Uint8Array([0xff, 0xd8, 0xff]))],
     consent: { given: true, by: 'bench' },
     source: 'import',
     actor: 'cli',
@@ -608,7 +609,7 @@ async function runK(k: number | 'all'): Promise<KStats | null> {
       const photosIn = photosOf.get(person)!.filter((r) => r.role === 'enroll');
       const r = await app.enrollment.importPhotos({
         target: { newPerson: { name: person } },
-        photos: photosIn.map((p) => ({ name: p.image, bytes: new Uint8Array(readFileSync(p.image)) })),
+        photos: photosIn.map((p) => photoInMemory(p.image, new Uint8Array(readFileSync(p.image)))),
         consent: { given: true, by: 'bench' },
         source: 'import',
         actor: 'cli',

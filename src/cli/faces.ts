@@ -8,7 +8,6 @@ import { lineTextProblem } from '../shared/limits';
 import type { MatchReason } from '../main/domain/identify';
 import type { PresenceApp } from '../main/app';
 import { readImageFile } from '../main/engine';
-import { refusedPhoto } from '../main/domain/photo-import';
 import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
@@ -80,32 +79,17 @@ async function enrollFiles(
   onFile?: () => void,
 ) {
   const existing = app.people.findByName(name) ?? null;
-  const photos: { name: string; bytes: Uint8Array }[] = [];
-  const unread: PhotoResult[] = [];
-  for (const file of files) {
-    try {
-      // The size is checked before the file is read.
-      photos.push({ name: file, bytes: await readImageFile(file) });
-    } catch (e) {
-      if (!isAppError(e)) throw e;
-      unread.push(refusedPhoto(file, e));
-      onFile?.();
-    }
-  }
-  if (photos.length === 0) return { person: existing, results: unread };
   const { results, commit } = await app.enrollment.importPhotos({
     target: existing ? { personId: existing.id } : { newPerson: { name } },
-    photos,
+    // Read one at a time as the import reaches them, the size checked before each file is read.
+    photos: files.map((file) => ({ name: file, read: () => readImageFile(file) })),
     consent: { given: true, by: consentBy },
     source: 'cli',
     actor: 'cli',
     acceptDuplicates,
     onPhoto: onFile,
   });
-  const order = new Map<string, number>();
-  files.forEach((file, i) => order.set(file, order.get(file) ?? i));
-  const all = [...unread, ...results].sort((a, b) => order.get(a.name)! - order.get(b.name)!);
-  return { person: commit?.person ?? existing, results: all };
+  return { person: commit?.person ?? existing, results };
 }
 
 export function registerFaces(program: Command): void {

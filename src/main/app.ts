@@ -12,6 +12,7 @@ import { exportAttendance } from './domain/attendance-export';
 import { localDayKey } from './domain/local-day';
 import { EnrollmentService } from './domain/enrollment';
 import { enrollTargetOf } from './domain/enroll-save';
+import { photoInMemory } from './domain/photo-import';
 import { databaseGallery, FaceIndex, encoderSpaceOf } from './domain/face-index';
 import { IdentifyService } from './domain/identify';
 import { KioskService } from './domain/kiosk';
@@ -194,7 +195,7 @@ export class PresenceApp {
         await this.requireEngine();
         const r = await this.enrollment.importPhotos({
           target: enrollTargetOf(target),
-          photos,
+          photos: photos.map((p) => photoInMemory(p.name, p.bytes)),
           consent,
           source: 'import',
           actor: 'admin',

@@ -22,7 +22,10 @@ const FACES = path.resolve(__dirname, '../fixtures/faces');
 const OLD = 'dlib128-a51-flip';
 const NEW = 'mfn-foamliu';
 const consent = { given: true as const, by: 'test administrator' };
-const photo = (name: string) => ({ name, bytes: new Uint8Array(fs.readFileSync(path.join(FACES, name))) });
+const photo = (name: string) => ({
+  name,
+  read: () => Promise.resolve(new Uint8Array(fs.readFileSync(path.join(FACES, name)))),
+});
 const photoFile = (name: string) => ({ kind: 'file' as const, path: path.join(FACES, name) });
 
 let dir: string;

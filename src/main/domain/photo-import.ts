@@ -11,11 +11,24 @@ import { poseOf } from './enroll-pose';
 import { photoProblem, qualityScore } from './enroll-quality';
 import { existingId, type Consent, type DuplicateOf, type EnrollTarget, type TemplateWriter } from './enroll-save';
 
+export interface PhotoSource {
+  name: string;
+  read(): Promise<Uint8Array>;
+}
+
+/** A photo already in memory (the screens send the file's bytes). */
+export function photoInMemory(name: string, bytes: Uint8Array): PhotoSource {
+  return { name, read: () => Promise.resolve(bytes) };
+}
+
 /** What photo import is asked to do: whose photos, which ones, with whose consent, and who asks. */
 export interface PhotoImport {
   target: EnrollTarget;
-  /** The files' bytes (their size already checked by whoever read them); given up to the engine. */
-  photos: ReadonlyArray<{ name: string; bytes: Uint8Array }>;
+  /**
+   * The photos, each read only when its turn comes (a folder of large photos is never held in memory at
+   * once); the bytes are given up to the engine. A read that fails refuses that photo, with its reason.
+   */
+  photos: ReadonlyArray<PhotoSource>;
   consent: Consent;
   /** How the templates were made, as stored with them: 'import' (the screens) or 'cli'. */
   source: TemplateSource;
@@ -73,14 +86,31 @@ export class PhotoImporter {
     const candidates: Array<Good & { at: number; name: string; duplicateOf: DuplicateOf }> = [];
     // A file already enrolled for this person (same bytes: same sourceRef) would be a second, identical
     // template, and the database refuses it; so would a copy within this call.
-    const seen = personId ? this.deps.store.templates.sourceRefs(personId) : new Set<string>();
+    const enrolled = personId ? this.deps.store.templates.sourceRefs(personId) : new Set<string>();
+    const seen = new Set<string>();
+    const alreadyEnrolled = (name: string): ImportPhotoResult => ({
+      name,
+      ok: false,
+      alreadyEnrolled: true,
+      error: {
+        code: 'CONFLICT',
+        message: 'This photo is already enrolled for this person, so it was not added again.',
+      },
+      duplicateOf: null,
+    });
     for (const photo of photos) {
-      // Hashed before the engine takes the bytes (a worker engine is handed their buffer).
-      const sourceRef = photoRef(photo.bytes);
       try {
+        const bytes = await photo.read();
+        // Hashed before the engine takes the bytes (a worker engine is handed their buffer).
+        const sourceRef = photoRef(bytes);
+        // Stored already: it was an image then, so it needs no analysis now (a re-run costs no engine time).
+        if (enrolled.has(sourceRef)) {
+          results.push(alreadyEnrolled(photo.name));
+          continue;
+        }
         // Analysed first: a file that is not an image says so, even when another copy of it came first.
         const analysis = await this.deps.engine.analyze(
-          { kind: 'bytes', bytes: photo.bytes, name: photo.name },
+          { kind: 'bytes', bytes, name: photo.name },
           {
             maxFaces: 3,
             liveness: false,
@@ -91,14 +121,7 @@ export class PhotoImporter {
           },
         );
         if (seen.has(sourceRef)) {
-          const message = 'This photo is already enrolled for this person, so it was not added again.';
-          results.push({
-            name: photo.name,
-            ok: false,
-            alreadyEnrolled: true,
-            error: { code: 'CONFLICT', message },
-            duplicateOf: null,
-          });
+          results.push(alreadyEnrolled(photo.name));
           continue;
         }
         seen.add(sourceRef);
