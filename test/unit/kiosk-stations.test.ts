@@ -6,20 +6,27 @@ import { KioskService } from '../../src/main/domain/kiosk';
 import { MAX_STATIONS } from '../../src/main/domain/kiosk-stations';
 import type { AnalyzeOptions, FaceEngine } from '../../src/main/engine';
 import type { AnalyzeResult, RgbaFrame } from '../../src/shared/face';
+import { AppError } from '../../src/shared/errors';
 import { DEFAULT_SETTINGS } from '../../src/shared/settings';
 
 /** An engine that sees no face, and answers each analysis only when `finish` is called. */
 function heldEngine() {
-  const held: { width: number; options: AnalyzeOptions; done: () => void }[] = [];
+  const held: { width: number; options: AnalyzeOptions; done: () => void; fail: (e: Error) => void }[] = [];
   const engine = {
     analyze: (input: { kind: 'rgba'; frame: RgbaFrame }, options: AnalyzeOptions) =>
-      new Promise<AnalyzeResult>((resolve) => {
+      new Promise<AnalyzeResult>((resolve, reject) => {
         const { width, height } = input.frame;
-        held.push({ width, options, done: () => resolve({ width, height, faces: [], timings: { totalMs: 1 } }) });
+        held.push({
+          width,
+          options,
+          done: () => resolve({ width, height, faces: [], timings: { totalMs: 1 } }),
+          fail: reject,
+        });
       }),
   } as unknown as FaceEngine;
   const finish = (i = 0) => held.splice(i, 1)[0]!.done();
-  return { engine, held, finish };
+  const failOne = (e: Error, i = 0) => held.splice(i, 1)[0]!.fail(e);
+  return { engine, held, finish, failOne };
 }
 
 const frame = (width: number): RgbaFrame => ({ width, height: 16, rgba: new Uint8Array(width * 16 * 4) });
@@ -87,5 +94,35 @@ describe('kiosk stations', () => {
     finish(held.length - 1);
     await inEngine;
     expect(await next(20)).toEqual({ track: 'kiosk:door', trackFresh: true });
+  });
+
+  it('answers a waiting frame whose analysis fails with that failure, and the screen goes on afterwards', async () => {
+    const { engine, held, finish, failOne } = heldEngine();
+    const kiosk = service(engine);
+    const first = kiosk.frame(frame(16), 'door');
+    const waiting = kiosk.frame(frame(17), 'door');
+    finish();
+    await first;
+    await Promise.resolve();
+    expect(held.map((h) => h.width)).toEqual([17]);
+    failOne(new AppError('ENGINE_FAILED', 'The face engine stopped unexpectedly; it is being restarted: try again.'));
+    // Told the truth, not an old answer: the kiosk shows the engine's problem.
+    await expect(waiting).rejects.toMatchObject({ code: 'ENGINE_FAILED' });
+    const next = kiosk.frame(frame(18), 'door');
+    finish();
+    expect(await next).toMatchObject({ width: 18, state: 'idle' });
+  });
+
+  it('asks again for a fresh start when the frame that carried it failed', async () => {
+    const { engine, held, finish, failOne } = heldEngine();
+    const kiosk = service(engine);
+    const lost = kiosk.frame(frame(16), 'door');
+    expect(held[0]!.options.trackFresh).toBe(true);
+    failOne(new Error('worker died'));
+    await expect(lost).rejects.toThrow('worker died');
+    const next = kiosk.frame(frame(17), 'door');
+    expect(held[0]!.options.trackFresh).toBe(true);
+    finish();
+    await next;
   });
 });

@@ -69,18 +69,25 @@ export class KioskService {
     // Taken now: a reset while this frame is in the engine makes the next one fresh again.
     const fresh = station.fresh;
     station.fresh = false;
-    const analysis = await this.deps.engine.analyze(
-      { kind: 'rgba', frame },
-      {
-        maxFaces: 3,
-        liveness: settings.livenessRequired,
-        embed: true,
-        embedFaces: 1,
-        mirror: false,
-        track: station.stream,
-        trackFresh: fresh,
-      },
-    );
+    let analysis;
+    try {
+      analysis = await this.deps.engine.analyze(
+        { kind: 'rgba', frame },
+        {
+          maxFaces: 3,
+          liveness: settings.livenessRequired,
+          embed: true,
+          embedFaces: 1,
+          mirror: false,
+          track: station.stream,
+          trackFresh: fresh,
+        },
+      );
+    } catch (e) {
+      // The engine may not have seen the fresh start: the next frame asks for it again.
+      station.fresh ||= fresh;
+      throw e;
+    }
     const nowMs = this.now();
     const result = (partial: Omit<KioskFrameResult, 'width' | 'height' | 'ms'>): KioskFrameResult => ({
       ...partial,

@@ -201,11 +201,12 @@ export class InProcessEngine implements EvaluationEngine {
   analyze(input: AnalyzeInput, options: AnalyzeOptions = {}): Promise<AnalyzeResult> {
     return this.enqueue(async () => {
       this.ready();
+      // Before anything can fail: the caller has given up its fresh start with this call.
+      if (options.track !== undefined && options.trackFresh) this.tracker.forget(options.track);
       const t0 = performance.now();
       const img = await this.decode(input);
       const decodeMs = performance.now() - t0;
       try {
-        if (options.track !== undefined && options.trackFresh) this.tracker.forget(options.track);
         const tracking =
           options.track !== undefined && input.kind === 'rgba'
             ? { tracker: this.tracker, stream: options.track }

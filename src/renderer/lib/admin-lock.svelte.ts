@@ -2,6 +2,7 @@
 // under the unlock dialog when main ends the session (App.svelte); the screens read `locked` to stop what
 // must not run while locked (the enrollment camera), and subscribe with `onUnlocked` to load again what
 // main refused while they were locked.
+import { untrack } from 'svelte';
 
 export const adminLock = $state({ locked: false });
 
@@ -12,7 +13,9 @@ let unlockedListeners: ReadonlyArray<() => void> = [];
 export function setAdminLocked(locked: boolean): void {
   if (adminLock.locked === locked) return;
   adminLock.locked = locked;
-  if (!locked) for (const listener of unlockedListeners) listener();
+  // App calls this from an effect: what the listeners read (a screen's query, its dates) must not become
+  // that effect's dependencies.
+  if (!locked) untrack(() => unlockedListeners.forEach((listener) => listener()));
 }
 
 /**
