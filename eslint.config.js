@@ -57,8 +57,21 @@ export default tseslint.config(
     },
     {
       part: 'src/main/domain',
-      forbid: [...layers('transport', 'evaluation', 'app', 'cli', 'renderer'), 'electron'],
-      message: 'The domain knows no transport: the dispatcher calls it, not the other way round.',
+      forbid: [
+        ...layers('transport', 'evaluation', 'app', 'cli', 'renderer'),
+        'electron',
+        // The engine through its barrel (types, the worker client) and its pure limits only: never TF.js.
+        '**/engine/*',
+        '!**/engine/quality',
+        '!**/engine/tracker',
+      ],
+      message:
+        'The domain knows no transport (the dispatcher calls it, not the other way round), and the engine only through its barrel and pure limits.',
+    },
+    {
+      part: 'src/main/evaluation',
+      forbid: layers('db', 'transport', 'app', 'cli', 'renderer'),
+      message: 'The evaluation runners measure the engine and the domain on files: no database, no transport.',
     },
     {
       part: 'src/cli',

@@ -10,7 +10,7 @@
 // does and sends `kiosk.frame` with 640x480 RGBA frames, one at a time (the kiosk sends the next frame
 // when the answer to the last one arrives). A visit is `kiosk.reset` (the last person left) followed by
 // frames of one person until an answer says 'recognised' (the greeting; main needs 3 of the last 5
-// frames to agree, or 2 in a row when both are strong matches: src/main/domain/kiosk.ts). Figures: per-frame round trip (p50/p90, client-side, includes framing and the
+// frames to agree, or 2 in a row when both are strong matches: src/main/domain/recognition-smoother.ts). Figures: per-frame round trip (p50/p90, client-side, includes framing and the
 // socket), the engine's own time per frame (`ms` in the answer), and frame-to-greeting: from sending a
 // visit's first frame to receiving the answer that greets. Prints the machine, and as the last line one
 // JSON object.

@@ -164,10 +164,23 @@ const server = spawn(
   ],
   { stdio: ['ignore', 'pipe', 'pipe'], env },
 );
+/**
+ * The server's output until it is ready, then its first 64 KiB and how many lines it wrote: an hour's
+ * worth must not grow the bench's own memory.
+ */
 let output = '';
-
-server.stdout.setEncoding('utf8').on('data', (d: string) => (output += d));
-server.stderr.setEncoding('utf8').on('data', (d: string) => (output += d));
+let ready = false;
+let afterReady = '';
+let afterReadyLines = 0;
+const keepOutput = (d: string) => {
+  if (!ready) output += d;
+  else {
+    if (afterReady.length < 64 * 1024) afterReady += d;
+    afterReadyLines += d.split('\n').length - 1;
+  }
+};
+server.stdout.setEncoding('utf8').on('data', keepOutput);
+server.stderr.setEncoding('utf8').on('data', keepOutput);
 const serverExit = new Promise<string>((resolve) =>
   server.once('exit', (code, signal) => resolve(signal ? `signal ${signal}` : `code ${code}`)),
 );
@@ -198,7 +211,7 @@ while (!output.includes('Face engine ready')) {
     await die(`presence serve did not get ready:\n${output}`);
   await sleep(100);
 }
-const readyAt = output.length;
+ready = true;
 const engineLine = output.match(/Face engine ready \(([^)]*)\)/)?.[1] ?? '?';
 console.log(`server: pid ${server.pid}, engine ${engineLine}`);
 const link = new URL(fs.readFileSync(linkFile, 'utf8').trim());
@@ -284,8 +297,10 @@ function noteError(channel: string, error: { code: string; message: string }): v
   }
 }
 
-const kiosk = await Connection.open();
-const admin = await Connection.open();
+const opened = await Promise.all([Connection.open(), Connection.open()]).catch(async (e: unknown) =>
+  die(`could not connect to presence serve: ${e instanceof Error ? e.message : String(e)}`),
+);
+const [kiosk, admin] = opened;
 // First use: whoever sets the PIN is unlocked; this is the admin's connection, the kiosk's stays locked.
 const pinSet = await admin.call('admin.setPin', { newPin: PIN });
 if (!pinSet.ok) await die(`admin.setPin failed: ${pinSet.error.code}: ${pinSet.error.message}`);
@@ -468,10 +483,7 @@ kiosk.close();
 admin.close();
 const diedEarly = server.exitCode !== null || server.signalCode !== null;
 const exitedHow = `${await stopServer()}${diedEarly ? ', before the end of the run' : ', on SIGTERM'}`;
-const serverLines = output
-  .slice(readyAt)
-  .split('\n')
-  .filter((l) => l.trim());
+const serverLines = afterReady.split('\n').filter((l) => l.trim());
 const samples = readHealth();
 cleanUp();
 
@@ -620,7 +632,7 @@ for (const [name, m] of Object.entries(metrics))
 if (wrongPerson.length) console.log(`WRONG PERSON: ${[...new Set(wrongPerson)].join('; ')}`);
 for (const [key, message] of firstErrors) console.log(`ERROR ${key}: ${message}`);
 if (serverLines.length) {
-  console.log(`server output after start (${serverLines.length} lines; first 10):`);
+  console.log(`server output after start (${afterReadyLines} lines; first 10):`);
   for (const l of serverLines.slice(0, 10)) console.log(`  ${l}`);
 }
 console.log(`server exit: ${exitedHow}${cleanExit ? '' : ' (NOT a clean stop)'}`);
@@ -647,7 +659,7 @@ console.log(
     adminOps: { ...adminOps, photoRejections, enrollP50Ms: pct(enrollMs, 0.5), exportP50Ms: pct(exportMs, 0.5) },
     errors,
     serverExit: exitedHow,
-    serverOutputLines: serverLines.length,
+    serverOutputLines: afterReadyLines,
     samples: rows.length,
     sampleSeconds,
     slopesFrom: 'sample 2: the first covers the start-up',

@@ -89,6 +89,11 @@ export function registerServe(program: Command): void {
     )
     .action(async (opts: ServeOptions, cmd: Command) => {
       const tls = readTls(opts.tlsCert, opts.tlsKey);
+      if (!opts.healthLog && cmd.getOptionValueSource('healthEvery') === 'cli')
+        throw new AppError(
+          'INVALID_INPUT',
+          '--health-every sets how often --health-log writes: give --health-log FILE too.',
+        );
       const health = opts.healthLog ? openHealthLog(opts.healthLog) : null;
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'worker');
       const dataDir = path.dirname(app.info().databasePath);

@@ -40,7 +40,7 @@ import {
 const PIN = '1357';
 const A = 'Alejandro Toledo';
 // Poses as the engine measures them in these photos on the 640x480 camera frame (see SOURCE.md).
-// The wizard judges the turned poses relative to the straight shot (src/main/domain/enrollment.ts poseOf).
+// The wizard judges the turned poses relative to the straight shot (src/main/domain/enroll-pose.ts poseOf).
 const ENROLL_PHOTOS = {
   front: 'Alejandro_Toledo_0004.jpg',
   left: 'Alejandro_Toledo_0020.jpg',

@@ -10,7 +10,6 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminSession } from '../../src/main/domain/admin-session';
-import { InProcessEngine } from '../../src/main/engine/engine';
 import { createDispatcher, type Dispatch } from '../../src/main/transport/dispatch';
 import { CHANNELS, contract, type ChannelName } from '../../src/shared/contract';
 import { ERROR_CODES } from '../../src/shared/errors';
@@ -54,7 +53,7 @@ beforeAll(async () => {
     if (id) shotIds.push(id);
   }
   expect(shotIds.length).toBeGreaterThan(0);
-  tensorsBefore = InProcessEngine.numTensors();
+  tensorsBefore = t.app.engine.status().tensors ?? -1;
 }, 120_000);
 
 afterAll(async () => {
@@ -364,7 +363,14 @@ describe('every channel, through the real dispatcher', () => {
   it('an unknown channel name is UNKNOWN_CHANNEL', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(hostileString, anyValue).filter((c) => !(typeof c === 'string' && c in contract)),
+        fc
+          // The names an `in` or a plain property lookup would find on any object, which no channel is.
+          .oneof(
+            fc.constantFrom('toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'),
+            hostileString,
+            anyValue,
+          )
+          .filter((c) => !(typeof c === 'string' && Object.prototype.hasOwnProperty.call(contract, c))),
         anyValue,
         async (channel, input) => {
           const r = await dispatch(channel, input, unlockedAdmin());
@@ -377,7 +383,7 @@ describe('every channel, through the real dispatcher', () => {
   });
 
   it('leaves no tensor behind and the database whole', async () => {
-    expect(InProcessEngine.numTensors()).toBe(tensorsBefore);
+    expect(t.app.engine.status().tensors).toBe(tensorsBefore);
     const db = t.app.store.db;
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
   });

@@ -301,7 +301,7 @@ describe('kiosk check-in', () => {
     }
     // Another photo of him than the enrolled one, yet a strong match (within the table's distance at a
     // hundred times stricter rate, threshold.ts), so two frames in a row suffice; a weaker match needs
-    // three of five (attendance-rules tests).
+    // three of five (recognition-smoother tests).
     expect(states).toEqual(['pending', 'recognised']);
     expect(greeting).toMatchObject({ name: 'George W Bush', kind: 'in', recorded: true });
     const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });

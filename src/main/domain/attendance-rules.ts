@@ -36,6 +36,9 @@ export function decideAttendance(
   return { record: true, kind: last.kind === 'in' ? 'out' : 'in', reason: 'after_cooldown' };
 }
 
+/** Passive liveness at or above this counts as a live person in front of the camera. */
+export const LIVENESS_THRESHOLD = 0.5;
+
 /**
  * The liveness gate: passes when the setting does not require liveness, or when the lowest liveness of
  * the agreeing frames reaches the threshold. A missing score (model not run) cannot pass a required check.

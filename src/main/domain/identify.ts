@@ -7,9 +7,9 @@ import type { Store } from '../db';
 import type { AnalyzeInput, FaceEngine } from '../engine';
 import type { FaceIndex } from './face-index';
 import type { MatchDecision } from './matcher';
+import type { ThresholdInForce } from './threshold';
 
 export type { MatchReason } from './matcher';
-import type { ThresholdInForce } from './threshold';
 
 export type FaceDecision = MatchDecision & { threshold: ThresholdInForce };
 

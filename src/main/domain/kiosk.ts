@@ -8,13 +8,12 @@ import type { Guidance, KioskFrameResult } from '../../shared/types';
 import type { Store } from '../db';
 import type { FaceEngine } from '../engine';
 import { FACE_WIDTH_PX } from '../engine/quality';
-import { passesLiveness } from './attendance-rules';
+import { LIVENESS_THRESHOLD, passesLiveness } from './attendance-rules';
 import { recordCheckIn } from './check-in';
 import { crowded, overlayOf } from './faces';
 import type { IdentifyService } from './identify';
 import { LOCAL_STATION, StationRegistry, type Station } from './kiosk-stations';
 
-export const LIVENESS_THRESHOLD = 0.5;
 
 export interface KioskDeps {
   engine: FaceEngine;

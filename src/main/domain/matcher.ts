@@ -12,9 +12,9 @@
 // (bench/ident-scoring.ts, 3 templates per person) it halves the false-negative rate at a 1 % false-positive
 // rate (15.3 % -> 8.5 %) and raises rank-1 (98.0 % -> 98.3 %). With one template it is that template.
 //
-// Open-set decision: the best person is accepted only when their
-// distance is at most alpha AND the best OTHER person is at least `margin` farther; otherwise the face is
-// "unknown". Calibration (calibration.ts) measures distances the same way.
+// Open-set decision: the best person is accepted only when their distance is at most alpha AND the best
+// OTHER person is at least `margin` farther; otherwise the face is "unknown". The gallery review and
+// FaceIndex.calibrate measure distances the same way (by centroid).
 
 import { AppError } from '../../shared/errors';
 import { GalleryMatrix, type DotBackend } from './gallery-matrix';

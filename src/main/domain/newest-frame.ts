@@ -1,5 +1,5 @@
-// "The newest frame wins", once for every camera that feeds main: a kiosk screen (kiosk.ts) and an
-// enrollment wizard (enrollment.ts). A camera sends frames faster than the engine judges them; judging
+// "The newest frame wins", once for every camera that feeds main: a kiosk screen (kiosk-stations.ts)
+// and an enrollment wizard (enrollment.ts). A camera sends frames faster than the engine judges them; judging
 // each in turn would answer a person with what they did seconds ago, and the queue would grow without
 // bound. So one frame of a camera is in the engine at a time, and only the newest one waits behind it:
 // a frame that a newer one replaces is answered at once with `replaced(frame)` (nothing judged).

@@ -272,11 +272,6 @@ export class InProcessEngine implements EvaluationEngine {
     encoder.unload();
     this.st = { ...this.st, state: 'stopped', models: [], queueDepth: 0 };
   }
-
-  /** For tests and benches: live tensor count of the TF.js engine. */
-  static numTensors(): number {
-    return tf.memory().numTensors;
-  }
 }
 
 function warmUpImage(): RgbImage {

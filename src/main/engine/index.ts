@@ -17,9 +17,7 @@ export type {
 export { WorkerEngine } from './worker-engine';
 export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 export { isKnownEncoder } from './encoder-choice';
-export * as qualityThresholds from './quality';
-export { centredFaceLandmarks } from './eval-photo';
-export { MAX_FILE_BYTES, readImageFile } from './photo-file';
+export { readImageFile } from './photo-file';
 
 export function createWorkerEngine(opts?: {
   workerPath?: string;

@@ -15,7 +15,7 @@ export const TRACK_MIN_MESH_SCORE = 0.5;
 /** Beyond this change of eye distance between two frames, the landmarks are not the same face. */
 const MAX_SCALE_CHANGE = 1.5;
 /**
- * At most this many streams are remembered (one per kiosk screen: domain/kiosk.ts). Far more screens than
+ * At most this many streams are remembered (one per kiosk screen: domain/kiosk-stations.ts). Far more screens than
  * one engine can serve at a useful frame rate; a track is a few numbers.
  */
 export const MAX_TRACKED_STREAMS = 16;

@@ -298,7 +298,12 @@ function serveConnection(ws: WebSocket, dispatch: Dispatch, log: (line: string) 
     }
     dispatch(request.channel, request.input, { session })
       .then((result) => answer(request.id, result))
-      .catch((e: unknown) => log(`failed to answer ${String(request.channel)}: ${String(e)}`));
+      .catch((e: unknown) =>
+        // The channel is whatever the client sent: named safely (String() of some objects throws).
+        log(
+          `failed to answer ${typeof request.channel === 'string' ? request.channel.slice(0, 80) : typeof request.channel}: ${e instanceof Error ? e.message : typeof e}`,
+        ),
+      );
   });
 }
 
