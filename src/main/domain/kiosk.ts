@@ -14,7 +14,6 @@ import { crowded, overlayOf } from './faces';
 import type { IdentifyService } from './identify';
 import { LOCAL_STATION, StationRegistry, type Station } from './kiosk-stations';
 
-
 export interface KioskDeps {
   engine: FaceEngine;
   identify: IdentifyService;
