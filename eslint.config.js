@@ -93,7 +93,8 @@ export default tseslint.config(
   ]),
   {
     // The renderer has no Node and imports only types from src/shared; the values it may import are
-    // dependency-free: the wire codec the web transport shares with the server, and the size limits.
+    // dependency-free: the wire codec the web transport shares with the server, the size limits and the
+    // station-local day.
     files: ['src/renderer/**/*.{ts,svelte}'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
@@ -105,7 +106,7 @@ export default tseslint.config(
               message: 'The renderer has no Node: talk to main through the api client.',
             },
             {
-              group: ['**/shared/*', '!**/shared/wire', '!**/shared/limits'],
+              group: ['**/shared/*', '!**/shared/wire', '!**/shared/limits', '!**/shared/local-day'],
               allowTypeImports: true,
               message: 'Import only types from src/shared.',
             },

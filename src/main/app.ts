@@ -9,7 +9,7 @@ import { isKnownEncoder, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
 import { buildReport } from './domain/attendance-report';
 import { exportAttendance } from './domain/attendance-export';
-import { localDayKey } from './domain/local-day';
+import { localDayKey } from '../shared/local-day';
 import { EnrollmentService } from './domain/enrollment';
 import { enrollTargetOf } from './domain/enroll-save';
 import { photoInMemory } from './domain/photo-import';

@@ -96,6 +96,27 @@ describe('Attendance screen', () => {
     }
   });
 
+  it("opens on the station's day and shows its clock times, not this computer's", async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      // 12:00 UTC on 1 March is already 02:00 on 2 March at a station on Kiritimati (UTC+14).
+      vi.setSystemTime(new Date(Date.UTC(2026, 2, 1, 12, 0, 0)));
+      const reportFn = vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to)));
+      const api = {
+        attendance: { report: reportFn, export: vi.fn() },
+        people: { list: vi.fn(() => ok([])) },
+      } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+      render(Attendance, { props: { api, timeZone: 'Pacific/Kiritimati' } });
+      await settle();
+      expect(reportFn).toHaveBeenCalledWith({ from: '2026-03-02', to: '2026-03-02' });
+      // Ada checked in at 08:00 UTC on the day shown: 22:00 at the station.
+      const ada = screen.getAllByTestId('today-row').find((r) => r.textContent?.includes('Ada'))!;
+      expect(ada.textContent).toMatch(/22:00|10:00\sPM/);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('in check-in-only mode says who checked in today, with no one "in now" and no hours', async () => {
     const api = {
       attendance: {

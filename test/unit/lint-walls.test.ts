@@ -50,6 +50,7 @@ describe('the walls between the parts', () => {
     ['src/cli/probe.ts', "import { x } from '../main/engine';"],
     ['src/cli/probe.ts', "import { x } from '../main/engine/engine';"],
     ['src/renderer/lib/probe.ts', "import type { x } from '../../shared/contract';"],
+    ['src/renderer/lib/probe.ts', "import { x } from '../../shared/local-day';"],
   ])('%s: %s is allowed', async (file, code) => {
     expect(await wallErrors(file, code)).toEqual([]);
   });

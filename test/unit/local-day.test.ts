@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { localDayKey } from '../../src/main/domain/local-day';
+import { localDayKey } from '../../src/shared/local-day';
 
 describe('localDayKey', () => {
   it('gives the station-local calendar day, not the UTC one', () => {

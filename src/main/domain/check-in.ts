@@ -4,7 +4,7 @@ import type { Settings } from '../../shared/settings';
 import type { KioskGreeting } from '../../shared/types';
 import type { Store } from '../db';
 import { decideAttendance } from './attendance-rules';
-import { localDayKey } from './local-day';
+import { localDayKey } from '../../shared/local-day';
 
 export interface CheckIn {
   personId: string;

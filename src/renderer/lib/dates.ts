@@ -1,8 +1,12 @@
-// Local calendar days as YYYY-MM-DD, the form the contract's date ranges use.
+// Calendar days as YYYY-MM-DD, the form the contract's date ranges use.
+import { localDayKey } from '../../shared/local-day';
 
-/** Today as YYYY-MM-DD in the local time zone. */
-export function today(now: Date = new Date()): string {
-  return localDay(now);
+/**
+ * Today at the station: in its time zone (Settings), or this computer's when it has none. The same rule
+ * main files check-ins under (shared/local-day.ts), so the screen's "today" is the records' today.
+ */
+export function today(timeZone: string | null = null, now: Date = new Date()): string {
+  return localDayKey(now.getTime(), timeZone ?? undefined);
 }
 
 export function localDay(d: Date): string {

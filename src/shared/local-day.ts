@@ -1,5 +1,6 @@
-// Which station-local calendar day an instant belongs to: "the same day" for check-ins, reports and exports.
-import { AppError } from '../../shared/errors';
+// Which station-local calendar day an instant belongs to: "the same day" for check-ins, reports, exports
+// and the Attendance screen's "today". Plain Intl, so main and the renderer share the one rule.
+import { AppError } from './errors';
 
 const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 
