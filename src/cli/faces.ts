@@ -105,9 +105,8 @@ export function registerFaces(program: Command): void {
         const files = images.map(photoFile);
         await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
           const { person, results } = await enrollFiles(app, opts.name, files, opts);
-          report(results);
+          const skipped = report(results);
           const added = results.filter((r) => r.ok).length;
-          const skipped = results.filter((r) => r.alreadyEnrolled).length;
           if (person)
             console.log(
               `${person.name}: ${added} template(s) added, ${app.people.get(person.id).templateCount} in all.`,
@@ -351,7 +350,8 @@ function round(x: number): number {
   return Number.isFinite(x) ? Math.round(x * 10_000) / 10_000 : x;
 }
 
-function report(results: readonly PhotoResult[]): void {
+/** Prints why each photo was not added; returns how many were already enrolled. */
+function report(results: readonly PhotoResult[]): number {
   let skipped = 0;
   for (const r of results) {
     if (r.alreadyEnrolled) skipped++;
@@ -360,4 +360,5 @@ function report(results: readonly PhotoResult[]): void {
       console.log(`warning: ${r.name} looks like ${r.duplicateOf.name}, who is already enrolled.`);
   }
   if (skipped > 0) console.log(`${skipped} photo(s) were already enrolled and were skipped.`);
+  return skipped;
 }

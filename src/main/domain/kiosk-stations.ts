@@ -98,13 +98,12 @@ export class StationRegistry {
   }
 
   /** The screen was left or restarted: its run ends, and its place is freed unless a frame is still in. */
-  reset(name: string): Station | undefined {
+  reset(name: string): void {
     const s = this.stations.get(name);
-    if (!s) return undefined;
+    if (!s) return;
     s.smoother.reset();
     s.last = null;
     s.fresh = true;
     if (!s.lane.busy) this.stations.delete(name);
-    return s;
   }
 }

@@ -48,7 +48,7 @@ function photoRef(bytes: Uint8Array): string {
 }
 
 /** A photo refused for a reason of its own (not an image, no face, too large...). */
-export function refusedPhoto(name: string, e: AppError): ImportPhotoResult {
+function refusedPhoto(name: string, e: AppError): ImportPhotoResult {
   return { name, ok: false, alreadyEnrolled: false, error: { code: e.code, message: e.message }, duplicateOf: null };
 }
 
