@@ -123,6 +123,7 @@ export function registerServe(program: Command): void {
           engineStatus: () => app.engine.status(),
           onSample: health.write,
         });
+      app.startBackgroundWork();
       // Load the models now so the first person at the kiosk is not kept waiting.
       app.startEngine().then(
         () => {

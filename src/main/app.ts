@@ -7,9 +7,7 @@ import type { AppInfo } from '../shared/types';
 import { openStore, type Store } from './db';
 import { isKnownEncoder, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
-import { buildReport } from './domain/attendance-report';
-import { exportAttendance } from './domain/attendance-export';
-import { localDayKey } from '../shared/local-day';
+import { AttendanceService } from './domain/attendance';
 import { EnrollmentService } from './domain/enrollment';
 import { enrollTargetOf } from './domain/enroll-save';
 import { photoInMemory } from './domain/photo-import';
@@ -40,13 +38,15 @@ export class PresenceApp {
   readonly kiosk: KioskService;
   readonly identify: IdentifyService;
   readonly reembed: ReembedService;
+  readonly attendance: AttendanceService;
   private settingsCache: Settings | null = null;
   private engineStart: Promise<void> | null = null;
   private galleryInfo: GalleryEncoderInfo | null = null;
 
   constructor(private readonly options: PresenceAppOptions) {
     const now = options.now ?? Date.now;
-    this.store = openStore(options.databasePath, options.keys);
+    // One clock for the whole app: audit entries and corrections carry the time the services act on.
+    this.store = openStore(options.databasePath, options.keys, { clock: () => new Date(now()) });
     this.engine = options.engine;
     this.index = new FaceIndex(databaseGallery(this.store));
     const settings = () => this.settings();
@@ -59,6 +59,30 @@ export class PresenceApp {
     this.identify = new IdentifyService({ engine: this.engine, index: this.index, store: this.store, settings });
     this.kiosk = new KioskService({ engine: this.engine, identify: this.identify, store: this.store, settings, now });
     this.reembed = new ReembedService({ store: this.store, engine: this.engine });
+    this.attendance = new AttendanceService(this.store, settings, now);
+    this.now = now;
+  }
+
+  private readonly now: () => number;
+  private sweepTimer: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * For the long-running hosts (the desktop app, `presence serve`): the automatic check-out runs now and
+   * then every minute, so people still in are checked out at the set time even when nobody looks at a
+   * report (reports and exports also catch up first). Not for one-shot CLI commands.
+   */
+  startBackgroundWork(): void {
+    if (this.sweepTimer) return;
+    const sweep = () => {
+      try {
+        this.attendance.sweep();
+      } catch (e) {
+        console.error(`Automatic check-out failed: ${(e as Error).message}`);
+      }
+    };
+    sweep();
+    this.sweepTimer = setInterval(sweep, 60_000);
+    this.sweepTimer.unref();
   }
 
   /**
@@ -116,10 +140,6 @@ export class PresenceApp {
     return next;
   }
 
-  today(): string {
-    return localDayKey(Date.now(), this.settings().timeZone ?? undefined);
-  }
-
   info(): AppInfo {
     const status = this.engine.status();
     return {
@@ -158,18 +178,12 @@ export class PresenceApp {
       'people.delete': ({ id }) => this.people.delete(id, 'admin'),
       'people.thumbnail': ({ id }) => this.people.thumbnail(id),
 
-      'attendance.list': (r) => this.store.attendance.list(r),
-      'attendance.report': (r) =>
-        buildReport(
-          r.from,
-          r.to,
-          this.store.attendance.list(r),
-          this.today(),
-          Date.now(),
-          this.settings().attendanceMode === 'check_in_only',
-        ),
-      'attendance.export': (r) =>
-        exportAttendance(this.store.attendance.list(r), r, r.format, this.settings().timeZone ?? undefined),
+      'attendance.list': (r) => this.attendance.list(r),
+      'attendance.report': (r) => this.attendance.report(r),
+      'attendance.export': ({ format, sheet, ...range }) => this.attendance.export(range, format, sheet),
+      'attendance.add': (input) => this.attendance.add(input, 'admin'),
+      'attendance.update': ({ id, reason, ...change }) => this.attendance.update(id, change, reason, 'admin'),
+      'attendance.delete': ({ id, reason }) => this.attendance.delete(id, reason, 'admin'),
 
       'engine.status': () => ({ ...this.engine.status(), gallery: this.galleryInfo }),
       'engine.calibrate': (input) =>
@@ -178,6 +192,11 @@ export class PresenceApp {
       'kiosk.frame': async ({ frame, station, stationName }) => {
         await this.requireEngine();
         return this.kiosk.frame(frame, station, stationName);
+      },
+      'kiosk.punch': ({ station, token, kind }) => this.kiosk.punch(station, token, kind),
+      'kiosk.undo': ({ station, token }) => {
+        this.kiosk.undo(station, token);
+        return { voided: true as const };
       },
       'kiosk.reset': ({ station }) => {
         this.kiosk.reset(station);
@@ -211,6 +230,8 @@ export class PresenceApp {
   }
 
   async close(): Promise<void> {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = null;
     await this.engine.stop();
     this.store.close();
   }

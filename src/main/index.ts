@@ -67,6 +67,7 @@ async function start(): Promise<void> {
     transport: 'electron',
     version: app.getVersion(),
   });
+  presence.startBackgroundWork();
   void presence.startEngine().catch((e: unknown) => console.error('presence: the face engine did not start:', e));
 
   session.defaultSession.setPermissionRequestHandler((contents, permission, callback, details) => {

@@ -2,6 +2,8 @@
 // its name, the zod schema of its input, the type of its output, and who may call it.
 // Main (handlers), preload (window.presence), the web transport and the renderer's types all derive from it.
 import { z } from 'zod';
+import { ATTENDANCE_KINDS, REASON_MAX } from './attendance';
+import { minutesOfClock } from './local-day';
 import type { EngineStatus } from './face';
 import {
   EXTERNAL_ID_MAX,
@@ -26,6 +28,7 @@ import type {
   ExportFile,
   ImportPhotosResult,
   KioskFrameResult,
+  KioskGreeting,
   Person,
 } from './types';
 import type { Result } from './errors';
@@ -107,6 +110,24 @@ const dateRange = z
   .strict()
   .refine((r) => r.from <= r.to, { message: 'The start date must not be after the end date.', path: ['from'] });
 
+/** A punch's time as the station's wall clock shows it: the calendar day and HH:MM (24-hour). */
+const wallTime = z
+  .object({
+    day,
+    time: z.string().refine((v) => Number.isFinite(minutesOfClock(v)), {
+      message: 'Expected a time of day as HH:MM (24-hour), for example 08:30.',
+    }),
+  })
+  .strict();
+const attendanceKind = z.enum(ATTENDANCE_KINDS, { message: 'Expected "in", "out" or "break".' });
+/** Why an administrator changes the record: required, and kept in the audit log. */
+const reason = z
+  .string()
+  .trim()
+  .min(1, { message: 'Say why the record is changed (for example "forgot to check out").' })
+  .max(REASON_MAX)
+  .superRefine(lineTextRule('Reason'));
+
 const newPerson = z
   .object({
     name: personFields.name,
@@ -172,9 +193,37 @@ export const contract = {
 
   'attendance.list': channel<AttendanceEvent[]>()(dateRange, 'admin'),
   'attendance.report': channel<AttendanceReport>()(dateRange, 'admin'),
+  /** A missed punch, entered by the administrator (marked manual). */
+  'attendance.add': channel<AttendanceEvent>()(
+    z.object({ personId: id, kind: attendanceKind, when: wallTime, reason }).strict(),
+    'admin',
+  ),
+  /** A punch's time or kind corrected (marked corrected); the audit keeps before and after. */
+  'attendance.update': channel<AttendanceEvent>()(
+    z
+      .object({ id, kind: attendanceKind.optional(), when: wallTime.optional(), reason })
+      .strict()
+      .refine((v) => v.kind !== undefined || v.when !== undefined, {
+        message: 'Say what to change: the kind, the time, or both.',
+        path: ['kind'],
+      }),
+    'admin',
+  ),
+  /** A wrong punch removed from reports and exports; it stays in the audit log. */
+  'attendance.delete': channel<{ id: string; deleted: true }>()(z.object({ id, reason }).strict(), 'admin'),
+  /**
+   * sheet "timesheet" (the default): one row per person and day with hours and flags, and totals per
+   * person; "events": every punch.
+   */
   'attendance.export': channel<ExportFile>()(
     z
-      .object({ from: day, to: day, personId: id.optional(), format: z.enum(['csv', 'xlsx']) })
+      .object({
+        from: day,
+        to: day,
+        personId: id.optional(),
+        format: z.enum(['csv', 'xlsx']),
+        sheet: z.enum(['timesheet', 'events']).optional(),
+      })
       .strict()
       .refine((r) => r.from <= r.to, { message: 'The start date must not be after the end date.', path: ['from'] }),
     'admin',
@@ -195,6 +244,13 @@ export const contract = {
     z.object({ frame: frameSchema, station: stationId, stationName: stationNameSchema.optional() }).strict(),
     'public',
   ),
+  /** Explicit mode: what the recognised person tapped (or the suggested kind, on time-out). */
+  'kiosk.punch': channel<KioskGreeting>()(
+    z.object({ station: stationId, token: z.uuid(), kind: attendanceKind }).strict(),
+    'public',
+  ),
+  /** "Not you?": voids the event a greeting of this screen recorded a moment ago (the token it carried). */
+  'kiosk.undo': channel<{ voided: true }>()(z.object({ station: stationId, token: z.uuid() }).strict(), 'public'),
   /** Forget a kiosk screen's current recognition run (the screen was left or reset). */
   'kiosk.reset': channel<{ reset: true }>()(z.object({ station: stationId }).strict(), 'public'),
 

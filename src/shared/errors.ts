@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   'NOT_ENOUGH_DATA',
   // check-in station
   'KIOSK_BUSY',
+  // a kiosk token (In/Out choice, "Not you?") that is used up, timed out or from another screen
+  'EXPIRED',
   // renderer-only (camera)
   'NO_CAMERA',
   'CAMERA_DENIED',

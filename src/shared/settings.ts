@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import { ATTENDANCE_MODES } from './attendance';
 import { lineTextRule } from './limits';
+import { minutesOfClock } from './local-day';
 
 /** True for a time zone this runtime can compute local days in (IANA names such as "Europe/Berlin"). */
 function isKnownTimeZone(zone: string): boolean {
@@ -10,6 +12,11 @@ function isKnownTimeZone(zone: string): boolean {
     return false;
   }
 }
+
+/** A time of day on the station's clock, "HH:MM" (24-hour). */
+const clockTime = z.string().refine((v) => Number.isFinite(minutesOfClock(v)), {
+  message: 'Expected a time of day as HH:MM (24-hour), for example 04:00.',
+});
 
 /** The name a check-in is recorded under: a door, a room, a tablet. */
 export const stationNameSchema = z.string().trim().min(1).max(80).superRefine(lineTextRule('Station name'));
@@ -44,7 +51,27 @@ const fields = {
     .int()
     .min(0)
     .max(24 * 60),
-  attendanceMode: z.enum(['alternate', 'check_in_only']),
+  attendanceMode: z.enum(ATTENDANCE_MODES),
+  /**
+   * In alternate mode, a pass within this time after a check-in is greeted but does not check the person
+   * out: walking past the kiosk again is not leaving.
+   */
+  minInOutMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(12 * 60),
+  /**
+   * When the work day starts ("HH:MM"): events before it belong to the day before, so a night shift that
+   * checks out at 02:00 belongs to the day it started (with 04:00). "00:00" = the calendar day.
+   */
+  dayStartsAt: clockTime,
+  /**
+   * People still in at this time ("HH:MM", on the work day) are checked out automatically, and the
+   * check-out is marked automatic; null = nobody is checked out for them, and the day is listed as a
+   * missed punch for the administrator to correct.
+   */
+  autoCheckOut: clockTime.nullable(),
   /** Record attendance only when passive liveness says a live person is in front of the camera. */
   livenessRequired: z.boolean(),
   /** Name of this check-in station, stored with each event (a kiosk screen may name its own). */
@@ -78,6 +105,9 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   targetFar: 0.0001,
   cooldownMinutes: 2,
   attendanceMode: 'alternate',
+  minInOutMinutes: 30,
+  dayStartsAt: '00:00',
+  autoCheckOut: null,
   livenessRequired: false,
   stationName: 'Station 1',
   kiosk: Object.freeze({ greetingSeconds: 4, sound: true, mirror: true }),

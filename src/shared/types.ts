@@ -21,33 +21,57 @@ export interface Person {
   updatedAt: string;
 }
 
-export type AttendanceKind = 'in' | 'out';
+/** 'break' starts a break: the time until the next 'in' is not worked time. */
+export type AttendanceKind = 'in' | 'out' | 'break';
+
+/**
+ * Where an event comes from: a recognition at a kiosk, an administrator's entry (a missed punch), or
+ * the automatic check-out of people still in at the set time (Settings, `autoCheckOut`).
+ */
+export type AttendanceSource = 'kiosk' | 'manual' | 'auto';
 
 export interface AttendanceEvent {
   id: string;
   personId: string;
   personName: string;
+  /** The person's employee or student number, for payroll; null when none was given. */
+  externalId: string | null;
   kind: AttendanceKind;
   /** ISO-8601 UTC. */
   at: string;
-  /** YYYY-MM-DD at the station. */
+  /** YYYY-MM-DD: the work day at the station (the day boundary decides where a night shift belongs). */
   localDay: string;
   station: string;
   distance: number | null;
   liveness: number | null;
+  source: AttendanceSource;
+  /** When an administrator last changed its time or kind; null when never corrected. */
+  correctedAt: string | null;
+  /** The reason given for adding or last correcting it; null for an untouched kiosk or automatic event. */
+  reason: string | null;
 }
+
+/**
+ * What a day's record says beyond its times: an administrator added or changed a punch, the check-out
+ * was automatic, or the day ended with nobody checking out (a missed punch).
+ */
+export type AttendanceFlag = 'manual' | 'corrected' | 'automatic' | 'missing_out';
 
 /** One person on one day, for the attendance screen and exports. */
 export interface AttendanceDayRow {
   personId: string;
   name: string;
+  externalId: string | null;
   localDay: string;
   firstIn: string | null;
   lastOut: string | null;
-  /** Minutes between paired in/out events; an open "in" counts until now only for today. */
+  /** Worked minutes: the sum of in→out (or in→break) intervals; an open "in" counts until now only today. */
   minutes: number;
+  /** Minutes on break (break→in), not counted in `minutes`. */
+  breakMinutes: number;
   events: number;
   present: boolean;
+  flags: AttendanceFlag[];
 }
 
 export interface AttendanceReport {
@@ -61,6 +85,8 @@ export interface AttendanceReport {
    * (rows have `present: false` and `minutes: 0`); the screens say who checked in instead.
    */
   checkInOnly: boolean;
+  /** The IANA zone the days and clock times are in (the station's), for the screen to say so. */
+  timeZone: string;
 }
 
 export interface ExportFile {
@@ -92,7 +118,8 @@ export interface AppInfo {
 }
 
 /** Live guidance for a face in front of the camera; keys translated by the renderer. */
-export type Guidance = QualityReason | 'no_face' | 'multiple_faces' | 'hold_still' | 'not_live';
+/** 'nobody_enrolled' comes with an unknown face when the station has nobody enrolled yet. */
+export type Guidance = QualityReason | 'no_face' | 'multiple_faces' | 'hold_still' | 'not_live' | 'nobody_enrolled';
 
 export interface FaceOverlay {
   box: Box;
@@ -102,16 +129,44 @@ export interface FaceOverlay {
 }
 
 /** What the kiosk shows after one frame. Never carries another person's data. */
-/** 'greeted': the person greeted a moment ago is still in front; nothing more happens until they leave. */
-export type KioskState = 'idle' | 'pending' | 'recognised' | 'unknown' | 'guidance' | 'greeted';
+/**
+ * 'greeted': the person greeted a moment ago is still in front; nothing more happens until they leave.
+ * 'choose': recognised in explicit mode; the screen asks In, Out or Break (`choice`).
+ */
+export type KioskState = 'idle' | 'pending' | 'recognised' | 'unknown' | 'guidance' | 'greeted' | 'choose';
+
+/**
+ * Why a recognition was or was not recorded (domain/attendance-rules.ts):
+ * first_of_day, toggled (alternate: the opposite of the last), chosen (explicit mode), within_cooldown
+ * (just recorded), already_checked_in (check-in-only mode), too_soon_to_check_out (alternate: inside the
+ * minimum time between an in and an out).
+ */
+export type AttendanceReason =
+  'first_of_day' | 'toggled' | 'chosen' | 'within_cooldown' | 'already_checked_in' | 'too_soon_to_check_out';
 
 export interface KioskGreeting {
   name: string;
   kind: AttendanceKind;
-  /** ISO-8601 UTC. */
+  /** ISO-8601 UTC: of the event recorded now, or, when nothing was recorded, of the last one. */
   at: string;
-  /** false when the recognition fell inside the cooldown and nothing new was written. */
+  /** false when nothing new was written (see `reason`). */
   recorded: boolean;
+  reason: AttendanceReason;
+  /** Alternate mode, after a check-in: from when a pass counts as a check-out (ISO); null otherwise. */
+  nextOutAt: string | null;
+  /** "Not you?": present when this greeting recorded an event, which the person may void until `until`. */
+  undo: { token: string; until: string } | null;
+}
+
+/** Explicit mode: the recognised person chooses what to record; the screen sends `suggested` on time-out. */
+export interface KioskChoice {
+  token: string;
+  name: string;
+  options: AttendanceKind[];
+  /** The person's most likely choice: the opposite of their last punch today (in when none). */
+  suggested: AttendanceKind;
+  /** The screen records `suggested` after this long without a touch. */
+  timeoutMs: number;
 }
 
 export interface KioskFrameResult {
@@ -122,6 +177,8 @@ export interface KioskFrameResult {
   face: FaceOverlay | null;
   guidance: Guidance[];
   greeting: KioskGreeting | null;
+  /** state 'choose' only. */
+  choice: KioskChoice | null;
   ms: number;
 }
 

@@ -221,7 +221,7 @@ describe('presence CLI', () => {
     const csv = await presence('export', 'attendance', '--from', '2026-11-01', '--to', '2026-11-30', '--format', 'csv');
     expect(csv.code).toBe(0);
     expect(csv.out.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe(
-      'date,time,time_utc,person,person_id,kind,station,distance,liveness',
+      'date,time,time_utc,person,external_id,person_id,kind,station,distance,liveness,source,corrected,reason',
     );
   });
 

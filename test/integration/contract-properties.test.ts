@@ -53,6 +53,15 @@ beforeAll(async () => {
     if (id) shotIds.push(id);
   }
   expect(shotIds.length).toBeGreaterThan(0);
+  for (const time of ['08:00', '12:00', '17:00']) {
+    const added = await dispatch(
+      'attendance.add',
+      { personId, kind: 'in', when: { day: '2026-12-01', time }, reason: 'property test' },
+      admin,
+    );
+    if (added.ok) eventIds.push((added.value as { id: string }).id);
+  }
+  expect(eventIds.length).toBe(3);
   tensorsBefore = t.app.engine.status().tensors ?? -1;
 }, 120_000);
 
@@ -135,6 +144,26 @@ const shotId = mostly(
   fc.oneof(fc.uuid(), hostileString),
 );
 
+const punchKind = mostly(fc.constantFrom('in', 'out', 'break'), fc.constantFrom('lunch', '', 'IN'));
+/** A day and a clock time; now and then an impossible one (24:00, 8:5). */
+const wallTime = fc.record({
+  day,
+  time: mostly(
+    fc
+      .tuple(fc.integer({ min: 0, max: 23 }), fc.integer({ min: 0, max: 59 }))
+      .map(([h, m]) => `${String(h).padStart(2, '0')}:${String(m).padStart(2, '0')}`),
+    fc.constantFrom('24:00', '8:5', '12:60', ''),
+  ),
+});
+/** Punches recorded in beforeAll, or ids of nothing. */
+const eventIds: string[] = [];
+const eventId = mostly(
+  fc.integer({ min: 0, max: 3 }).map((i) => eventIds[i] ?? ''),
+  fc.oneof(fc.uuid(), hostileString),
+);
+/** Kiosk choice and undo tokens: random ones are unknown, which must be refused with a sentence. */
+const kioskToken = mostly(fc.uuid());
+
 const pngHeader = (width: number, height: number) => {
   const b = new Uint8Array(33);
   b.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
@@ -202,7 +231,10 @@ function settingsPatch(field: <T>(valid: fc.Arbitrary<T>, other?: fc.Arbitrary<u
       margin: field(fc.double({ min: 0, max: 1, noNaN: true }), number),
       targetFar: field(fc.double({ min: 1e-6, max: 0.1, noNaN: true }), number),
       cooldownMinutes: field(fc.integer({ min: 0, max: 24 * 60 }), number),
-      attendanceMode: field(fc.constantFrom('alternate', 'check_in_only'), fc.constantFrom('both', '')),
+      attendanceMode: field(fc.constantFrom('alternate', 'check_in_only', 'explicit'), fc.constantFrom('both', '')),
+      minInOutMinutes: field(fc.integer({ min: 0, max: 12 * 60 }), number),
+      dayStartsAt: field(fc.constantFrom('00:00', '04:00', '23:59'), fc.constantFrom('24:00', '4:00', '')),
+      autoCheckOut: field(fc.constantFrom('23:00', '03:30', null), fc.constantFrom('25:00', 'noon')),
       livenessRequired: field(fc.boolean(), anyValue),
       stationName: field(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((x) => x.trim() !== '')),
       kiosk: fc.record(
@@ -247,8 +279,18 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
   'attendance.list': dateRange,
   'attendance.report': dateRange,
   'attendance.export': fc
-    .tuple(dateRange, mostly(fc.constantFrom('csv', 'xlsx'), fc.constantFrom('pdf', '', null)))
-    .map(([range, format]) => ({ ...range, format })),
+    .tuple(
+      dateRange,
+      mostly(fc.constantFrom('csv', 'xlsx'), fc.constantFrom('pdf', '', null)),
+      maybe(mostly(fc.constantFrom('timesheet', 'events'))),
+    )
+    .map(([range, format, sheet]) => (sheet === undefined ? { ...range, format } : { ...range, format, sheet })),
+  'attendance.add': fc.record({ personId: uuid, kind: punchKind, when: wallTime, reason: text }),
+  'attendance.update': fc.record(
+    { id: eventId, kind: maybe(punchKind), when: maybe(wallTime), reason: text },
+    { requiredKeys: ['id', 'reason'] },
+  ),
+  'attendance.delete': fc.record({ id: eventId, reason: text }),
   'engine.status': noInput,
   'engine.calibrate': fc.oneof(fc.constant(undefined), fc.record({ targetFar: maybe(number) })),
   'kiosk.frame': fc.record(
@@ -256,6 +298,8 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
     { requiredKeys: ['frame', 'station'] },
   ),
   'kiosk.reset': fc.record({ station }),
+  'kiosk.punch': fc.record({ station, token: kioskToken, kind: punchKind }),
+  'kiosk.undo': fc.record({ station, token: kioskToken }),
   'enroll.capture': fc.record(
     { frame, personId: maybe(uuid), session: maybe(fc.oneof(fc.uuid(), hostileString)) },
     { requiredKeys: ['frame'] },

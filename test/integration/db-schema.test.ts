@@ -28,6 +28,7 @@ afterEach(() => {
 const TABLES = [
   'admin_auth',
   'attendance_events',
+  'attendance_sweeps',
   'audit_log',
   'face_templates',
   'gallery_version',

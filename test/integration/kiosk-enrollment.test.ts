@@ -346,12 +346,28 @@ describe('kiosk check-in', () => {
     expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(1);
   });
 
-  it('checks the person out after the cooldown, under the name of the screen he passes', async () => {
+  it('does not check out a quick second pass, and says from when a pass counts as a check-out', async () => {
+    const first = await greet(bushFrame);
+    // Default settings: a pass from 30 minutes after the check-in checks out.
+    expect(first).toMatchObject({ kind: 'in', recorded: true, nextOutAt: '2026-11-30T08:30:00.400Z' });
+    await t.app.kiosk.frame(blank);
+    clock += 10 * 60_000;
+    expect(await greet(bushFrame)).toMatchObject({
+      kind: 'in',
+      recorded: false,
+      reason: 'too_soon_to_check_out',
+      nextOutAt: '2026-11-30T08:30:00.400Z',
+      undo: null,
+    });
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(1);
+  });
+
+  it('checks the person out after the minimum time in, under the name of the screen he passes', async () => {
     expect(await greet(bushFrame)).toMatchObject({ kind: 'in', recorded: true });
     await t.app.kiosk.frame(blank);
     // He leaves by a second screen on the same server, which names its own door.
     await t.app.kiosk.frame(blank, 'back', 'Back door');
-    clock += 3 * 60_000;
+    clock += 31 * 60_000;
     let greeting = null;
     for (let i = 0; i < 5 && !greeting; i++) {
       clock += 200;
@@ -406,15 +422,64 @@ describe('kiosk check-in', () => {
   it('exports the day as CSV with the check-in and check-out', async () => {
     expect(await greet(bushFrame)).toMatchObject({ kind: 'in', recorded: true });
     await t.app.kiosk.frame(blank, 'back', 'Back door');
-    clock += 3 * 60_000;
+    clock += 31 * 60_000;
     expect(await greet(bushFrame, 'back', 'Back door')).toMatchObject({ kind: 'out', recorded: true });
     const csv = attendanceCsv(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' }), 'UTC');
     const lines = csv.trim().split('\r\n');
-    expect(lines[0]).toBe('date,time,time_utc,person,person_id,kind,station,distance,liveness');
-    expect(lines.slice(1).map((l) => l.split(',').slice(3, 7))).toEqual([
-      ['George W Bush', bush, 'in', 'Front door'],
-      ['George W Bush', bush, 'out', 'Back door'],
+    expect(lines[0]).toBe(
+      'date,time,time_utc,person,external_id,person_id,kind,station,distance,liveness,source,corrected,reason',
+    );
+    expect(lines.slice(1).map((l) => l.split(',').slice(3, 8))).toEqual([
+      ['George W Bush', '', bush, 'in', 'Front door'],
+      ['George W Bush', '', bush, 'out', 'Back door'],
     ]);
+  });
+
+  it('"Not you?" voids the punch a greeting recorded, once, at that screen only, and audits it', async () => {
+    const greeting = await greet(bushFrame);
+    expect(greeting?.undo).not.toBeNull();
+    const token = greeting!.undo!.token;
+    expect(() => t.app.kiosk.undo('another-screen', token)).toThrow(expect.objectContaining({ code: 'EXPIRED' }));
+    t.app.kiosk.undo('local', token);
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(0);
+    expect(() => t.app.kiosk.undo('local', token)).toThrow(expect.objectContaining({ code: 'EXPIRED' }));
+    const audit = t.app.store.audit.list().filter((a) => a.action === 'attendance.void');
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ actor: 'kiosk' });
+  });
+
+  it('"Not you?" expires a few seconds after the greeting', async () => {
+    const greeting = await greet(bushFrame);
+    clock += 16_000;
+    expect(() => t.app.kiosk.undo('local', greeting!.undo!.token)).toThrow(
+      expect.objectContaining({ code: 'EXPIRED' }),
+    );
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(1);
+  });
+
+  it('in explicit mode asks In, Out or Break, and records what the person taps', async () => {
+    t.app.updateSettings({ attendanceMode: 'explicit' }, 'admin');
+    let choice = null;
+    for (let i = 0; i < 5 && !choice; i++) {
+      clock += 200;
+      const r = await t.app.kiosk.frame(bushFrame);
+      choice = r.choice;
+      expect(r.greeting).toBeNull();
+    }
+    expect(choice).toMatchObject({ name: 'George W Bush', suggested: 'in' });
+    expect(choice!.options).toEqual(['in', 'out', 'break']);
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' })).toHaveLength(0);
+    // A token is bound to its screen and used once.
+    expect(() => t.app.kiosk.punch('another-screen', choice!.token, 'in')).toThrow(
+      expect.objectContaining({ code: 'EXPIRED' }),
+    );
+    clock += 1500;
+    const punched = t.app.kiosk.punch('local', choice!.token, 'break');
+    expect(punched).toMatchObject({ name: 'George W Bush', kind: 'break', recorded: true });
+    expect(punched.undo).not.toBeNull();
+    expect(() => t.app.kiosk.punch('local', choice!.token, 'in')).toThrow(expect.objectContaining({ code: 'EXPIRED' }));
+    const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
+    expect(events.map((e) => [e.kind, e.source])).toEqual([['break', 'kiosk']]);
   });
 
   it('forgets deleted people at once', async () => {

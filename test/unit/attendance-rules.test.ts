@@ -1,49 +1,110 @@
 import { describe, expect, it } from 'vitest';
-import { decideAttendance, passesLiveness } from '../../src/main/domain/attendance-rules';
+import { decideAttendance, nextKind, passesLiveness } from '../../src/main/domain/attendance-rules';
 
 describe('decideAttendance', () => {
   const MIN = 60_000;
-  const alternate = { cooldownMs: 2 * MIN, mode: 'alternate' as const };
-  const checkInOnly = { cooldownMs: 2 * MIN, mode: 'check_in_only' as const };
+  const alternate = { cooldownMs: 2 * MIN, mode: 'alternate' as const, minInOutMs: 30 * MIN };
+  const checkInOnly = { cooldownMs: 2 * MIN, mode: 'check_in_only' as const, minInOutMs: 30 * MIN };
+  const explicit = { cooldownMs: 2 * MIN, mode: 'explicit' as const, minInOutMs: 30 * MIN };
   const t = 1_700_000_000_000;
 
-  it('records the first event of the day as a check-in', () => {
-    expect(decideAttendance(null, t, alternate)).toEqual({ record: true, kind: 'in', reason: 'first_of_day' });
-    expect(decideAttendance(null, t, checkInOnly)).toEqual({ record: true, kind: 'in', reason: 'first_of_day' });
+  it('records the first event of the day as a check-in, and says from when a pass checks out', () => {
+    expect(decideAttendance(null, t, alternate)).toEqual({
+      action: 'record',
+      kind: 'in',
+      reason: 'first_of_day',
+      nextOutAtMs: t + 30 * MIN,
+    });
+    expect(decideAttendance(null, t, checkInOnly)).toEqual({
+      action: 'record',
+      kind: 'in',
+      reason: 'first_of_day',
+      nextOutAtMs: null,
+    });
   });
 
   it('records nothing within the cooldown, greeting with the last kind', () => {
     expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN - 1, alternate)).toEqual({
-      record: false,
+      action: 'none',
       kind: 'in',
       reason: 'within_cooldown',
+      nextOutAtMs: t + 30 * MIN,
     });
     expect(decideAttendance({ kind: 'out', atMs: t }, t + 30_000, alternate)).toEqual({
-      record: false,
+      action: 'none',
       kind: 'out',
       reason: 'within_cooldown',
+      nextOutAtMs: null,
     });
   });
 
-  it('alternates after the cooldown: in, then out, then in', () => {
-    expect(decideAttendance({ kind: 'in', atMs: t }, t + 2 * MIN, alternate)).toEqual({
-      record: true,
+  it('keeps a quick second pass after a check-in from checking out (minimum in to out)', () => {
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 10 * MIN, alternate)).toEqual({
+      action: 'none',
+      kind: 'in',
+      reason: 'too_soon_to_check_out',
+      nextOutAtMs: t + 30 * MIN,
+    });
+    // The minimum does not hold back a check-in after a check-out: only the cooldown does.
+    expect(decideAttendance({ kind: 'out', atMs: t }, t + 3 * MIN, alternate)).toMatchObject({
+      action: 'record',
+      kind: 'in',
+    });
+  });
+
+  it('alternates once the minimum has passed: in, then out, then in', () => {
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 30 * MIN, alternate)).toEqual({
+      action: 'record',
       kind: 'out',
-      reason: 'after_cooldown',
+      reason: 'toggled',
+      nextOutAtMs: null,
     });
     expect(decideAttendance({ kind: 'out', atMs: t }, t + 3 * MIN, alternate)).toEqual({
-      record: true,
+      action: 'record',
       kind: 'in',
-      reason: 'after_cooldown',
+      reason: 'toggled',
+      nextOutAtMs: t + 3 * MIN + 30 * MIN,
     });
+  });
+
+  it('a cooldown longer than the minimum decides when the next out counts', () => {
+    const long = { ...alternate, cooldownMs: 60 * MIN };
+    expect(decideAttendance(null, t, long).nextOutAtMs).toBe(t + 60 * MIN);
+  });
+
+  it('after a break the next pass is a check-in', () => {
+    expect(decideAttendance({ kind: 'break', atMs: t }, t + 20 * MIN, alternate)).toMatchObject({
+      action: 'record',
+      kind: 'in',
+    });
+    expect(nextKind('break')).toBe('in');
+    expect(nextKind(null)).toBe('in');
+    expect(nextKind('in')).toBe('out');
   });
 
   it('in check-in-only mode records only the first of the day', () => {
     expect(decideAttendance({ kind: 'in', atMs: t }, t + 8 * 60 * MIN, checkInOnly)).toEqual({
-      record: false,
+      action: 'none',
       kind: 'in',
       reason: 'already_checked_in',
+      nextOutAtMs: null,
     });
+  });
+
+  it('in explicit mode asks, suggesting the opposite of the last punch, but not within the cooldown', () => {
+    expect(decideAttendance(null, t, explicit)).toMatchObject({ action: 'choose', kind: 'in' });
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + 5 * MIN, explicit)).toMatchObject({
+      action: 'choose',
+      kind: 'out',
+    });
+    expect(decideAttendance({ kind: 'in', atMs: t }, t + MIN, explicit)).toMatchObject({
+      action: 'none',
+      reason: 'within_cooldown',
+    });
+  });
+
+  it('a clock set back never records (the event would land before the last one)', () => {
+    expect(decideAttendance({ kind: 'in', atMs: t }, t - 10 * MIN, alternate).action).toBe('none');
   });
 });
 

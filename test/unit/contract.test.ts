@@ -32,7 +32,9 @@ describe('the contract', () => {
         'app.info',
         'engine.status',
         'kiosk.frame',
+        'kiosk.punch',
         'kiosk.reset',
+        'kiosk.undo',
         'settings.get',
       ].sort(),
     );

@@ -1,5 +1,10 @@
 // Row shapes the repositories return: plain camelCase objects, times as ISO-8601 UTC strings.
-import type { AttendanceEvent as SharedAttendanceEvent, AttendanceKind, Person } from '../../shared/types';
+import type {
+  AttendanceEvent as SharedAttendanceEvent,
+  AttendanceKind,
+  AttendanceSource,
+  Person,
+} from '../../shared/types';
 
 /** Who caused a change; recorded in the audit log. */
 export type Actor = 'admin' | 'kiosk' | 'cli' | 'system';
@@ -8,8 +13,8 @@ export const ACTORS: readonly Actor[] = ['admin', 'kiosk', 'cli', 'system'];
 export type TemplateSource = 'camera' | 'import' | 'cli';
 export const TEMPLATE_SOURCES: readonly TemplateSource[] = ['camera', 'import', 'cli'];
 
-export type { AttendanceKind };
-export const ATTENDANCE_KINDS: readonly AttendanceKind[] = ['in', 'out'];
+export type { AttendanceKind, AttendanceSource };
+export { ATTENDANCE_KINDS, ATTENDANCE_SOURCES } from '../../shared/attendance';
 
 /** A person as the contract shows them (shared/types.ts), and, for a list with tombstones, when deleted. */
 export type PersonRow = Person & { deletedAt: string | null };

@@ -1,5 +1,6 @@
 // Attendance events folded into one row per person and day, and the daily head-count for the chart.
-import type { AttendanceDayRow, AttendanceEvent, AttendanceReport } from '../../shared/types';
+import { ATTENDANCE_FLAGS, type AttendanceMode } from '../../shared/attendance';
+import type { AttendanceDayRow, AttendanceEvent, AttendanceFlag, AttendanceReport } from '../../shared/types';
 
 /** Every YYYY-MM-DD from `from` to `to` inclusive (calendar days, no time zone involved). */
 export function daysBetween(from: string, to: string): string[] {
@@ -12,33 +13,69 @@ export function daysBetween(from: string, to: string): string[] {
 }
 
 /**
- * Minutes present: each "in" is paired with the next "out". An "in" left open counts up to `openUntilMs`
- * (now, for today) and not at all for past days, where nobody checked out and the time is unknown.
+ * Worked and break minutes of one person's day. Work runs from an "in" to the next "out" or "break"; a
+ * break from a "break" to the next "in". A second "in" while in is a double pass at the kiosk, not a new
+ * start, so the earliest stands. An "in" left open counts up to `openUntilMs` (now, for today) and not at
+ * all for past days, where nobody checked out and the time is unknown; an open break counts nothing.
  */
-function minutesPresent(events: readonly AttendanceEvent[], openUntilMs: number | null): number {
-  let total = 0;
-  let openSince: number | null = null;
+function minutesOf(
+  events: readonly AttendanceEvent[],
+  openUntilMs: number | null,
+): { worked: number; onBreak: number } {
+  let worked = 0;
+  let onBreak = 0;
+  let inSince: number | null = null;
+  let breakSince: number | null = null;
   for (const e of events) {
     const t = Date.parse(e.at);
-    if (e.kind === 'in') openSince ??= t;
-    else if (openSince !== null) {
-      total += t - openSince;
-      openSince = null;
+    if (e.kind === 'in') {
+      if (breakSince !== null) onBreak += t - breakSince;
+      breakSince = null;
+      inSince ??= t;
+      continue;
     }
+    if (inSince !== null) worked += t - inSince;
+    inSince = null;
+    // An "out" ends a break too: the time after a break nobody came back from is not a break.
+    breakSince = e.kind === 'break' ? (breakSince ?? t) : null;
   }
-  if (openSince !== null && openUntilMs !== null && openUntilMs > openSince) total += openUntilMs - openSince;
-  return Math.round(total / 60_000);
+  if (inSince !== null && openUntilMs !== null && openUntilMs > inSince) worked += openUntilMs - inSince;
+  return { worked: Math.round(worked / 60_000), onBreak: Math.round(onBreak / 60_000) };
 }
 
-/** `events` ordered by time; `today` is the station's current local day. */
-export function buildReport(
-  from: string,
-  to: string,
-  events: readonly AttendanceEvent[],
-  today: string,
-  nowMs: number,
-  checkInOnly = false,
-): AttendanceReport {
+/** What the day's record says beyond its times, in ATTENDANCE_FLAGS order. */
+function flagsOf(events: readonly AttendanceEvent[], missingOut: boolean): AttendanceFlag[] {
+  const has: Record<AttendanceFlag, boolean> = {
+    manual: events.some((e) => e.source === 'manual'),
+    corrected: events.some((e) => e.correctedAt !== null),
+    automatic: events.some((e) => e.source === 'auto'),
+    missing_out: missingOut,
+  };
+  return ATTENDANCE_FLAGS.filter((f) => has[f]);
+}
+
+/**
+ * `today` is the station's current work day: only its open "in" grows until `nowMs`, and only days before
+ * it can be missing a check-out (today's may still come).
+ */
+export function buildReport({
+  from,
+  to,
+  events,
+  today,
+  nowMs,
+  mode,
+  timeZone,
+}: {
+  from: string;
+  to: string;
+  events: readonly AttendanceEvent[];
+  today: string;
+  nowMs: number;
+  mode: AttendanceMode;
+  timeZone: string;
+}): AttendanceReport {
+  const checkInOnly = mode === 'check_in_only';
   const groups = new Map<string, AttendanceEvent[]>();
   for (const e of events) {
     const key = `${e.localDay}\u0000${e.personId}`;
@@ -46,25 +83,33 @@ export function buildReport(
     if (list) list.push(e);
     else groups.set(key, [e]);
   }
-  const rows: AttendanceDayRow[] = [...groups.values()].map((list) => {
+  const rows: AttendanceDayRow[] = [...groups.values()].map((unordered) => {
+    // By time, whatever order they came in: a corrected punch may have moved past others (stable sort).
+    const list = [...unordered].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const first = list[0]!;
-    const ins = list.filter((e) => e.kind === 'in');
-    const outs = list.filter((e) => e.kind === 'out');
+    const last = list.at(-1)!;
+    // Without check-outs an "in" would stay open until midnight: everyone present, hours growing.
+    const { worked, onBreak } = checkInOnly
+      ? { worked: 0, onBreak: 0 }
+      : minutesOf(list, first.localDay === today ? nowMs : null);
+    const missingOut = !checkInOnly && first.localDay < today && (last.kind === 'in' || last.kind === 'break');
     return {
       personId: first.personId,
       name: first.personName,
+      externalId: last.externalId,
       localDay: first.localDay,
-      firstIn: ins[0]?.at ?? null,
-      lastOut: outs.at(-1)?.at ?? null,
-      // Without check-outs an "in" would stay open until midnight: everyone present, hours growing.
-      minutes: checkInOnly ? 0 : minutesPresent(list, first.localDay === today ? nowMs : null),
+      firstIn: list.find((e) => e.kind === 'in')?.at ?? null,
+      lastOut: list.findLast((e) => e.kind === 'out')?.at ?? null,
+      minutes: worked,
+      breakMinutes: onBreak,
       events: list.length,
-      present: !checkInOnly && list.at(-1)!.kind === 'in',
+      present: !checkInOnly && last.kind === 'in',
+      flags: flagsOf(list, missingOut),
     };
   });
   rows.sort((a, b) => a.localDay.localeCompare(b.localDay) || a.name.localeCompare(b.name));
   const perDay = new Map<string, number>();
   for (const r of rows) perDay.set(r.localDay, (perDay.get(r.localDay) ?? 0) + 1);
   const daily = daysBetween(from, to).map((localDay) => ({ localDay, present: perDay.get(localDay) ?? 0 }));
-  return { from, to, rows, daily, checkInOnly };
+  return { from, to, rows, daily, checkInOnly, timeZone };
 }

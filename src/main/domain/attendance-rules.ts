@@ -1,39 +1,70 @@
-// What a confirmed recognition means for the record: whether it is recorded, and as check-in or check-out,
-// and whether the optional liveness gate lets it through. Pure logic: callers pass the time and the
-// person's last event of the day (local-day.ts) in.
+// What a confirmed recognition means for the record: whether it is recorded, as in or out, or whether the
+// person is asked (explicit mode), and whether the optional liveness gate lets it through. Pure logic:
+// callers pass the time and the person's last event of the work day (shared/local-day.ts) in.
 
-export type AttendanceKind = 'in' | 'out';
+import type { AttendanceMode } from '../../shared/attendance';
+import type { AttendanceKind, AttendanceReason } from '../../shared/types';
 
 export interface AttendanceRules {
   /** After an event, further recognitions within this time are greeted but not recorded. */
   cooldownMs: number;
-  /** 'alternate': in, out, in, ... through the day; 'check_in_only': only the first of the day. */
-  mode: 'alternate' | 'check_in_only';
+  mode: AttendanceMode;
+  /** Alternate mode: a pass within this time after a check-in does not check the person out. */
+  minInOutMs: number;
 }
 
-export type AttendanceReason = 'first_of_day' | 'after_cooldown' | 'within_cooldown' | 'already_checked_in';
-
 export interface AttendanceDecision {
-  record: boolean;
-  /** The event to record, or, when nothing is recorded, the one to greet the person with. */
+  /**
+   * 'record': write `kind` now; 'choose': explicit mode, ask the person (suggesting `kind`);
+   * 'none': greet only, with the last event's `kind`.
+   */
+  action: 'record' | 'choose' | 'none';
   kind: AttendanceKind;
   reason: AttendanceReason;
+  /** Alternate mode, the person is (or will be) in: from when a pass checks them out. */
+  nextOutAtMs: number | null;
+}
+
+/** The opposite of the last punch: out after an in, in after an out or a break (or first of the day). */
+export function nextKind(last: AttendanceKind | null): AttendanceKind {
+  return last === 'in' ? 'out' : 'in';
 }
 
 /**
  * What a confirmed recognition means for the record.
- * @param last the person's last recorded event on the same station-local day (see localDayKey), or null.
+ * @param last the person's last recorded event on the same work day (workDayKey), or null.
  */
 export function decideAttendance(
   last: { kind: AttendanceKind; atMs: number } | null,
   nowMs: number,
   rules: AttendanceRules,
 ): AttendanceDecision {
-  if (!last) return { record: true, kind: 'in', reason: 'first_of_day' };
-  if (rules.mode === 'check_in_only') return { record: false, kind: 'in', reason: 'already_checked_in' };
+  // From when a pass after a check-in at `inMs` counts as a check-out.
+  const outFrom = (inMs: number) =>
+    rules.mode === 'alternate' ? inMs + Math.max(rules.cooldownMs, rules.minInOutMs) : null;
+  if (rules.mode === 'check_in_only') {
+    return last
+      ? { action: 'none', kind: 'in', reason: 'already_checked_in', nextOutAtMs: null }
+      : { action: 'record', kind: 'in', reason: 'first_of_day', nextOutAtMs: null };
+  }
   // A clock set back (now before last) also lands here: recording then could order events wrongly.
-  if (nowMs - last.atMs < rules.cooldownMs) return { record: false, kind: last.kind, reason: 'within_cooldown' };
-  return { record: true, kind: last.kind === 'in' ? 'out' : 'in', reason: 'after_cooldown' };
+  if (last && nowMs - last.atMs < rules.cooldownMs) {
+    return {
+      action: 'none',
+      kind: last.kind,
+      reason: 'within_cooldown',
+      nextOutAtMs: last.kind === 'in' ? outFrom(last.atMs) : null,
+    };
+  }
+  if (rules.mode === 'explicit')
+    return { action: 'choose', kind: nextKind(last?.kind ?? null), reason: 'chosen', nextOutAtMs: null };
+  if (!last) return { action: 'record', kind: 'in', reason: 'first_of_day', nextOutAtMs: outFrom(nowMs) };
+  if (last.kind === 'in' && nowMs - last.atMs < rules.minInOutMs) {
+    // Walking past the kiosk again soon after coming in is not leaving.
+    return { action: 'none', kind: 'in', reason: 'too_soon_to_check_out', nextOutAtMs: outFrom(last.atMs) };
+  }
+  const kind = nextKind(last.kind);
+  return { action: 'record', kind, reason: 'toggled', nextOutAtMs: kind === 'in' ? outFrom(nowMs) : null };
 }
 
 /** Passive liveness at or above this counts as a live person in front of the camera. */

@@ -1,10 +1,11 @@
 // The check-in itself: once the kiosk has confirmed a person, record the event the attendance rules ask
-// for (in or out, or nothing inside the cooldown) and say what to greet them with.
+// for (in, out, or nothing inside the cooldown), or, in explicit mode, say what to ask them; and record
+// what an explicitly asked person chose. Each answer carries the greeting the screen shows.
 import type { Settings } from '../../shared/settings';
-import type { KioskGreeting } from '../../shared/types';
+import type { AttendanceKind, KioskGreeting } from '../../shared/types';
+import { workDayKey } from '../../shared/local-day';
 import type { Store } from '../db';
 import { decideAttendance } from './attendance-rules';
-import { localDayKey } from '../../shared/local-day';
 
 export interface CheckIn {
   personId: string;
@@ -15,37 +16,86 @@ export interface CheckIn {
   nowMs: number;
 }
 
-/** Records the event the rules ask for; null if the person vanished meanwhile (deleted). */
-export function recordCheckIn(store: Store, settings: Settings, c: CheckIn): KioskGreeting | null {
+/** The greeting without the "Not you?" token, which the kiosk adds (it knows the screen). */
+export type PlainGreeting = Omit<KioskGreeting, 'undo'>;
+
+export type CheckInOutcome =
+  | { kind: 'greeting'; greeting: PlainGreeting; eventId: string | null }
+  | { kind: 'choose'; name: string; suggested: AttendanceKind };
+
+/** The work day of an instant at this station (time zone and day boundary from Settings). */
+export function workDayOf(nowMs: number, settings: Settings): string {
+  return workDayKey(nowMs, settings.timeZone ?? undefined, settings.dayStartsAt);
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** What the rules ask for this recognition, recorded; null if the person vanished meanwhile (deleted). */
+export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOutcome | null {
   const person = store.people.get(c.personId);
   if (!person) return null;
-  const localDay = localDayKey(c.nowMs, settings.timeZone ?? undefined);
-  const at = new Date(c.nowMs).toISOString();
-  return store.transaction(() => {
+  const localDay = workDayOf(c.nowMs, settings);
+  return store.transaction((): CheckInOutcome => {
     const last = store.attendance.lastForPersonOnDay(c.personId, localDay);
     const decision = decideAttendance(last ? { kind: last.kind, atMs: Date.parse(last.at) } : null, c.nowMs, {
       cooldownMs: settings.cooldownMinutes * 60_000,
       mode: settings.attendanceMode,
+      minInOutMs: settings.minInOutMinutes * 60_000,
     });
-    if (decision.record) {
-      store.attendance.record(
+    if (decision.action === 'choose') return { kind: 'choose', name: person.name, suggested: decision.kind };
+    let eventId: string | null = null;
+    if (decision.action === 'record') {
+      eventId = store.attendance.record(
         {
           personId: c.personId,
           kind: decision.kind,
-          at,
+          at: new Date(c.nowMs).toISOString(),
           localDay,
           station: c.stationName,
           distance: c.distance,
           liveness: c.liveness,
         },
         'kiosk',
-      );
+      ).id;
     }
     return {
-      name: person.name,
-      kind: decision.kind,
-      at: decision.record || !last ? at : last.at,
-      recorded: decision.record,
+      kind: 'greeting',
+      eventId,
+      greeting: {
+        name: person.name,
+        kind: decision.kind,
+        at: eventId || !last ? new Date(c.nowMs).toISOString() : last.at,
+        recorded: eventId !== null,
+        reason: decision.reason,
+        nextOutAt: iso(decision.nextOutAtMs),
+      },
     };
   });
+}
+
+/** Explicit mode: records what the person chose; null if they vanished meanwhile (deleted). */
+export function recordChoice(
+  store: Store,
+  settings: Settings,
+  c: CheckIn & { kind: AttendanceKind },
+): { greeting: PlainGreeting; eventId: string } | null {
+  const person = store.people.get(c.personId);
+  if (!person) return null;
+  const at = new Date(c.nowMs).toISOString();
+  const event = store.attendance.record(
+    {
+      personId: c.personId,
+      kind: c.kind,
+      at,
+      localDay: workDayOf(c.nowMs, settings),
+      station: c.stationName,
+      distance: c.distance,
+      liveness: c.liveness,
+    },
+    'kiosk',
+  );
+  return {
+    eventId: event.id,
+    greeting: { name: person.name, kind: c.kind, at, recorded: true, reason: 'chosen', nextOutAt: null },
+  };
 }

@@ -30,6 +30,11 @@ export class IdentifyService {
     return this.deps.index.identify(embedding, settings);
   }
 
+  /** Nobody is enrolled: a face matches nobody because there is nobody to match (the kiosk says so). */
+  get galleryEmpty(): boolean {
+    return this.deps.index.size === 0;
+  }
+
   /**
    * Every face of one photo, largest first, each decided as the kiosk decides. An unreadable photo throws
    * its IMAGE_* error, a photo without a face NO_FACE.

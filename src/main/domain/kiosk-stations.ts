@@ -44,11 +44,15 @@ export class Station {
   fresh = true;
   readonly lane: NewestFrameLane<RgbaFrame, KioskFrameResult>;
 
+  /** The engine follows this station's face under this stream name (engine/tracker.ts). */
+  readonly stream: string;
+
   constructor(
-    /** The engine follows this station's face under this stream name (engine/tracker.ts). */
-    readonly stream: string,
+    /** The screen's own id (`kiosk.frame`'s `station`). */
+    readonly id: string,
     judge: (station: Station, frame: RgbaFrame) => Promise<KioskFrameResult>,
   ) {
+    this.stream = `kiosk:${id}`;
     this.lane = new NewestFrameLane(
       async (frame) => (this.last = await judge(this, frame)),
       (frame) => this.replaced(frame),
@@ -57,12 +61,13 @@ export class Station {
 
   /** The answer to a frame that a newer one replaced: the station's last state, never a greeting. */
   private replaced(frame: RgbaFrame): KioskFrameResult {
-    const base = this.last ?? { state: 'idle', face: null, guidance: [], greeting: null };
+    const base = this.last ?? { state: 'idle', face: null, guidance: [], greeting: null, choice: null };
     // A replaced frame must never repeat a greeting: that would greet twice for one recognition.
     return {
       ...base,
       greeting: null,
-      state: base.state === 'recognised' ? 'pending' : base.state,
+      choice: null,
+      state: base.state === 'recognised' || base.state === 'choose' ? 'pending' : base.state,
       width: frame.width,
       height: frame.height,
       ms: 0,
@@ -91,7 +96,7 @@ export class StationRegistry {
           );
         this.stations.delete(idle[0]);
       }
-      s = new Station(`kiosk:${name}`, this.judge);
+      s = new Station(name, this.judge);
     }
     this.stations.set(name, s);
     return s;
@@ -99,6 +104,7 @@ export class StationRegistry {
 
   /** The screen was left or restarted: its run ends, and its place is freed unless a frame is still in. */
   reset(name: string): void {
+    // (The registry never makes a station for a reset: an unknown screen has nothing to forget.)
     const s = this.stations.get(name);
     if (!s) return;
     s.smoother.reset();

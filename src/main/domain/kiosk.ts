@@ -2,14 +2,17 @@
 // should show out. A person is recorded only after the same identity is seen over several frames (and,
 // when the setting asks for it, after passive liveness passes); strangers are never recorded. The
 // screens themselves are kept apart in kiosk-stations.ts, and the check-in is recorded by check-in.ts.
+import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
 import type { Settings } from '../../shared/settings';
-import type { Guidance, KioskFrameResult } from '../../shared/types';
+import type { AttendanceKind, Guidance, KioskFrameResult, KioskGreeting } from '../../shared/types';
 import type { Store } from '../db';
 import type { FaceEngine } from '../engine';
 import { FACE_WIDTH_PX } from '../engine/quality';
 import { LIVENESS_THRESHOLD, passesLiveness } from './attendance-rules';
-import { recordCheckIn } from './check-in';
+import { checkIn, recordChoice, type PlainGreeting } from './check-in';
+import { ATTENDANCE_KINDS } from '../../shared/attendance';
+import { CHOICE_TIMEOUT_MS, KioskTokens } from './kiosk-tokens';
 import { crowded, overlayOf } from './faces';
 import type { IdentifyService } from './identify';
 import { LOCAL_STATION, StationRegistry, type Station } from './kiosk-stations';
@@ -25,9 +28,11 @@ export interface KioskDeps {
 export class KioskService {
   private readonly stations = new StationRegistry((station, frame) => this.judge(station, frame));
   private readonly now: () => number;
+  private readonly tokens: KioskTokens;
 
   constructor(private readonly deps: KioskDeps) {
     this.now = deps.now ?? Date.now;
+    this.tokens = new KioskTokens(this.now);
   }
 
   /**
@@ -50,6 +55,45 @@ export class KioskService {
   /** The screen was left or restarted: its run ends (and its place is freed unless a frame is still in). */
   reset(station = LOCAL_STATION): void {
     this.stations.reset(station);
+    this.tokens.dropStation(station);
+  }
+
+  /** Explicit mode: records what the person asked on this screen chose (the suggestion, on time-out). */
+  punch(station: string, token: string, kind: AttendanceKind): KioskGreeting {
+    const choice = this.tokens.take(token, station, 'choice');
+    if (!choice.options.includes(kind))
+      throw new AppError(
+        'INVALID_INPUT',
+        `"${kind}" is not one of the choices offered (${choice.options.join(', ')}).`,
+      );
+    const punched = recordChoice(this.deps.store, this.deps.settings(), { ...choice, kind, nowMs: this.now() });
+    if (!punched)
+      throw new AppError(
+        'NOT_FOUND',
+        'This person is no longer enrolled, so nothing was recorded. Ask an administrator.',
+      );
+    return this.withUndo(station, punched.greeting, punched.eventId, choice.personId);
+  }
+
+  /**
+   * "Not you?": the person greeted on this screen a moment ago voids the event it recorded (audited as
+   * voided at the kiosk), and the screen's run starts afresh so they can look again.
+   */
+  undo(station: string, token: string): void {
+    const undo = this.tokens.take(token, station, 'undo');
+    this.deps.store.attendance.remove(
+      undo.eventId,
+      'Not me: voided at the kiosk by the person greeted',
+      'kiosk',
+      'attendance.void',
+    );
+    this.stations.reset(station);
+  }
+
+  private withUndo(station: string, greeting: PlainGreeting, eventId: string | null, personId: string): KioskGreeting {
+    if (eventId === null) return { ...greeting, undo: null };
+    const { token, expiresMs } = this.tokens.issueUndo(station, { eventId, personId });
+    return { ...greeting, undo: { token, until: new Date(expiresMs).toISOString() } };
   }
 
   private async judge(station: Station, frame: RgbaFrame): Promise<KioskFrameResult> {
@@ -87,7 +131,10 @@ export class KioskService {
       throw e;
     }
     const nowMs = this.now();
-    const result = (partial: Omit<KioskFrameResult, 'width' | 'height' | 'ms'>): KioskFrameResult => ({
+    const result = (
+      partial: Omit<KioskFrameResult, 'width' | 'height' | 'ms' | 'choice'> & Partial<Pick<KioskFrameResult, 'choice'>>,
+    ): KioskFrameResult => ({
+      choice: null,
       ...partial,
       width: analysis.width,
       height: analysis.height,
@@ -128,7 +175,9 @@ export class KioskService {
     );
 
     if (observed.state === 'unknown') {
-      return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
+      // "Ask an administrator to enroll you" would mislead when nobody is enrolled here yet.
+      const why: Guidance[] = this.deps.identify.galleryEmpty ? ['nobody_enrolled'] : [];
+      return result({ state: 'unknown', face: overlayOf(face), guidance: why, greeting: null });
     }
     if (observed.state === 'greeted') {
       // Served already: no advice on light or pose for someone who is only lingering.
@@ -147,14 +196,35 @@ export class KioskService {
       station.smoother.retract(observed.personId);
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['not_live'], greeting: null });
     }
-    const greeting = recordCheckIn(this.deps.store, settings, {
+    const stationName = station.name ?? settings.stationName;
+    const distance = observed.meanDistance ?? decision.distance;
+    const liveness = observed.minLiveness ?? null;
+    const outcome = checkIn(this.deps.store, settings, {
       personId: observed.personId,
-      stationName: station.name ?? settings.stationName,
-      distance: observed.meanDistance ?? decision.distance,
-      liveness: observed.minLiveness ?? null,
+      stationName,
+      distance,
+      liveness,
       nowMs,
     });
-    if (!greeting) return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
+    if (!outcome) return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
+    if (outcome.kind === 'choose') {
+      const options = [...ATTENDANCE_KINDS];
+      const { token } = this.tokens.issueChoice(station.id, {
+        personId: observed.personId,
+        stationName,
+        distance,
+        liveness,
+        options,
+      });
+      return result({
+        state: 'choose',
+        face: overlayOf(face),
+        guidance: [],
+        greeting: null,
+        choice: { token, name: outcome.name, options, suggested: outcome.suggested, timeoutMs: CHOICE_TIMEOUT_MS },
+      });
+    }
+    const greeting = this.withUndo(station.id, outcome.greeting, outcome.eventId, observed.personId);
     return result({ state: 'recognised', face: overlayOf(face), guidance: [], greeting });
   }
 }

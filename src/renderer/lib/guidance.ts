@@ -14,6 +14,7 @@ export const GUIDANCE_KEYS: Record<Guidance, string> = {
   at_edge: 'guidance.at_edge',
   multiple_faces: 'guidance.multiple_faces',
   not_live: 'guidance.not_live',
+  nobody_enrolled: 'kiosk.nobodyEnrolled',
 };
 
 export function guidanceKey(guidance: readonly Guidance[] | null | undefined): string | null {

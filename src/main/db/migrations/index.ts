@@ -4,6 +4,7 @@ import { migration001Initial } from './001-initial';
 import { migration002TemplateSourceRef } from './002-template-source-ref';
 import { migration003TemplateChip } from './003-template-chip';
 import { migration004ChangeCounter } from './004-change-counter';
+import { migration005AttendanceCorrections } from './005-attendance-corrections';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -13,4 +14,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration002TemplateSourceRef,
   migration003TemplateChip,
   migration004ChangeCounter,
+  migration005AttendanceCorrections,
 ];
