@@ -92,9 +92,14 @@ export function instantOfWallClock(day: string, time: string, timeZone?: string)
   // clock really shows wins (the earliest, for an hour shown twice); in a skipped hour, none does, and
   // the offset before the change moves the time past the gap.
   const before = asUtc - offsetAt(asUtc - 86_400_000);
+  // At the end of year 9999 the day after has no offset (NaN): such a candidate is simply dropped.
   const candidates = [before, asUtc - offsetAt(asUtc), asUtc - offsetAt(asUtc + 86_400_000)].filter((ms) => {
+    if (!Number.isFinite(ms)) return false;
     const c = wallClock(ms, timeZone);
     return c.day === day && c.time === time;
   });
-  return candidates.length > 0 ? Math.min(...candidates) : before;
+  if (candidates.length > 0) return Math.min(...candidates);
+  if (!Number.isFinite(before))
+    throw new AppError('INVALID_INPUT', `"${day} ${time}" is outside the dates this station can record.`);
+  return before;
 }

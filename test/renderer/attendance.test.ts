@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { ok, settle } from './helpers';
+import { fail, ok, settle } from './helpers';
 import Attendance from '../../src/renderer/screens/Attendance.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
-import type { AttendanceReport } from '../../src/shared/types';
+import type { AttendanceEvent, AttendanceReport } from '../../src/shared/types';
 
 function report(from: string, to: string, checkInOnly = false): AttendanceReport {
   return {
@@ -77,7 +77,10 @@ describe('Attendance screen', () => {
 
     await fireEvent.click(screen.getByTestId('export-csv'));
     await settle();
-    expect(exportFn).toHaveBeenCalledWith(expect.objectContaining({ format: 'csv' }));
+    expect(exportFn).toHaveBeenCalledWith(expect.objectContaining({ format: 'csv', sheet: 'timesheet' }));
+    await fireEvent.click(screen.getByTestId('export-events-xlsx'));
+    await settle();
+    expect(exportFn).toHaveBeenLastCalledWith(expect.objectContaining({ format: 'xlsx', sheet: 'events' }));
     expect(clicked).toHaveBeenCalled();
     clicked.mockRestore();
   });
@@ -138,5 +141,111 @@ describe('Attendance screen', () => {
     const rows = screen.getAllByTestId('today-row');
     expect(rows[0].textContent).toContain('Checked in');
     expect(rows[0].textContent).not.toContain('1:35');
+  });
+
+  it('names the time zone, marks corrected and missed days, and says a reversed range in a sentence', async () => {
+    const reportFn = vi.fn(({ from, to }: { from: string; to: string }) => {
+      const r = report(from, to);
+      return ok({
+        ...r,
+        timeZone: 'Europe/Berlin',
+        rows: [r.rows[1]!, { ...r.rows[0]!, flags: ['missing_out' as const] }],
+      });
+    });
+    const api = {
+      attendance: { report: reportFn, export: vi.fn() },
+      people: { list: vi.fn(() => ok([])) },
+    } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+    render(Attendance, { props: { api, timeZone: 'Europe/Berlin' } });
+    await settle();
+    expect(screen.getByTestId('attendance-zone').textContent).toBe('Times in Europe/Berlin');
+    const flags = screen.getAllByTestId('report-flag').map((f) => f.dataset.flag);
+    expect(flags).toEqual(['corrected', 'missing_out']);
+    expect(screen.getAllByTestId('missed-row').map((r) => r.dataset.personId)).toEqual(['p1']);
+
+    const calls = reportFn.mock.calls.length;
+    await fireEvent.input(screen.getByTestId('report-from'), { target: { value: '2026-12-10' } });
+    await fireEvent.input(screen.getByTestId('report-to'), { target: { value: '2026-12-01' } });
+    await settle();
+    expect(screen.getByTestId('report-reversed').textContent).toMatch(/start date is after the end date/);
+    expect((screen.getByTestId('report-run') as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId('export-csv') as HTMLButtonElement).disabled).toBe(true);
+    expect(reportFn.mock.calls.length).toBe(calls);
+  });
+
+  it('adds a missed check-out with a reason, then shows the saved notice and loads the report again', async () => {
+    const add = vi.fn(() => ok({}));
+    const reportFn = vi.fn(({ from, to }: { from: string; to: string }) => {
+      const r = report(from, to);
+      return ok({ ...r, rows: [{ ...r.rows[0]!, flags: ['missing_out' as const] }] });
+    });
+    const api = {
+      attendance: { report: reportFn, export: vi.fn(), add },
+      people: { list: vi.fn(() => ok([])) },
+    } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+    render(Attendance, { props: { api, timeZone: 'UTC' } });
+    await settle();
+    const before = reportFn.mock.calls.length;
+    await fireEvent.click(screen.getByTestId('missed-add-out'));
+    expect(screen.getByTestId('punch-person').textContent).toBe('Ada Lovelace');
+    expect((screen.getByTestId('punch-kind') as HTMLSelectElement).value).toBe('out');
+    // No reason, no save.
+    expect((screen.getByTestId('punch-save') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.input(screen.getByTestId('punch-time'), { target: { value: '17:30' } });
+    await fireEvent.input(screen.getByTestId('punch-reason'), { target: { value: 'Forgot to check out' } });
+    await fireEvent.click(screen.getByTestId('punch-save'));
+    await settle();
+    expect(add).toHaveBeenCalledWith({
+      personId: 'p1',
+      kind: 'out',
+      when: { day: reportFn.mock.calls[0]![0].to, time: '17:30' },
+      reason: 'Forgot to check out',
+    });
+    expect(screen.queryByTestId('punch-dialog')).toBeNull();
+    expect(screen.getByTestId('attendance-notice').textContent).toMatch(/audit log/);
+    expect(reportFn.mock.calls.length).toBeGreaterThan(before);
+  });
+
+  it("edits a punch's time in the station's zone, and keeps the dialog open with main's sentence on a refusal", async () => {
+    const event: AttendanceEvent = {
+      id: 'e1',
+      personId: 'p1',
+      personName: 'Ada Lovelace',
+      externalId: 'E-001',
+      kind: 'in',
+      at: '2026-12-01T07:00:00.000Z',
+      localDay: '2026-12-01',
+      station: 'Front door',
+      distance: 0.3,
+      liveness: null,
+      source: 'kiosk',
+      correctedAt: null,
+      reason: null,
+    };
+    const update = vi.fn(() => fail('INVALID_INPUT', '2026-12-01 23:00 is in the future.'));
+    const api = {
+      attendance: {
+        report: vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to))),
+        export: vi.fn(),
+        list: vi.fn(() => ok([event])),
+        update,
+      },
+      people: { list: vi.fn(() => ok([])) },
+    } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+    render(Attendance, { props: { api, timeZone: 'Europe/Berlin' } });
+    await settle();
+    await fireEvent.click(screen.getAllByTestId('report-punches')[0]!);
+    await settle();
+    expect(screen.getAllByTestId('punch-row')).toHaveLength(1);
+    await fireEvent.click(screen.getByTestId('punch-edit'));
+    // 07:00 UTC is 08:00 in Berlin: the administrator edits the time the station showed.
+    expect((screen.getByTestId('punch-time') as HTMLInputElement).value).toBe('08:00');
+    await fireEvent.input(screen.getByTestId('punch-time'), { target: { value: '23:00' } });
+    await fireEvent.input(screen.getByTestId('punch-reason'), { target: { value: 'Typo' } });
+    await fireEvent.click(screen.getByTestId('punch-save'));
+    await settle();
+    // Only the time changed, so only the time is sent.
+    expect(update).toHaveBeenCalledWith({ id: 'e1', when: { day: '2026-12-01', time: '23:00' }, reason: 'Typo' });
+    expect(screen.getByTestId('punch-dialog').textContent).toContain('is in the future');
   });
 });

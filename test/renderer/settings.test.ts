@@ -37,6 +37,28 @@ describe('Settings screen', () => {
     expect(onsaved).toHaveBeenCalled();
   });
 
+  it('saves the shift rules: explicit mode, the day boundary and the automatic check-out (off by default)', async () => {
+    const { set } = renderSettings();
+    await settle();
+    expect(screen.getByTestId('settings-min-in-out')).toBeTruthy(); // alternate mode has the minimum
+    expect(screen.queryByTestId('settings-auto-out')).toBeNull();
+    await fireEvent.click(screen.getByTestId('settings-mode-explicit'));
+    expect(screen.queryByTestId('settings-min-in-out')).toBeNull();
+    await fireEvent.input(screen.getByTestId('settings-day-starts'), { target: { value: '04:00' } });
+    await fireEvent.click(screen.getByTestId('settings-auto-out-on'));
+    await fireEvent.input(screen.getByTestId('settings-auto-out'), { target: { value: '02:30' } });
+    await fireEvent.submit((screen.getByTestId('settings-day-starts') as HTMLInputElement).form!);
+    await settle();
+    expect(set).toHaveBeenCalledWith(
+      expect.objectContaining({
+        attendanceMode: 'explicit',
+        minInOutMinutes: 30,
+        dayStartsAt: '04:00',
+        autoCheckOut: '02:30',
+      }),
+    );
+  });
+
   it('changes the PIN once however often the button is tapped while the change is under way', async () => {
     const settings = testSettings();
     let finish: (v: unknown) => void = () => {};

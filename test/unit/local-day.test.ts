@@ -81,3 +81,10 @@ describe('wallClock, workDayKey and instantOfWallClock', () => {
     expect(addCalendarDays('2026-12-31', 1)).toBe('2027-01-01');
   });
 });
+
+describe('instantOfWallClock at the ends of the calendar', () => {
+  it('handles the last day of year 9999 and refuses what the clock cannot show, with a sentence', () => {
+    expect(instantOfWallClock('9999-12-31', '00:00', 'UTC')).toBe(Date.parse('9999-12-31T00:00:00Z'));
+    expect(instantOfWallClock('9999-12-31', '23:59', 'Asia/Shanghai')).toBe(Date.parse('9999-12-31T15:59:00Z'));
+  });
+});

@@ -1,12 +1,13 @@
 // Calendar days as YYYY-MM-DD, the form the contract's date ranges use.
-import { localDayKey } from '../../shared/local-day';
+import { workDayKey } from '../../shared/local-day';
 
 /**
- * Today at the station: in its time zone (Settings), or this computer's when it has none. The same rule
- * main files check-ins under (shared/local-day.ts), so the screen's "today" is the records' today.
+ * Today's work day at the station: in its time zone (Settings), or this computer's when it has none, and
+ * still yesterday before the day boundary (`dayStartsAt`). The same rule main files check-ins under
+ * (shared/local-day.ts), so the screen's "today" is the records' today.
  */
-export function today(timeZone: string | null = null, now: Date = new Date()): string {
-  return localDayKey(now.getTime(), timeZone ?? undefined);
+export function today(timeZone: string | null = null, now: Date = new Date(), dayStartsAt = '00:00'): string {
+  return workDayKey(now.getTime(), timeZone ?? undefined, dayStartsAt);
 }
 
 export function localDay(d: Date): string {
