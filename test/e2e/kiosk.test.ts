@@ -69,7 +69,12 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
 
   /** Changes settings through the Settings screen as an administrator would (in a browser without camera). */
   async function changeSettings(
-    patch: { locale?: 'en' | 'zh-CN'; cooldownMinutes?: number },
+    patch: {
+      locale?: 'en' | 'zh-CN';
+      cooldownMinutes?: number;
+      minInOutMinutes?: number;
+      mode?: 'alternate' | 'explicit';
+    },
     then?: (admin: Opened) => Promise<void>,
   ): Promise<void> {
     const admin = await open(null);
@@ -80,6 +85,11 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       if (patch.locale) await admin.page.getByTestId('settings-locale').selectOption(patch.locale);
       if (patch.cooldownMinutes !== undefined) {
         await admin.page.getByTestId('settings-cooldown').fill(String(patch.cooldownMinutes));
+      }
+      if (patch.mode === 'explicit') await admin.page.getByTestId('settings-mode-explicit').check();
+      if (patch.mode === 'alternate') await admin.page.getByTestId('settings-mode-alternate').check();
+      if (patch.minInOutMinutes !== undefined) {
+        await admin.page.getByTestId('settings-min-in-out').fill(String(patch.minInOutMinutes));
       }
       await admin.page.getByTestId('settings-save').click();
       await expectVisible(admin, served, 'settings-saved', 'the settings saved note');
@@ -188,6 +198,9 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       expect(await page.getByTestId('greeting').getAttribute('data-kind')).toBe('in');
       expect(await page.getByTestId('greeting-kind').innerText()).toContain('Checked in');
       expect(await page.getByTestId('greeting-already').count(), 'the first pass is recorded').toBe(0);
+      // Alternate mode says from when a pass checks out (30 minutes after the check-in by default).
+      expect(await page.getByTestId('greeting-next').innerText()).toMatch(/checks you out/);
+      expect(await page.getByTestId('greeting-undo').innerText()).toBe('Not you?');
       await screenshot(page, 'issue4-b1-kiosk-greeting-en');
 
       const events = attendanceEvents(served);
@@ -265,27 +278,44 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       await todayRow.waitFor({ state: 'visible', timeout: 15_000 });
       await screenshot(page, 'issue4-e1-attendance');
 
-      const [download] = await Promise.all([
-        page.waitForEvent('download', { timeout: 15_000 }),
-        page.getByTestId('export-csv').click(),
-      ]);
-      expect(download.suggestedFilename()).toMatch(/\.csv$/);
-      const file = path.join(served.dataDir, download.suggestedFilename());
-      await download.saveAs(file);
-      const csv = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-      const [header, ...rows] = csv.trim().split(/\r?\n/);
-      expect(header).toBe('date,time,time_utc,person,person_id,kind,station,distance,liveness');
+      const exported = async (testid: string): Promise<string[]> => {
+        const [download] = await Promise.all([
+          page.waitForEvent('download', { timeout: 15_000 }),
+          page.getByTestId(testid).click(),
+        ]);
+        expect(download.suggestedFilename()).toMatch(/\.csv$/);
+        const file = path.join(served.dataDir, download.suggestedFilename());
+        await download.saveAs(file);
+        fs.copyFileSync(
+          file,
+          path.join(path.dirname(await screenshot(page, 'issue4-e2-attendance-exported')), `issue4-e-${testid}.csv`),
+        );
+        return fs
+          .readFileSync(file, 'utf8')
+          .replace(/^\uFEFF/, '')
+          .trim()
+          .split(/\r?\n/);
+      };
+      const [header, ...rows] = await exported('export-events-csv');
+      expect(header).toBe(
+        'date,time,time_utc,person,external_id,person_id,kind,station,distance,liveness,source,corrected,reason',
+      );
       const event = attendanceEvents(served)[0]!;
       expect(rows, 'one row: A checked in').toHaveLength(1);
       const cells = rows[0]!.split(',');
       expect(cells[3]).toBe(A);
-      expect(cells[4]).toBe(event.person_id);
-      expect(cells[5]).toBe('in');
+      expect(cells[5]).toBe(event.person_id);
+      expect(cells[6]).toBe('in');
       expect(cells[2]).toBe(event.at);
-      fs.copyFileSync(
-        file,
-        path.join(path.dirname(await screenshot(page, 'issue4-e2-attendance-exported')), 'issue4-e-export.csv'),
-      );
+      expect(cells[10]).toBe('kiosk');
+
+      const [sheetHeader, ...sheet] = await exported('export-csv');
+      expect(sheetHeader).toBe('external_id,name,date,first_in,last_out,worked_hours,break_hours,flags');
+      expect(
+        sheet.map((l) => l.split(',')[1]),
+        "A's day, then A's total",
+      ).toEqual([A, A]);
+      expect(sheet[1]!.split(',')[2]).toBe('total');
     } finally {
       await close(opened);
     }
@@ -333,7 +363,7 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
   });
 
   it("after the cooldown, A's next pass is recorded as a check-out, under the name of the screen's own door", async () => {
-    await changeSettings({ locale: 'en', cooldownMinutes: 0 });
+    await changeSettings({ locale: 'en', cooldownMinutes: 0, minInOutMinutes: 0 });
     // A second screen on the same server, opened at its own address, names its door.
     const opened = await open(videos.a, '?station=Back%20door');
     const { page } = opened;
@@ -352,5 +382,142 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
     } finally {
       await close(opened);
     }
+  });
+  it('"Not you?" voids the punch just recorded and asks A to look again or see an administrator', async () => {
+    const opened = await open(videos.a, '?station=Back%20door');
+    const { page } = opened;
+    try {
+      await expectVisible(opened, served, 'greeting-undo', 'the "Not you?" button on a greeting', 60_000);
+      const before = attendanceEvents(served).length;
+      await screenshot(page, 'issue12-a1-kiosk-not-you');
+      await page.getByTestId('greeting-undo').click();
+      await expectVisible(opened, served, 'greeting-voided', 'the cancelled greeting');
+      expect(await page.getByTestId('greeting-voided').innerText()).toMatch(/see an administrator/);
+      await screenshot(page, 'issue12-a2-kiosk-voided');
+      expect(attendanceEvents(served).length, 'the voided punch left the records').toBe(before - 1);
+      const voided = queryDb<{ action: string; actor: string }>(
+        served,
+        "SELECT action, actor FROM audit_log WHERE action = 'attendance.void'",
+      );
+      expect(voided).toEqual([{ action: 'attendance.void', actor: 'kiosk' }]);
+    } finally {
+      await close(opened);
+    }
+  });
+
+  it('in explicit mode A taps Break on large buttons and Break is recorded, in English and Chinese', async () => {
+    await changeSettings({ mode: 'explicit' });
+    for (const locale of ['en', 'zh-CN'] as const) {
+      if (locale === 'zh-CN') await changeSettings({ locale: 'zh-CN' });
+      const opened = await open(videos.a);
+      const { page } = opened;
+      try {
+        await expectVisible(opened, served, 'kiosk-choice', 'the In / Out / Break choice', 60_000);
+        expect(await page.getByTestId('choice-name').innerText()).toBe(A);
+        const box = await page.getByTestId('choice-break').boundingBox();
+        expect(box!.height, 'large enough to touch').toBeGreaterThanOrEqual(64);
+        await screenshot(page, `issue12-b1-kiosk-choice-${locale}`);
+        await page.setViewportSize({ width: 800, height: 1280 });
+        await screenshot(page, `issue12-b1-kiosk-choice-${locale}-portrait`);
+        const before = attendanceEvents(served).length;
+        await page.getByTestId('choice-break').click();
+        await expectVisible(opened, served, 'greeting', 'the greeting after the choice');
+        expect(await page.getByTestId('greeting').getAttribute('data-kind')).toBe('break');
+        await screenshot(page, `issue12-b2-kiosk-break-${locale}-portrait`);
+        const events = attendanceEvents(served);
+        expect(events.length).toBe(before + 1);
+        expect(events.at(-1)!.kind).toBe('break');
+      } finally {
+        await close(opened);
+      }
+    }
+    await changeSettings({ locale: 'en', mode: 'alternate' });
+  });
+
+  it('the administrator deletes a wrong punch and adds a missed one, each with a reason, in the audit log', async () => {
+    const opened = await open(null);
+    const { page } = opened;
+    try {
+      await unlockAdmin(opened, served, PIN);
+      await page.getByTestId('nav-attendance').click();
+      await expectVisible(opened, served, 'report-row', 'the report rows');
+      expect(await page.getByTestId('attendance-zone').innerText()).toMatch(/^Times in /);
+      await page.getByTestId('report-punches').first().click();
+      await expectVisible(opened, served, 'punch-row', "A's punches");
+      const punches = await page.getByTestId('punch-row').count();
+      const breaks = attendanceEvents(served).filter((e) => e.kind === 'break').length;
+      expect(breaks, 'one break tapped in each language').toBe(2);
+      expect(punches).toBe(attendanceEvents(served).length);
+      await screenshot(page, 'issue12-c1-attendance-punches-en');
+
+      // The last punch (the break) was a mistake.
+      await page.getByTestId('punch-delete').last().click();
+      await expectVisible(opened, served, 'punch-dialog', 'the delete dialog');
+      expect(await page.getByTestId('punch-save').isDisabled(), 'no reason, no delete').toBe(true);
+      await page.getByTestId('punch-reason').fill('Tapped Break by mistake');
+      await screenshot(page, 'issue12-c2-attendance-delete-dialog-en');
+      await page.getByTestId('punch-save').click();
+      await expectVisible(opened, served, 'attendance-notice', 'the deleted notice');
+      await page.waitForFunction(
+        (n) => document.querySelectorAll('[data-testid="punch-row"]').length === n,
+        punches - 1,
+        { timeout: 15_000 },
+      );
+
+      // A missed punch: a check-in earlier today, added by hand.
+      await page.getByTestId('punch-add').click();
+      await expectVisible(opened, served, 'punch-dialog', 'the add dialog');
+      await page.getByTestId('punch-time').fill('00:01');
+      await page.getByTestId('punch-reason').fill('Came in before the kiosk was on');
+      await page.getByTestId('punch-save').click();
+      await expectVisible(opened, served, 'attendance-notice', 'the saved notice');
+      await expectVisible(opened, served, 'report-flag', 'the marks on the corrected day');
+      const flags = await page
+        .getByTestId('report-flag')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-flag')));
+      expect(flags).toContain('manual');
+      await screenshot(page, 'issue12-c3-attendance-corrected-en');
+
+      const audit = queryDb<{ action: string; actor: string; details: string }>(
+        served,
+        "SELECT action, actor, details FROM audit_log WHERE action IN ('attendance.delete', 'attendance.add') ORDER BY seq",
+      );
+      expect(audit.map((a) => [a.action, a.actor])).toEqual([
+        ['attendance.delete', 'admin'],
+        ['attendance.add', 'admin'],
+      ]);
+      expect(JSON.parse(audit[0]!.details)).toMatchObject({
+        reason: 'Tapped Break by mistake',
+        before: { kind: 'break' },
+      });
+      const kinds = attendanceEvents(served).map((e) => e.kind);
+      expect(kinds.filter((k) => k === 'break')).toHaveLength(breaks - 1);
+      expect(kinds[0], 'the added check-in is the first of the day').toBe('in');
+    } finally {
+      await close(opened);
+    }
+    await changeSettings({ locale: 'zh-CN' }, async (admin) => {
+      await admin.page.getByTestId('nav-attendance').click();
+      await expectVisible(admin, served, 'report-row', 'the report rows in Chinese');
+      await admin.page.getByTestId('report-punches').first().click();
+      await expectVisible(admin, served, 'punch-row', 'the punches in Chinese');
+      await screenshot(admin.page, 'issue12-c4-attendance-punches-zh');
+      await admin.page.getByTestId('punch-edit').first().click();
+      await expectVisible(admin, served, 'punch-dialog', 'the edit dialog in Chinese');
+      await screenshot(admin.page, 'issue12-c5-attendance-edit-dialog-zh');
+      await admin.page.getByTestId('punch-cancel').click();
+      await admin.page.setViewportSize({ width: 800, height: 1280 });
+      await screenshot(admin.page, 'issue12-c6-attendance-zh-portrait');
+      await admin.page.getByTestId('nav-settings').click();
+      await expectVisible(admin, served, 'settings-day-starts', 'the attendance rules in Chinese');
+      await admin.page.getByTestId('settings-day-starts').scrollIntoViewIfNeeded();
+      await screenshot(admin.page, 'issue12-c7-settings-rules-zh-portrait');
+    });
+    await changeSettings({ locale: 'en' }, async (admin) => {
+      await admin.page.getByTestId('nav-settings').click();
+      await admin.page.getByTestId('settings-auto-out-on').check();
+      await admin.page.getByTestId('settings-day-starts').scrollIntoViewIfNeeded();
+      await screenshot(admin.page, 'issue12-c8-settings-rules-en');
+    });
   });
 });
