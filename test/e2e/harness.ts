@@ -310,7 +310,7 @@ export function queryDb<T>(served: Served, sql: string, ...params: unknown[]): T
 export interface EventRow {
   person_id: string;
   name: string;
-  kind: 'in' | 'out';
+  kind: 'in' | 'out' | 'break';
   at: string;
   station: string;
   distance: number | null;
