@@ -24,8 +24,14 @@ export function isPinFormat(pin: string): boolean {
 export const MAX_PHOTOS_PER_IMPORT = 50;
 
 /**
+ * The most photos the screens import for one person at a time (sent one per call). More templates than
+ * this add nothing to recognition; the rest are listed as not imported, and can be added afterwards.
+ */
+export const MAX_PHOTOS_PER_SESSION = 100;
+
+/**
  * The largest message `presence serve` accepts on its WebSocket: one photo of the largest size plus the
- * message's framing. The renderer sends photos in batches that fit (renderer/lib/photo-batches.ts).
+ * message's framing. The screens send one photo per call (components/enroll/StepImport.svelte).
  */
 export const MAX_WIRE_MESSAGE_BYTES = MAX_IMAGE_BYTES + 1024 * 1024;
 

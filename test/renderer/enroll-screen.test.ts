@@ -5,6 +5,7 @@ import { fail, ok, person, settle } from './helpers';
 import Enroll from '../../src/renderer/screens/Enroll.svelte';
 import StepReview from '../../src/renderer/components/enroll/StepReview.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
+import { MAX_PHOTOS_PER_SESSION } from '../../src/shared/limits';
 
 /** The wizard describing a new person (step one done), waiting at consent. */
 async function startWizardFor(name: string, api: Pick<PresenceApi, 'people' | 'enroll'>): Promise<void> {
@@ -198,22 +199,27 @@ describe('Enroll screen', () => {
     expect(targets).toEqual([{ newPerson: { name: 'Grace Hopper', externalId: null } }, { personId: grace.id }]);
   });
 
-  it('sends photos in batches that fit one message, and refuses a file too large without sending it', async () => {
+  it('sends each photo on its own with progress, refuses a file too large unsent, and lists every file', async () => {
     const grace = person('Grace Hopper');
     const MB = 1024 * 1024;
-    const importPhotos = vi.fn((input: { photos: { name: string }[] }) =>
-      ok({
-        results: input.photos.map((p) => ({
-          name: p.name,
-          ok: p.name !== 'blurred.jpg',
-          error: null,
-          duplicateOf: null,
-        })),
-        person: grace,
-      }),
-    );
+    let release: (() => void) | null = null;
+    const importPhotos = vi.fn(async (input: { photos: { name: string }[] }) => {
+      // The second photo takes a while: the screen must say where it is meanwhile.
+      if (input.photos[0]!.name === 'blurred.jpg') await new Promise<void>((r) => (release = r));
+      return {
+        ok: true as const,
+        value: {
+          results: input.photos.map((p) => ({
+            name: p.name,
+            ok: p.name !== 'blurred.jpg',
+            error: null,
+            duplicateOf: null,
+          })),
+          person: grace,
+        },
+      };
+    });
     await openImportStep(importPhotos);
-    // Phone photos of 12 MB: two fit in one message of at most 30 MB, the third goes in the next.
     const file = (name: string, size: number) => ({
       name,
       size,
@@ -228,17 +234,24 @@ describe('Enroll screen', () => {
     const input = screen.getByTestId('import-files') as HTMLInputElement;
     Object.defineProperty(input, 'files', { value: chosen, configurable: true });
     await fireEvent.change(input);
+    expect(screen.getByTestId('import-chosen').textContent).toBe('4 photos chosen.');
     await fireEvent.click(screen.getByTestId('import-upload'));
+    await settle();
+    expect(screen.getByTestId('import-progress').textContent).toContain('Checking photo 3 of 4: blurred.jpg');
+    expect(screen.getByTestId('import-progress').textContent).toMatch(/s left/);
+    release!();
     await settle();
 
     const calls = importPhotos.mock.calls.map(
       ([c]) => c as unknown as Record<string, unknown> & { photos: { name: string }[] },
     );
-    expect(calls.map((c) => c.photos.map((p) => p.name))).toEqual([['a.jpg', 'blurred.jpg'], ['c.jpg']]);
+    expect(calls.map((c) => c.photos.map((p) => p.name))).toEqual([['a.jpg'], ['blurred.jpg'], ['c.jpg']]);
     expect(calls.map(({ photos: _p, consent: _c, ...target }) => target)).toEqual([
       { newPerson: { name: 'Grace Hopper', externalId: null } },
-      { personId: grace.id }, // created by the first batch
+      { personId: grace.id }, // created by the first photo
+      { personId: grace.id },
     ]);
+    expect(screen.queryByTestId('import-progress')).toBeNull();
     const shown = screen.getAllByTestId('import-result').map((li) => [li.textContent?.split(':')[0], li.dataset.ok]);
     expect(shown).toEqual([
       ['a.jpg', 'true'],
@@ -247,6 +260,35 @@ describe('Enroll screen', () => {
       ['c.jpg', 'true'],
     ]);
     expect(screen.getByText(/The image is too large/)).toBeTruthy();
+    expect(screen.getByTestId('import-summary').textContent).toBe('2 of 4 photos added.');
+  });
+
+  it('says before the import how many photos are over the limit, and lists each of them as not imported', async () => {
+    const importPhotos = vi.fn((input: { photos: { name: string }[] }) =>
+      ok({
+        results: input.photos.map((p) => ({ name: p.name, ok: true, error: null, duplicateOf: null })),
+        person: person('Grace Hopper'),
+      }),
+    );
+    await openImportStep(importPhotos);
+    const chosen = Array.from({ length: MAX_PHOTOS_PER_SESSION + 3 }, (_, i) => ({
+      name: `p${i}.jpg`,
+      size: 1000,
+      arrayBuffer: () => Promise.resolve(new Uint8Array(8).buffer),
+    }));
+    const input = screen.getByTestId('import-files') as HTMLInputElement;
+    Object.defineProperty(input, 'files', { value: chosen, configurable: true });
+    await fireEvent.change(input);
+    expect(screen.getByTestId('import-over-limit').textContent).toMatch(/3 photos will be listed as not imported/);
+    await fireEvent.click(screen.getByTestId('import-upload'));
+    await settle();
+    expect(importPhotos).toHaveBeenCalledTimes(MAX_PHOTOS_PER_SESSION);
+    const results = screen.getAllByTestId('import-result');
+    expect(results).toHaveLength(MAX_PHOTOS_PER_SESSION + 3);
+    expect(results.at(-1)!.textContent).toMatch(/not imported: more than 100 photos/);
+    expect(screen.getByTestId('import-summary').textContent).toBe(
+      `${MAX_PHOTOS_PER_SESSION} of ${MAX_PHOTOS_PER_SESSION + 3} photos added.`,
+    );
   });
 
   it('holds back a photo that matches someone else until "Add anyway", then sends only that one, confirmed', async () => {
