@@ -88,6 +88,9 @@ describe('Enroll screen', () => {
     render(StepReview, {
       props: { api, person: ada, consent: { given: true, by: 'Front desk' }, shots, onback: vi.fn(), onsaved },
     });
+    // Two shots: saved if the administrator goes on, with a warning that recognition will be weaker.
+    expect(screen.getByTestId('review-count').textContent).toBe('2 good shots will be saved.');
+    expect(screen.getByTestId('review-few-shots').textContent).toMatch(/less reliable/);
     await fireEvent.click(screen.getByTestId('enroll-save'));
     await settle();
     expect(commit).toHaveBeenCalledWith({

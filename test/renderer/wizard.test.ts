@@ -127,6 +127,32 @@ describe('enrollment wizard: capture step', () => {
     expect(discard).toHaveBeenCalledWith({ shotIds: ['aaaaaaaa-0000-4000-8000-000000000003'] });
   });
 
+  it('gives a tip after a few seconds on one pose and offers to skip it after about 20 s', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    try {
+      const { send } = setup([shot({ accepted: true, shotId: 'aaaaaaaa-0000-4000-8000-000000000004', pose: 'front' })]);
+      await send();
+      expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('left');
+      expect(screen.queryByTestId('capture-tip')).toBeNull();
+      vi.advanceTimersByTime(7_000);
+      await settle();
+      expect(screen.getByTestId('capture-tip').textContent).toMatch(/both eyes should stay visible/);
+      expect(screen.queryByTestId('capture-skip')).toBeNull();
+      vi.advanceTimersByTime(14_000);
+      await settle();
+      await fireEvent.click(screen.getByTestId('capture-skip'));
+      expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('right');
+      const left = document.querySelector<HTMLElement>('[data-testid="shot"][data-pose="left"]')!;
+      expect(left.dataset.skipped).toBe('true');
+      // The clock starts again for the next pose.
+      expect(screen.queryByTestId('capture-tip')).toBeNull();
+      await fireEvent.click(screen.getByTestId('shot-unskip'));
+      expect(screen.getByTestId('capture-instruction').dataset.pose).toBe('left');
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('drops a shot whose answer arrives after the capture was cancelled, and sends no more frames', async () => {
     let answer: (r: unknown) => void = () => {};
     const capture = vi.fn(() => new Promise((resolve) => (answer = resolve)));

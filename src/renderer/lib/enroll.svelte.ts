@@ -57,7 +57,9 @@ export class EnrollCapture {
   error = $state.raw<AppErrorData | null>(null);
   duplicate = $state.raw<Duplicate | null>(null);
   duplicateAccepted = $state(false);
-  current = $derived(POSES.find((p) => !this.shots[p]) ?? null);
+  /** Poses the administrator skipped (the person could not hold them): not asked again unless retried. */
+  skipped = $state.raw<ReadonlySet<EnrollPose>>(new Set());
+  current = $derived(POSES.find((p) => !this.shots[p] && !this.skipped.has(p)) ?? null);
   kept = $derived(POSES.map((p) => this.shots[p]).filter((s): s is KeptShot => s !== null));
   complete = $derived(this.current === null);
   paused = $derived(this.duplicate !== null && !this.duplicateAccepted);
@@ -114,6 +116,20 @@ export class EnrollCapture {
     void this.#api.enroll.discard({ shotIds: [shot.shotId] });
     this.shots = { ...this.shots, [pose]: null };
     this.last = null;
+  }
+
+  /** Moves on without a shot of `pose`; the review then says how many shots are kept. */
+  skip(pose: EnrollPose): void {
+    if (this.shots[pose]) return;
+    this.skipped = new Set([...this.skipped, pose]);
+    this.last = null;
+  }
+
+  /** Asks for a skipped pose again. */
+  unskip(pose: EnrollPose): void {
+    const next = new Set(this.skipped);
+    next.delete(pose);
+    this.skipped = next;
   }
 
   continueDespiteDuplicate(): void {
