@@ -52,8 +52,15 @@ export function registerPeople(program: Command): void {
     .action(async (name: string, opts: { externalId?: string }, cmd: Command) => {
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>());
       try {
+        const namesakes = app.people.namesakes(name);
         const person = app.people.create({ name, externalId: opts.externalId ?? null }, 'cli');
         console.log(`Added ${person.name} (${person.id}).`);
+        for (const other of namesakes) {
+          console.error(
+            `Note: ${other.name} (${other.id}${other.externalId ? `, external ID ${other.externalId}` : ', no external ID'}) ` +
+              'has the same name. Give the two distinct external IDs or notes, so that attendance and exports tell them apart.',
+          );
+        }
       } finally {
         await app.close();
       }

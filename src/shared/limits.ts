@@ -101,3 +101,12 @@ export function lineTextRule(label: string) {
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
   };
 }
+
+/**
+ * The form in which two names count as the same person's name (a namesake warning, a lookup by name):
+ * compatibility-normalised, case-folded, with runs of spaces as one. "Ada  LOVELACE" and "ada lovelace"
+ * are the same name; "Ada Lovelace" and "Ada Lovelace-King" are not.
+ */
+export function nameKey(name: string): string {
+  return name.normalize('NFKC').trim().replace(/\s+/gu, ' ').toLowerCase();
+}

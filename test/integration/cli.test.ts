@@ -61,6 +61,16 @@ describe('presence CLI', () => {
     expect(JSON.parse((await presence('people', 'list', '--json')).out)).toEqual([]);
   });
 
+  it('adds a namesake, saying who else has the name so the two can be told apart', async () => {
+    expect((await presence('people', 'add', 'John Smith', '--external-id', 'E-7')).code).toBe(0);
+    const second = await presence('people', 'add', 'john  SMITH');
+    expect(second.code).toBe(0);
+    expect(second.err).toMatch(/^Note: John Smith \([0-9a-f-]+, external ID E-7\) has the same name\./);
+    const list = JSON.parse((await presence('people', 'list', '--json')).out) as { id: string }[];
+    expect(list).toHaveLength(2);
+    for (const p of list) expect((await presence('people', 'remove', p.id)).code).toBe(0);
+  });
+
   it('fails with a one-line reason on bad input', async () => {
     const missing = await presence('people', 'remove', 'Nobody');
     expect(missing.code).toBe(1);

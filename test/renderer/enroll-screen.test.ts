@@ -339,3 +339,21 @@ describe('Enroll screen', () => {
     expect(screen.queryByTestId('import-add-anyway')).toBeNull();
   });
 });
+
+describe('wizard person step', () => {
+  it('warns about a namesake before going on, and goes on with a new person when told it is someone else', async () => {
+    const { default: StepPerson } = await import('../../src/renderer/components/enroll/StepPerson.svelte');
+    const john = person('John Smith', { externalId: 'E-7' });
+    const api = { people: { list: vi.fn(() => ok([john])) } } as unknown as Pick<PresenceApi, 'people'>;
+    const onchosen = vi.fn();
+    render(StepPerson, { props: { api, onchosen } });
+    await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: 'John Smith' } });
+    await fireEvent.click(screen.getByTestId('enroll-person-next'));
+    await settle();
+    expect(onchosen).not.toHaveBeenCalled();
+    expect(screen.getByTestId('namesake').textContent).toContain('ID E-7');
+    await fireEvent.click(screen.getByTestId('namesake-continue'));
+    await settle();
+    expect(onchosen).toHaveBeenCalledWith({ id: null, name: 'John Smith', externalId: null });
+  });
+});

@@ -83,4 +83,24 @@ describe('People screen', () => {
     await fireEvent.click(screen.getByTestId('person-reenroll'));
     expect(onreenroll).toHaveBeenCalledWith(ada.id);
   });
+
+  it('warns about a namesake with the other record before adding, and adds only when told to go on', async () => {
+    const { api, people } = fakePeopleApi([person('John Smith', { externalId: 'E-7', notes: 'Warehouse' })]);
+    people.create.mockImplementation(() => ok(person('John Smith')));
+    render(People, { props: { api, onreenroll: vi.fn() } });
+    await settle();
+    await fireEvent.click(screen.getByTestId('person-add'));
+    await fireEvent.input(screen.getByTestId('person-name-input'), { target: { value: 'john  smith' } });
+    await fireEvent.submit(screen.getByTestId('person-name-input').closest('form')!);
+    await settle();
+    expect(people.create).not.toHaveBeenCalled();
+    const warning = screen.getByTestId('namesake-warning').textContent ?? '';
+    expect(warning).toContain('Someone with this name is already enrolled');
+    expect(warning).toContain('ID E-7');
+    expect(warning).toContain('Warehouse');
+    expect((screen.getByTestId('person-save') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('namesake-continue'));
+    await settle();
+    expect(people.create).toHaveBeenCalledWith({ name: 'john  smith', externalId: null, notes: null });
+  });
 });

@@ -1,5 +1,6 @@
 // People as the UI and CLI see them; deletion also drops the person's templates from the live index.
 import { AppError } from '../../shared/errors';
+import { nameKey } from '../../shared/limits';
 import type { Person } from '../../shared/types';
 import type { Actor, Store } from '../db';
 import type { FaceIndex } from './face-index';
@@ -30,10 +31,19 @@ export class PeopleService {
     return found.length ? { ...person, probableDuplicates: found } : person;
   }
 
-  /** Finds a person by exact name (case-insensitive), for imports that must not create twins. */
+  /** Finds a person by name (the same name by nameKey), for imports that must not create twins. */
   findByName(name: string): Person | undefined {
-    const wanted = name.trim().toLocaleLowerCase();
-    return this.list(name.trim()).find((p) => p.name.toLocaleLowerCase() === wanted);
+    const first = this.namesakes(name)[0];
+    return first ? this.withDuplicates(first) : undefined;
+  }
+
+  /**
+   * Everyone else whose name is the same name (shared/limits.ts nameKey): two John Smiths may both be
+   * enrolled, but the administrator is told, so that their external IDs or notes tell them apart.
+   */
+  namesakes(name: string, exceptId?: string): Person[] {
+    const key = nameKey(name);
+    return this.store.people.list({}).filter((p) => p.id !== exceptId && nameKey(p.name) === key);
   }
 
   create(input: { name: string; externalId?: string | null; notes?: string | null }, actor: Actor): Person {

@@ -58,8 +58,8 @@ export class EnrollCapture {
   duplicate = $state.raw<Duplicate | null>(null);
   duplicateAccepted = $state(false);
   /** Poses the administrator skipped (the person could not hold them): not asked again unless retried. */
-  skipped = $state.raw<ReadonlySet<EnrollPose>>(new Set());
-  current = $derived(POSES.find((p) => !this.shots[p] && !this.skipped.has(p)) ?? null);
+  skipped = $state.raw<readonly EnrollPose[]>([]);
+  current = $derived(POSES.find((p) => !this.shots[p] && !this.skipped.includes(p)) ?? null);
   kept = $derived(POSES.map((p) => this.shots[p]).filter((s): s is KeptShot => s !== null));
   complete = $derived(this.current === null);
   paused = $derived(this.duplicate !== null && !this.duplicateAccepted);
@@ -121,15 +121,13 @@ export class EnrollCapture {
   /** Moves on without a shot of `pose`; the review then says how many shots are kept. */
   skip(pose: EnrollPose): void {
     if (this.shots[pose]) return;
-    this.skipped = new Set([...this.skipped, pose]);
+    if (!this.skipped.includes(pose)) this.skipped = [...this.skipped, pose];
     this.last = null;
   }
 
   /** Asks for a skipped pose again. */
   unskip(pose: EnrollPose): void {
-    const next = new Set(this.skipped);
-    next.delete(pose);
-    this.skipped = next;
+    this.skipped = this.skipped.filter((p) => p !== pose);
   }
 
   continueDespiteDuplicate(): void {
