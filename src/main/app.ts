@@ -207,8 +207,8 @@ export class PresenceApp {
         await this.requireEngine();
         return this.enrollment.capture(frame, personId, session);
       },
-      'enroll.commit': ({ shotIds, consent, ...target }) =>
-        this.enrollment.commit(enrollTargetOf(target), shotIds, consent, 'admin'),
+      'enroll.commit': ({ shotIds, consent, replace, ...target }) =>
+        this.enrollment.commit(enrollTargetOf(target), shotIds, consent, 'admin', replace ?? false),
       'enroll.discard': ({ shotIds }) => this.enrollment.discard(shotIds),
       'enroll.importPhotos': async ({ photos, consent, acceptDuplicates, ...target }) => {
         await this.requireEngine();

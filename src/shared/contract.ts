@@ -279,6 +279,8 @@ export const contract = {
           // The same shot twice would be saved as two identical templates.
           .refine((ids) => new Set(ids).size === ids.length, { message: 'Each shot can be saved only once.' }),
         consent,
+        /** Re-enrollment: the person's earlier templates are replaced by these (default: added to them). */
+        replace: z.boolean().optional(),
       })
       .strict()
       .refine(oneTarget, oneTargetMessage),

@@ -201,6 +201,8 @@ export interface EnrollShotResult {
 export interface EnrollCommitResult {
   person: Person;
   added: number;
+  /** Earlier templates removed by a re-enrollment that replaces them (0 when added to them). */
+  replaced: number;
 }
 
 export interface ImportPhotoResult {

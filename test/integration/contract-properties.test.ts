@@ -305,8 +305,12 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
     { requiredKeys: ['frame'] },
   ),
   'enroll.commit': fc
-    .tuple(target, fc.array(shotId, { minLength: 1, maxLength: 3 }), consent)
-    .map(([who, shotIds, c]) => ({ ...(who as object), shotIds, consent: c })),
+    .tuple(target, fc.array(shotId, { minLength: 1, maxLength: 3 }), consent, maybe(mostly(fc.boolean(), anyValue)))
+    .map(([who, shotIds, c, replace]) =>
+      replace === undefined
+        ? { ...(who as object), shotIds, consent: c }
+        : { ...(who as object), shotIds, consent: c, replace },
+    ),
   'enroll.discard': fc.record({ shotIds: fc.array(shotId, { maxLength: 60 }) }),
   'enroll.importPhotos': fc
     .tuple(

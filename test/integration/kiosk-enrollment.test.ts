@@ -279,6 +279,27 @@ describe('enrollment', () => {
     const again = await t.app.engine.analyze({ kind: 'rgba', frame: gore }, { liveness: false });
     expect(t.app.index.identify(again.faces[0]!.embedding, t.app.settings()).personId).toBe(saved.person.id);
   });
+
+  it('re-enrollment that replaces removes the earlier templates in the same save, and the gallery follows', async () => {
+    await enrollBush(); // one imported template
+    const shot = await t.app.enrollment.capture(bushFrame, bush);
+    expect(shot.accepted).toBe(true);
+    const saved = t.app.enrollment.commit({ personId: bush }, [shot.shotId!], consent, 'admin', true);
+    expect(saved).toMatchObject({ added: 1, replaced: 1, person: { templateCount: 1 } });
+    expect(t.app.store.templates.listMeta(bush).map((m) => m.source)).toEqual(['camera']);
+    expect(t.app.store.audit.list().filter((a) => a.action === 'template.delete')).toHaveLength(1);
+    // Still recognised, from the new template alone.
+    const again = await t.app.engine.analyze({ kind: 'rgba', frame: bushFrame }, { liveness: false });
+    expect(t.app.index.identify(again.faces[0]!.embedding, t.app.settings()).personId).toBe(bush);
+    expect(t.app.index.size).toBe(1);
+  });
+
+  it('re-enrollment that adds keeps the earlier templates', async () => {
+    await enrollBush();
+    const shot = await t.app.enrollment.capture(bushFrame, bush);
+    const saved = t.app.enrollment.commit({ personId: bush }, [shot.shotId!], consent, 'admin');
+    expect(saved).toMatchObject({ added: 1, replaced: 0, person: { templateCount: 2 } });
+  });
 });
 
 describe('kiosk check-in', () => {

@@ -101,6 +101,29 @@ describe('Enroll screen', () => {
     expect(onsaved).toHaveBeenCalledWith({ person: ada, added: 2 });
   });
 
+  it('re-enrollment asks whether to replace or add, adds by default, and replaces only when chosen', async () => {
+    const ada = person('Ada Lovelace', { templateCount: 4 });
+    const commit = vi.fn(() => ok({ person: ada, added: 1, replaced: 4 }));
+    const api = { enroll: { commit } } as unknown as Pick<PresenceApi, 'enroll'>;
+    const shots = [{ pose: 'front' as const, shotId: 'aaaaaaaa-0000-4000-8000-000000000009', snapshot: null }];
+    render(StepReview, {
+      props: {
+        api,
+        person: { id: ada.id, name: ada.name, externalId: null, savedTemplates: 4 },
+        consent: { given: true, by: 'Front desk' },
+        shots,
+        onback: vi.fn(),
+        onsaved: vi.fn(),
+      },
+    });
+    expect(screen.getByTestId('review-replace').textContent).toContain('They already have 4 saved templates.');
+    expect((screen.getByTestId('review-add') as HTMLInputElement).checked).toBe(true);
+    await fireEvent.click(screen.getByTestId('review-replace-all'));
+    await fireEvent.click(screen.getByTestId('enroll-save'));
+    await settle();
+    expect(commit).toHaveBeenCalledWith(expect.objectContaining({ personId: ada.id, replace: true }));
+  });
+
   it('review saves a new person together with their shots', async () => {
     const grace = person('Grace Hopper', { externalId: 'N-1' });
     const commit = vi.fn(() => ok({ person: grace, added: 1 }));

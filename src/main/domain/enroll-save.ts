@@ -50,6 +50,8 @@ export interface TemplatesToSave {
   /** The person's thumbnail from this enrollment (the straight shot's), or null to keep theirs. */
   thumbnail: Uint8Array | null;
   actor: Actor;
+  /** Re-enrollment that replaces: the person's earlier templates go, in the same transaction. */
+  replaceExisting?: boolean;
 }
 
 export class TemplateWriter {
@@ -58,14 +60,23 @@ export class TemplateWriter {
     private readonly now: () => number,
   ) {}
 
-  save({ target, faces, source, consent, thumbnail, actor }: TemplatesToSave): EnrollCommitResult {
+  save({
+    target,
+    faces,
+    source,
+    consent,
+    thumbnail,
+    actor,
+    replaceExisting = false,
+  }: TemplatesToSave): EnrollCommitResult {
     const { store, index } = this.deps;
     const encoder = index.encoder;
     const existing = existingId(target);
     if (existing !== undefined) this.requirePerson(existing);
-    const { personId, metas } = store.transaction(() => {
+    const { personId, metas, replaced } = store.transaction(() => {
       const personId = existing ?? store.people.create((target as { newPerson: EnrollNewPerson }).newPerson, actor).id;
       store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
+      const replaced = replaceExisting && existing !== undefined ? store.templates.deleteForPerson(personId, actor) : 0;
       const added = store.templates.addMany(
         faces.map((f) => ({
           personId,
@@ -80,11 +91,12 @@ export class TemplateWriter {
         actor,
       );
       if (thumbnail) store.people.setThumbnail(personId, thumbnail, actor);
-      return { personId, metas: added };
+      return { personId, metas: added, replaced };
     });
     // Only after the transaction committed: the index must never hold what the database does not.
+    if (replaced > 0) index.removePerson(personId);
     metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));
-    return { person: this.requirePerson(personId), added: metas.length };
+    return { person: this.requirePerson(personId), added: metas.length, replaced };
   }
 
   /** The person exists, or the new person's details could be saved as they are. */

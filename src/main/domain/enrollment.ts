@@ -135,7 +135,13 @@ export class EnrollmentService {
   }
 
   /** Saves kept shots as the person's templates, with their consent, in one transaction. */
-  commit(target: EnrollTarget, shotIds: readonly string[], consent: Consent, actor: Actor): EnrollCommitResult {
+  commit(
+    target: EnrollTarget,
+    shotIds: readonly string[],
+    consent: Consent,
+    actor: Actor,
+    replaceExisting = false,
+  ): EnrollCommitResult {
     this.writer.checkTarget(target);
     if (new Set(shotIds).size !== shotIds.length)
       throw new AppError('INVALID_INPUT', 'Each shot can be saved only once.');
@@ -152,6 +158,7 @@ export class EnrollmentService {
       consent,
       thumbnail: front?.thumbnailJpeg ?? null,
       actor,
+      replaceExisting,
     });
     this.shots.discard(shotIds);
     return added;

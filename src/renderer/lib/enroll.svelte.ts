@@ -26,6 +26,8 @@ export interface EnrollSubject {
   id: string | null;
   name: string;
   externalId: string | null;
+  /** Templates they already have (an existing person): the review asks whether to replace or add. */
+  savedTemplates?: number;
 }
 
 /** The `personId` / `newPerson` half of an enroll.commit or enroll.importPhotos input. */
