@@ -177,6 +177,9 @@ export class PresenceApp {
       'people.update': ({ id, ...patch }) => this.people.update(id, patch, 'admin'),
       'people.delete': ({ id }) => this.people.delete(id, 'admin'),
       'people.thumbnail': ({ id }) => this.people.thumbnail(id),
+      'people.templates': ({ id }) => this.people.templates(id),
+      'people.templateChip': ({ templateId }) => this.people.templateChip(templateId),
+      'people.deleteTemplate': ({ templateId }) => this.people.deleteTemplate(templateId, 'admin'),
 
       'attendance.list': (r) => this.attendance.list(r),
       'attendance.report': (r) => this.attendance.report(r),

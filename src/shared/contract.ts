@@ -30,6 +30,7 @@ import type {
   KioskFrameResult,
   KioskGreeting,
   Person,
+  TemplateSummary,
 } from './types';
 import type { Result } from './errors';
 
@@ -190,6 +191,15 @@ export const contract = {
   'people.delete': channel<{ id: string; deleted: true }>()(z.object({ id }).strict(), 'admin'),
   /** JPEG of the enrolled face crop, or null. Biometric: admin only. */
   'people.thumbnail': channel<Uint8Array | null>()(z.object({ id }).strict(), 'admin'),
+  /** A person's face templates: when, how, quality, encoder. */
+  'people.templates': channel<TemplateSummary[]>()(z.object({ id }).strict(), 'admin'),
+  /** JPEG of one template's aligned face, or null when it has none. Biometric: admin only. */
+  'people.templateChip': channel<Uint8Array | null>()(z.object({ templateId: id }).strict(), 'admin'),
+  /** Deletes one template (a poor shot); the person and their other templates stay. */
+  'people.deleteTemplate': channel<{ templateId: string; deleted: true }>()(
+    z.object({ templateId: id }).strict(),
+    'admin',
+  ),
 
   'attendance.list': channel<AttendanceEvent[]>()(dateRange, 'admin'),
   'attendance.report': channel<AttendanceReport>()(dateRange, 'admin'),

@@ -198,6 +198,21 @@ export interface EnrollShotResult {
   duplicateOf: { personId: string; name: string; distance: number } | null;
 }
 
+/** One of a person's face templates, as the People screen lists them (no embedding, no face data). */
+export interface TemplateSummary {
+  id: string;
+  createdAt: string;
+  quality: number | null;
+  /** 'camera', 'import' (the screens) or 'cli'. */
+  source: string;
+  pose: string | null;
+  /** The encoder that made it, and whether recognition uses it now (the gallery's encoder). */
+  encoderId: string;
+  inUse: boolean;
+  hasChip: boolean;
+  damaged: boolean;
+}
+
 export interface EnrollCommitResult {
   person: Person;
   added: number;

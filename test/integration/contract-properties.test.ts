@@ -276,6 +276,9 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
   ),
   'people.delete': fc.record({ id: fc.oneof(fc.uuid(), hostileString) }),
   'people.thumbnail': fc.record({ id: uuid }),
+  'people.templates': fc.record({ id: uuid }),
+  'people.templateChip': fc.record({ templateId: mostly(fc.uuid()) }),
+  'people.deleteTemplate': fc.record({ templateId: mostly(fc.uuid()) }),
   'attendance.list': dateRange,
   'attendance.report': dateRange,
   'attendance.export': fc

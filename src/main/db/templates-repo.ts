@@ -52,6 +52,8 @@ interface TemplateMetaDbRow {
   source: TemplateSource;
   pose: string | null;
   created_at: string;
+  has_chip: number;
+  damaged: number;
 }
 
 function toMeta(r: TemplateMetaDbRow): TemplateMeta {
@@ -64,6 +66,8 @@ function toMeta(r: TemplateMetaDbRow): TemplateMeta {
     source: r.source,
     pose: r.pose,
     createdAt: r.created_at,
+    hasChip: r.has_chip === 1,
+    damaged: r.damaged === 1,
   };
 }
 
@@ -113,7 +117,8 @@ export function wellFormedCiphertext(blob: Uint8Array): boolean {
   return blob.length >= HEADER_BYTES && blob[0] === FORMAT_VERSION;
 }
 
-const META_COLUMNS = 'id, person_id, model_id, dim, quality, source, pose, created_at';
+const META_COLUMNS =
+  'id, person_id, model_id, dim, quality, source, pose, created_at, chip IS NOT NULL AS has_chip, damaged_at IS NOT NULL AS damaged';
 
 export class TemplatesRepo {
   readonly #db: Database.Database;
@@ -202,6 +207,12 @@ export class TemplatesRepo {
   /** Source files (SHA-256) already enrolled for this person. */
   sourceRefs(personId: string): Set<string> {
     return new Set(this.#sourceRefs.all(personId).map((r) => r.source_ref));
+  }
+
+  /** One template's metadata, or undefined when there is none with that id. */
+  getMeta(id: string): TemplateMeta | undefined {
+    const row = this.#getMeta.get(id);
+    return row ? toMeta(row) : undefined;
   }
 
   listMeta(personId: string): TemplateMeta[] {

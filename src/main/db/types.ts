@@ -28,6 +28,10 @@ export interface TemplateMeta {
   source: TemplateSource;
   pose: string | null;
   createdAt: string;
+  /** It keeps its aligned face chip (shown in the template list, and re-embedded for a new encoder). */
+  hasChip: boolean;
+  /** It could not be decrypted and was set aside (templates-repo.ts). */
+  damaged: boolean;
 }
 
 export interface LoadedTemplate {

@@ -214,6 +214,16 @@ export class FaceIndex {
     this.ownChange();
   }
 
+  /** The gallery's encoder, or null before the engine started. */
+  get encoderId(): string | null {
+    return this.space?.encoderId ?? null;
+  }
+
+  /** Templates were deleted one by one: the matcher loads them again (an admin action, not per frame). */
+  templatesChanged(): void {
+    if (this.space) this.load(this.space);
+  }
+
   removePerson(personId: string): void {
     this.matcher?.removePerson(personId);
     this.ownChange();

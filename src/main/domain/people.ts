@@ -1,8 +1,9 @@
 // People as the UI and CLI see them; deletion also drops the person's templates from the live index.
 import { AppError } from '../../shared/errors';
 import { nameKey } from '../../shared/limits';
-import type { Person } from '../../shared/types';
+import type { Person, TemplateSummary } from '../../shared/types';
 import type { Actor, Store } from '../db';
+import { decodeChip } from '../engine';
 import type { FaceIndex } from './face-index';
 
 export class PeopleService {
@@ -65,6 +66,44 @@ export class PeopleService {
     this.store.people.softDelete(id, actor);
     this.index.removePerson(id);
     return { id, deleted: true };
+  }
+
+  /** The person's templates, newest last; which of them recognition uses now (the gallery's encoder). */
+  templates(id: string): TemplateSummary[] {
+    this.get(id);
+    const inUse = this.index.encoderId;
+    return this.store.templates.listMeta(id).map((m) => ({
+      id: m.id,
+      createdAt: m.createdAt,
+      quality: m.quality,
+      source: m.source,
+      pose: m.pose,
+      encoderId: m.modelId,
+      inUse: inUse !== null && m.modelId === inUse && !m.damaged,
+      hasChip: m.hasChip,
+      damaged: m.damaged,
+    }));
+  }
+
+  /** The JPEG of one template's aligned face chip (engine/chip.ts), for the template list; null when none. */
+  templateChip(templateId: string): Uint8Array | null {
+    this.liveTemplate(templateId);
+    const chip = this.store.templates.chip(templateId);
+    return chip ? decodeChip(chip).jpeg : null;
+  }
+
+  /** Deletes one template (audited); the live gallery loads again without it. */
+  deleteTemplate(templateId: string, actor: Actor): { templateId: string; deleted: true } {
+    this.liveTemplate(templateId);
+    this.store.templates.delete(templateId, actor);
+    this.index.templatesChanged();
+    return { templateId, deleted: true };
+  }
+
+  private liveTemplate(templateId: string): void {
+    const meta = this.store.templates.getMeta(templateId);
+    if (!meta || !this.store.people.get(meta.personId))
+      throw new AppError('NOT_FOUND', 'That face template does not exist any more. Open the list again.');
   }
 
   thumbnail(id: string): Uint8Array | null {
