@@ -151,6 +151,23 @@ describe('shifts across midnight and the automatic check-out', () => {
     expect(audit('attendance.record').filter((a) => a.actor === 'system')).toHaveLength(2);
   });
 
+  it('an automatic check-out at the day boundary checks out at the end of the day, not its first minute', () => {
+    t.app.updateSettings({ autoCheckOut: '00:00' }, 'admin'); // the boundary is 00:00 too
+    punch('in', '2026-12-01', '08:00');
+    expect(t.app.attendance.sweep()).toBe(1);
+    expect(day('2026-12-01').map((e) => [e.kind, e.at])).toEqual([
+      ['in', '2026-12-01T07:00:00.000Z'],
+      ['out', '2026-12-01T23:00:00.000Z'], // midnight in Berlin
+    ]);
+  });
+
+  it('never checks out at a check-in-only station, whose only punch of the day is the check-in', () => {
+    t.app.updateSettings({ autoCheckOut: '20:00', attendanceMode: 'check_in_only' }, 'admin');
+    punch('in', '2026-12-01', '08:00');
+    expect(t.app.attendance.sweep()).toBe(0);
+    expect(day('2026-12-01').map((e) => e.kind)).toEqual(['in']);
+  });
+
   it('does not check out someone who came in after the check-out time', () => {
     t.app.updateSettings({ autoCheckOut: '09:00' }, 'admin');
     punch('in', '2026-12-02', '10:30');

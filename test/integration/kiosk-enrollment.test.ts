@@ -294,6 +294,27 @@ describe('enrollment', () => {
     expect(t.app.index.size).toBe(1);
   });
 
+  it("lists a person's templates with their face chip, and deletes one; the gallery follows at once", async () => {
+    await enrollBush();
+    const shot = await t.app.enrollment.capture(bushFrame, bush);
+    t.app.enrollment.commit({ personId: bush }, [shot.shotId!], consent, 'admin');
+    const listed = t.app.people.templates(bush);
+    expect(listed.map((x) => [x.source, x.inUse, x.hasChip, x.damaged])).toEqual([
+      ['import', true, true, false],
+      ['camera', true, true, false],
+    ]);
+    expect(listed[0]!.encoderId).toBe(t.app.index.encoder.encoderId);
+    const chip = t.app.people.templateChip(listed[0]!.id)!;
+    expect([chip[0], chip[1]]).toEqual([0xff, 0xd8]); // a JPEG
+    expect(t.app.people.deleteTemplate(listed[0]!.id, 'admin')).toEqual({ templateId: listed[0]!.id, deleted: true });
+    expect(t.app.people.templates(bush).map((x) => x.source)).toEqual(['camera']);
+    expect(t.app.index.size).toBe(1);
+    expect(() => t.app.people.deleteTemplate(listed[0]!.id, 'admin')).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
+    expect(t.app.store.audit.list().filter((a) => a.action === 'template.delete')).toHaveLength(1);
+  });
+
   it('re-enrollment that adds keeps the earlier templates', async () => {
     await enrollBush();
     const shot = await t.app.enrollment.capture(bushFrame, bush);
@@ -501,6 +522,25 @@ describe('kiosk check-in', () => {
     expect(() => t.app.kiosk.punch('local', choice!.token, 'in')).toThrow(expect.objectContaining({ code: 'EXPIRED' }));
     const events = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
     expect(events.map((e) => [e.kind, e.source])).toEqual([['break', 'kiosk']]);
+  });
+
+  it('in explicit mode records nothing when the record changed while the choice was on screen', async () => {
+    t.app.updateSettings({ attendanceMode: 'explicit' }, 'admin');
+    let choice = null;
+    for (let i = 0; i < 5 && !choice; i++) {
+      clock += 200;
+      choice = (await t.app.kiosk.frame(bushFrame)).choice;
+    }
+    expect(choice).not.toBeNull();
+    // Meanwhile an administrator enters his check-in by hand.
+    t.app.attendance.add(
+      { personId: bush, kind: 'in', when: { day: '2026-11-30', time: '07:30' }, reason: 'entered by hand' },
+      'admin',
+    );
+    expect(() => t.app.kiosk.punch('local', choice!.token, 'in')).toThrow(expect.objectContaining({ code: 'EXPIRED' }));
+    expect(t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' }).map((e) => e.source)).toEqual([
+      'manual',
+    ]);
   });
 
   it('forgets deleted people at once', async () => {

@@ -5,12 +5,12 @@ import Attendance from '../../src/renderer/screens/Attendance.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
 import type { AttendanceEvent, AttendanceReport } from '../../src/shared/types';
 
-function report(from: string, to: string, checkInOnly = false): AttendanceReport {
+function report(from: string, to: string, checkInOnly = false, timeZone = 'UTC'): AttendanceReport {
   return {
     from,
     to,
     checkInOnly,
-    timeZone: 'UTC',
+    timeZone,
     rows: [
       {
         personId: 'p1',
@@ -111,7 +111,9 @@ describe('Attendance screen', () => {
     try {
       // 12:00 UTC on 1 March is already 02:00 on 2 March at a station on Kiritimati (UTC+14).
       vi.setSystemTime(new Date(Date.UTC(2026, 2, 1, 12, 0, 0)));
-      const reportFn = vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to)));
+      const reportFn = vi.fn(({ from, to }: { from: string; to: string }) =>
+        ok(report(from, to, false, 'Pacific/Kiritimati')),
+      );
       const api = {
         attendance: { report: reportFn, export: vi.fn() },
         people: { list: vi.fn(() => ok([])) },
@@ -206,6 +208,29 @@ describe('Attendance screen', () => {
     expect(reportFn.mock.calls.length).toBeGreaterThan(before);
   });
 
+  it('with the day starting at 04:00, a missed check-out typed as 02:00 goes on the next calendar day', async () => {
+    const add = vi.fn(() => ok({}));
+    const reportFn = vi.fn(({ from, to }: { from: string; to: string }) => {
+      const r = report(from, to);
+      return ok({ ...r, rows: [{ ...r.rows[0]!, localDay: '2026-12-01', flags: ['missing_out' as const] }] });
+    });
+    const api = {
+      attendance: { report: reportFn, export: vi.fn(), add },
+      people: { list: vi.fn(() => ok([])) },
+    } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
+    render(Attendance, { props: { api, timeZone: 'UTC', dayStartsAt: '04:00' } });
+    await settle();
+    await fireEvent.click(screen.getByTestId('missed-add-out'));
+    await fireEvent.input(screen.getByTestId('punch-time'), { target: { value: '02:00' } });
+    await settle();
+    expect((screen.getByTestId('punch-day') as HTMLInputElement).value).toBe('2026-12-02');
+    expect(screen.getByTestId('punch-work-day').textContent).toMatch(/Dec 1, 2026/);
+    await fireEvent.input(screen.getByTestId('punch-reason'), { target: { value: 'Night shift' } });
+    await fireEvent.click(screen.getByTestId('punch-save'));
+    await settle();
+    expect(add).toHaveBeenCalledWith(expect.objectContaining({ when: { day: '2026-12-02', time: '02:00' } }));
+  });
+
   it("edits a punch's time in the station's zone, and keeps the dialog open with main's sentence on a refusal", async () => {
     const event: AttendanceEvent = {
       id: 'e1',
@@ -225,14 +250,15 @@ describe('Attendance screen', () => {
     const update = vi.fn(() => fail('INVALID_INPUT', '2026-12-01 23:00 is in the future.'));
     const api = {
       attendance: {
-        report: vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to))),
+        report: vi.fn(({ from, to }: { from: string; to: string }) => ok(report(from, to, false, 'Europe/Berlin'))),
         export: vi.fn(),
         list: vi.fn(() => ok([event])),
         update,
       },
       people: { list: vi.fn(() => ok([])) },
     } as unknown as Pick<PresenceApi, 'attendance' | 'people'>;
-    render(Attendance, { props: { api, timeZone: 'Europe/Berlin' } });
+    // Settings name no zone: the report's (the station's own) is used, not this browser's.
+    render(Attendance, { props: { api, timeZone: null } });
     await settle();
     await fireEvent.click(screen.getAllByTestId('report-punches')[0]!);
     await settle();

@@ -21,7 +21,9 @@ const SWEEP_BACK_DAYS = 7;
  */
 export function autoCheckOutInstant(day: string, settings: Settings): number | null {
   if (settings.autoCheckOut === null) return null;
-  const beforeBoundary = minutesOfClock(settings.autoCheckOut) < minutesOfClock(settings.dayStartsAt);
+  // At or before the boundary: the time that ends the work day (00:00 with a 00:00 boundary is midnight
+  // after the day, not its first minute).
+  const beforeBoundary = minutesOfClock(settings.autoCheckOut) <= minutesOfClock(settings.dayStartsAt);
   const calendarDay = beforeBoundary ? addCalendarDays(day, 1) : day;
   return instantOfWallClock(calendarDay, settings.autoCheckOut, settings.timeZone ?? undefined);
 }
@@ -31,14 +33,17 @@ export function autoCheckOutInstant(day: string, settings: Settings): number | n
  * been swept; returns how many were checked out. Cheap when there is nothing to do (one query per day).
  */
 export function sweepAttendance(store: Store, settings: Settings, nowMs: number): number {
-  if (settings.autoCheckOut === null) return 0;
+  // Check-in-only stations record no check-outs: their only punch of the day is not an open "in".
+  if (settings.autoCheckOut === null || settings.attendanceMode === 'check_in_only') return 0;
   const today = workDayOf(nowMs, settings);
   let total = 0;
   for (let back = SWEEP_BACK_DAYS; back >= 0; back--) {
     const day = addCalendarDays(today, -back);
     const atMs = autoCheckOutInstant(day, settings);
-    if (atMs === null || atMs > nowMs || store.attendance.swept(day)) continue;
+    if (atMs === null || atMs > nowMs) continue;
     total += store.transaction(() => {
+      // Checked inside the transaction: two processes on one database cannot both sweep a day.
+      if (store.attendance.swept(day)) return 0;
       let count = 0;
       for (const open of store.attendance.openOnDay(day)) {
         // Someone who came in after the check-out time stays open: an "out" before their "in" is no record.

@@ -21,7 +21,7 @@ export type PlainGreeting = Omit<KioskGreeting, 'undo'>;
 
 export type CheckInOutcome =
   | { kind: 'greeting'; greeting: PlainGreeting; eventId: string | null }
-  | { kind: 'choose'; name: string; suggested: AttendanceKind };
+  | { kind: 'choose'; name: string; suggested: AttendanceKind; lastEventId: string | null };
 
 /** The work day of an instant at this station (time zone and day boundary from Settings). */
 export function workDayOf(nowMs: number, settings: Settings): string {
@@ -42,7 +42,8 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
       mode: settings.attendanceMode,
       minInOutMs: settings.minInOutMinutes * 60_000,
     });
-    if (decision.action === 'choose') return { kind: 'choose', name: person.name, suggested: decision.kind };
+    if (decision.action === 'choose')
+      return { kind: 'choose', name: person.name, suggested: decision.kind, lastEventId: last?.id ?? null };
     let eventId: string | null = null;
     if (decision.action === 'record') {
       eventId = store.attendance.record(
@@ -73,29 +74,37 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
   });
 }
 
-/** Explicit mode: records what the person chose; null if they vanished meanwhile (deleted). */
+/**
+ * Explicit mode: records what the person chose. 'gone': they were deleted meanwhile; 'changed': their
+ * record changed since the choice was offered (another screen, the automatic check-out, a correction),
+ * so the choice no longer answers the question it was asked for, and nothing is recorded.
+ */
 export function recordChoice(
   store: Store,
   settings: Settings,
-  c: CheckIn & { kind: AttendanceKind },
-): { greeting: PlainGreeting; eventId: string } | null {
+  c: CheckIn & { kind: AttendanceKind; lastEventId: string | null },
+): { greeting: PlainGreeting; eventId: string } | 'gone' | 'changed' {
   const person = store.people.get(c.personId);
-  if (!person) return null;
+  if (!person) return 'gone';
   const at = new Date(c.nowMs).toISOString();
-  const event = store.attendance.record(
-    {
-      personId: c.personId,
-      kind: c.kind,
-      at,
-      localDay: workDayOf(c.nowMs, settings),
-      station: c.stationName,
-      distance: c.distance,
-      liveness: c.liveness,
-    },
-    'kiosk',
-  );
-  return {
-    eventId: event.id,
-    greeting: { name: person.name, kind: c.kind, at, recorded: true, reason: 'chosen', nextOutAt: null },
-  };
+  const localDay = workDayOf(c.nowMs, settings);
+  return store.transaction(() => {
+    if ((store.attendance.lastForPersonOnDay(c.personId, localDay)?.id ?? null) !== c.lastEventId) return 'changed';
+    const event = store.attendance.record(
+      {
+        personId: c.personId,
+        kind: c.kind,
+        at,
+        localDay,
+        station: c.stationName,
+        distance: c.distance,
+        liveness: c.liveness,
+      },
+      'kiosk',
+    );
+    return {
+      eventId: event.id,
+      greeting: { name: person.name, kind: c.kind, at, recorded: true, reason: 'chosen' as const, nextOutAt: null },
+    };
+  });
 }

@@ -21,6 +21,8 @@ export interface PendingChoice {
   distance: number;
   liveness: number | null;
   options: AttendanceKind[];
+  /** The person's last punch of the day when the choice was offered: if it changed, nothing is recorded. */
+  lastEventId: string | null;
 }
 
 export interface PendingUndo {

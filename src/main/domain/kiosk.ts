@@ -60,18 +60,27 @@ export class KioskService {
 
   /** Explicit mode: records what the person asked on this screen chose (the suggestion, on time-out). */
   punch(station: string, token: string, kind: AttendanceKind): KioskGreeting {
-    const choice = this.tokens.take(token, station, 'choice');
+    let choice;
+    try {
+      choice = this.tokens.take(token, station, 'choice');
+    } catch (e) {
+      // Too late: the person in front is looked at again rather than left "all set" with nothing recorded.
+      this.stations.reset(station);
+      throw e;
+    }
     if (!choice.options.includes(kind))
       throw new AppError(
         'INVALID_INPUT',
         `"${kind}" is not one of the choices offered (${choice.options.join(', ')}).`,
       );
     const punched = recordChoice(this.deps.store, this.deps.settings(), { ...choice, kind, nowMs: this.now() });
-    if (!punched)
-      throw new AppError(
-        'NOT_FOUND',
-        'This person is no longer enrolled, so nothing was recorded. Ask an administrator.',
-      );
+    if (punched === 'gone' || punched === 'changed') {
+      // The screen's run starts afresh either way: the person is looked at again, not left "all set".
+      this.stations.reset(station);
+      throw punched === 'gone'
+        ? new AppError('NOT_FOUND', 'This person is no longer enrolled, so nothing was recorded. Ask an administrator.')
+        : new AppError('EXPIRED', 'The record changed while the choice was on screen. Look at the camera again.');
+    }
     return this.withUndo(station, punched.greeting, punched.eventId, choice.personId);
   }
 
@@ -215,6 +224,7 @@ export class KioskService {
         distance,
         liveness,
         options,
+        lastEventId: outcome.lastEventId,
       });
       return result({
         state: 'choose',
