@@ -18,7 +18,7 @@ export { WorkerEngine } from './worker-engine';
 export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 export { isKnownEncoder } from './encoder-choice';
 export { readImageFile } from './photo-file';
-export { decodeChip } from './chip';
+export { decodeChip } from './chip-format';
 
 export function createWorkerEngine(opts?: {
   workerPath?: string;
