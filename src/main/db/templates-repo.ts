@@ -161,7 +161,7 @@ export class TemplatesRepo {
       WHERE t.damaged_at IS NULL
       GROUP BY t.person_id, t.model_id ORDER BY t.person_id, t.model_id`);
     this.#othersOf = db.prepare(
-      'SELECT id, chip FROM face_templates WHERE person_id = ? AND model_id <> ? AND damaged_at IS NULL ORDER BY created_at, id',
+      'SELECT id, chip FROM face_templates WHERE person_id = ? AND model_id <> ? AND damaged_at IS NULL ORDER BY created_at, rowid',
     );
     this.#getFull = db.prepare(
       `SELECT ${META_COLUMNS}, source_ref, chip FROM face_templates WHERE id = ? AND person_id = ?`,
@@ -172,12 +172,12 @@ export class TemplatesRepo {
     );
     this.#getMeta = db.prepare(`SELECT ${META_COLUMNS} FROM face_templates WHERE id = ?`);
     this.#listMeta = db.prepare(
-      `SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, id`,
+      `SELECT ${META_COLUMNS} FROM face_templates WHERE person_id = ? ORDER BY created_at, rowid`,
     );
     this.#loadAll = db.prepare(`
       SELECT t.id, t.person_id, t.dim, t.embedding FROM face_templates t
       JOIN people p ON p.id = t.person_id AND p.deleted_at IS NULL
-      WHERE t.model_id = ? AND t.damaged_at IS NULL ORDER BY t.person_id, t.created_at, t.id`);
+      WHERE t.model_id = ? AND t.damaged_at IS NULL ORDER BY t.person_id, t.created_at, t.rowid`);
     this.#changeCounter = db.prepare('SELECT version FROM gallery_version WHERE id = 1');
     this.#markDamaged = db.prepare('UPDATE face_templates SET damaged_at = ? WHERE id = ? AND damaged_at IS NULL');
     this.#deleteDamagedOf = db.prepare('DELETE FROM face_templates WHERE person_id = ? AND damaged_at IS NOT NULL');
