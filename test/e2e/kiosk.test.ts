@@ -101,6 +101,22 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
     }
   }
 
+  /** Opens A's face templates from the People list: five shots, each with its face chip, then closes it. */
+  async function templatesDialog(opened: Opened, shot: string): Promise<void> {
+    const { page } = opened;
+    await page.getByTestId('person-row').filter({ hasText: A }).getByTestId('person-templates').click();
+    await expectVisible(opened, served, 'templates-dialog', "A's face templates");
+    // A string runs in the page (this file is type-checked without the DOM library).
+    await page.waitForFunction(
+      `[...document.querySelectorAll('[data-testid="template-chip"]')].filter((i) => i.naturalWidth > 0).length === 5`,
+      undefined,
+      { timeout: 15_000 },
+    );
+    expect(await page.getByTestId('template-row').count()).toBe(5);
+    await screenshot(page, shot);
+    await page.getByTestId('templates-close').click();
+  }
+
   beforeAll(async () => {
     requireTools();
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'presence-e2e-video-'));
@@ -170,6 +186,7 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       await row.waitFor({ state: 'visible', timeout: 15_000 });
       expect(await row.getByTestId('person-templates').innerText(), 'five templates listed for A').toBe('5');
       await screenshot(page, 'issue4-a5-people-enrolled');
+      await templatesDialog(opened, 'issue12-d1-people-templates-en');
 
       const templates = queryDb<{ pose: string; source: string }>(
         served,
@@ -343,6 +360,8 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
     }
     // A long cooldown keeps this third pass a greeting of an already recorded check-in.
     await changeSettings({ locale: 'zh-CN', cooldownMinutes: 30 }, async (admin) => {
+      await admin.page.getByTestId('nav-people').click();
+      await templatesDialog(admin, 'issue12-d2-people-templates-zh');
       await admin.page.getByTestId('nav-kiosk').click();
       await expectVisible(admin, served, 'camera-error', 'the no-camera message in Chinese');
       expect(await admin.page.getByTestId('camera-error').innerText()).toContain('未找到摄像头');

@@ -3,10 +3,26 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { ok, person, settle } from './helpers';
 import People from '../../src/renderer/screens/People.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
-import type { Person } from '../../src/shared/types';
+import type { Person, TemplateSummary } from '../../src/shared/types';
 
-function fakePeopleApi(initial: Person[]) {
+function template(id: string, over: Partial<TemplateSummary> = {}): TemplateSummary {
+  return {
+    id,
+    createdAt: '2026-11-30T09:15:00.000Z',
+    quality: 0.82,
+    source: 'camera',
+    pose: 'front',
+    encoderId: 'mobilefacenet-foamliu',
+    inUse: true,
+    hasChip: true,
+    damaged: false,
+    ...over,
+  };
+}
+
+function fakePeopleApi(initial: Person[], initialTemplates: TemplateSummary[] = []) {
   let rows = [...initial];
+  let templates = [...initialTemplates];
   const people = {
     list: vi.fn((input?: { query?: string }) =>
       ok(rows.filter((p) => !input?.query || p.name.toLowerCase().includes(input.query.toLowerCase()))),
@@ -16,6 +32,13 @@ function fakePeopleApi(initial: Person[]) {
       return ok({ id, deleted: true as const });
     }),
     thumbnail: vi.fn(() => ok(null)),
+    templates: vi.fn(({ id }: { id: string }) => ok(templates.filter(() => rows.some((p) => p.id === id)))),
+    templateChip: vi.fn(() => ok(null)),
+    deleteTemplate: vi.fn(({ templateId }: { templateId: string }) => {
+      templates = templates.filter((x) => x.id !== templateId);
+      rows = rows.map((p) => ({ ...p, templateCount: templates.length }));
+      return ok({ templateId, deleted: true as const });
+    }),
     create: vi.fn(),
     update: vi.fn(),
     get: vi.fn(),
@@ -102,5 +125,43 @@ describe('People screen', () => {
     await fireEvent.click(screen.getByTestId('namesake-continue'));
     await settle();
     expect(people.create).toHaveBeenCalledWith({ name: 'john  smith', externalId: null, notes: null });
+  });
+
+  it("lists a person's templates with date, source, pose, quality and encoder, and deletes one after a confirmation", async () => {
+    const ada = person('Ada Lovelace', { templateCount: 3 });
+    const { api, people } = fakePeopleApi(
+      [ada],
+      [
+        template('11111111-1111-4111-8111-111111111111'),
+        template('22222222-2222-4222-8222-222222222222', { source: 'import', pose: null, quality: 0.5 }),
+        template('33333333-3333-4333-8333-333333333333', { encoderId: 'dlib-resnet', inUse: false }),
+      ],
+    );
+    render(People, { props: { api, onreenroll: vi.fn() } });
+    await settle();
+    await fireEvent.click(screen.getByTestId('person-templates'));
+    await settle();
+    expect(people.templates).toHaveBeenCalledWith({ id: ada.id });
+    const rows = screen.getAllByTestId('template-row');
+    expect(rows).toHaveLength(3);
+    expect(rows[0]!.textContent).toMatch(/Camera · Straight · quality 82 %/);
+    expect(rows[0]!.textContent).toContain('mobilefacenet-foamliu');
+    expect(rows[1]!.textContent).toMatch(/Imported photo · quality 50 %/);
+    expect(screen.getAllByTestId('template-unused')).toHaveLength(1);
+    expect(screen.getByTestId('templates-dialog').textContent).toContain('Recognition uses 2 of these templates');
+    expect(people.templateChip).toHaveBeenCalledTimes(3);
+
+    await fireEvent.click(screen.getAllByTestId('template-delete')[1]!);
+    expect(people.deleteTemplate).not.toHaveBeenCalled();
+    await fireEvent.click(screen.getByTestId('template-delete-confirm'));
+    await settle();
+    expect(people.deleteTemplate).toHaveBeenCalledWith({ templateId: '22222222-2222-4222-8222-222222222222' });
+    expect(screen.getAllByTestId('template-row')).toHaveLength(2);
+    // Now fewer than three in use: the dialog says recognition is weaker, and the People row follows.
+    expect(screen.getByTestId('templates-few')).toBeTruthy();
+    await fireEvent.click(screen.getByTestId('templates-close'));
+    await settle();
+    expect(screen.queryByTestId('templates-dialog')).toBeNull();
+    expect(screen.getByTestId('person-templates').textContent).toBe('2');
   });
 });
