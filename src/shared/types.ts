@@ -119,7 +119,15 @@ export interface AppInfo {
 
 /** Live guidance for a face in front of the camera; keys translated by the renderer. */
 /** 'nobody_enrolled' comes with an unknown face when the station has nobody enrolled yet. */
-export type Guidance = QualityReason | 'no_face' | 'multiple_faces' | 'hold_still' | 'not_live' | 'nobody_enrolled';
+export type Guidance =
+  | QualityReason
+  | 'no_face'
+  | 'multiple_faces'
+  | 'hold_still'
+  | 'not_live'
+  | 'nobody_enrolled'
+  /** The active liveness check was not passed in time: nothing was recorded. */
+  | 'challenge_failed';
 
 export interface FaceOverlay {
   box: Box;
@@ -133,7 +141,29 @@ export interface FaceOverlay {
  * 'greeted': the person greeted a moment ago is still in front; nothing more happens until they leave.
  * 'choose': recognised in explicit mode; the screen asks In, Out or Break (`choice`).
  */
-export type KioskState = 'idle' | 'pending' | 'recognised' | 'unknown' | 'guidance' | 'greeted' | 'choose';
+export type KioskState =
+  | 'idle'
+  | 'pending'
+  | 'recognised'
+  | 'unknown'
+  | 'guidance'
+  | 'greeted'
+  | 'choose'
+  /** Liveness required: the person is asked to turn their head before anything is recorded. */
+  | 'challenge';
+
+/** Which way the active liveness check asks the person to turn: their own left or right. */
+export type ChallengeTurn = 'left' | 'right';
+
+/** The active liveness check's prompt (domain/liveness-challenge.ts). */
+export interface KioskChallenge {
+  turn: ChallengeTurn;
+  /** 1-based: this turn, of `steps`. */
+  step: number;
+  steps: number;
+  /** Time left for this turn when the frame was judged (relative: the screen's clock may differ from main's). */
+  msLeft: number;
+}
 
 /**
  * Why a recognition was or was not recorded (domain/attendance-rules.ts):
@@ -179,6 +209,8 @@ export interface KioskFrameResult {
   greeting: KioskGreeting | null;
   /** state 'choose' only. */
   choice: KioskChoice | null;
+  /** state 'challenge' only. */
+  challenge: KioskChallenge | null;
   ms: number;
 }
 

@@ -99,3 +99,17 @@ describe('watchLocked', () => {
     expect(onLocked).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('the liveness challenge prompt (the screen shows it for state "challenge": e2e kiosk-liveness test)', () => {
+  it('asks for the turn in words, with the arrow on that side, the step and the seconds left', async () => {
+    const { default: KioskChallenge } = await import('../../src/renderer/components/KioskChallenge.svelte');
+    const view = render(KioskChallenge, { props: { challenge: { turn: 'right', step: 2, steps: 2, msLeft: 4200 } } });
+    const box = screen.getByTestId('kiosk-challenge');
+    expect(box.dataset.turn).toBe('right');
+    expect(screen.getByTestId('challenge-turn').textContent).toBe('Turn your head to your right');
+    expect(box.textContent!.trim().endsWith('s')).toBe(true);
+    expect(box.querySelector('.turn')!.textContent!.trim().endsWith('→')).toBe(true);
+    expect(screen.getByTestId('challenge-step').textContent!.trim()).toBe('Step 2 of 2 · 5 s');
+    view.unmount();
+  });
+});

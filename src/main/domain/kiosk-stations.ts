@@ -5,6 +5,7 @@ import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
 import type { KioskFrameResult } from '../../shared/types';
 import { MAX_TRACKED_STREAMS } from '../engine/tracker';
+import type { LivenessChallenge } from './liveness-challenge';
 import { RecognitionSmoother } from './recognition-smoother';
 import { NewestFrameLane } from './newest-frame';
 
@@ -42,6 +43,13 @@ export class Station {
    * (a new station, or one reset while its last frame was still in the engine).
    */
   fresh = true;
+  /**
+   * The active liveness check under way on this screen, with what the confirmation measured (recorded
+   * with the event when the check passes); null when none is.
+   */
+  challenge: { check: LivenessChallenge; distance: number; liveness: number | null } | null = null;
+  /** Until then the screen says the last check failed, and looks at nobody. */
+  challengeFailedUntilMs = 0;
   readonly lane: NewestFrameLane<RgbaFrame, KioskFrameResult>;
 
   /** The engine follows this station's face under this stream name (engine/tracker.ts). */
@@ -61,7 +69,14 @@ export class Station {
 
   /** The answer to a frame that a newer one replaced: the station's last state, never a greeting. */
   private replaced(frame: RgbaFrame): KioskFrameResult {
-    const base = this.last ?? { state: 'idle', face: null, guidance: [], greeting: null, choice: null };
+    const base = this.last ?? {
+      state: 'idle',
+      face: null,
+      guidance: [],
+      greeting: null,
+      choice: null,
+      challenge: null,
+    };
     // A replaced frame must never repeat a greeting: that would greet twice for one recognition.
     return {
       ...base,
@@ -108,6 +123,8 @@ export class StationRegistry {
     const s = this.stations.get(name);
     if (!s) return;
     s.smoother.reset();
+    s.challenge = null;
+    s.challengeFailedUntilMs = 0;
     s.last = null;
     s.fresh = true;
     if (!s.lane.busy) this.stations.delete(name);

@@ -1,11 +1,12 @@
 // The check-in station's recognition flow: one camera frame of one kiosk screen in, what that screen
 // should show out. A person is recorded only after the same identity is seen over several frames (and,
-// when the setting asks for it, after passive liveness passes); strangers are never recorded. The
+// when the setting asks for it, after passive liveness passes and they turn their head as asked, in
+// liveness-challenge.ts); strangers are never recorded. The
 // screens themselves are kept apart in kiosk-stations.ts, and the check-in is recorded by check-in.ts.
 import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
 import type { Settings } from '../../shared/settings';
-import type { AttendanceKind, Guidance, KioskFrameResult, KioskGreeting } from '../../shared/types';
+import type { AttendanceKind, ChallengeTurn, Guidance, KioskFrameResult, KioskGreeting } from '../../shared/types';
 import type { Store } from '../db';
 import type { FaceEngine } from '../engine';
 import { FACE_WIDTH_PX } from '../engine/quality';
@@ -14,6 +15,7 @@ import { checkIn, recordChoice, type PlainGreeting } from './check-in';
 import { ATTENDANCE_KINDS } from '../../shared/attendance';
 import { CHOICE_TIMEOUT_MS, KioskTokens } from './kiosk-tokens';
 import { crowded, overlayOf } from './faces';
+import { CHALLENGE_FAILED_HOLD_MS, LivenessChallenge, randomTurns, type ChallengeOutcome } from './liveness-challenge';
 import type { IdentifyService } from './identify';
 import { LOCAL_STATION, StationRegistry, type Station } from './kiosk-stations';
 
@@ -23,7 +25,12 @@ export interface KioskDeps {
   store: Store;
   settings: () => Settings;
   now?: () => number;
+  /** The turns of each active liveness check; random unless a test fixes them. */
+  challengeTurns?: () => ChallengeTurn[];
 }
+
+type FrameAnswer = Omit<KioskFrameResult, 'width' | 'height' | 'ms' | 'choice' | 'challenge'> &
+  Partial<Pick<KioskFrameResult, 'choice' | 'challenge'>>;
 
 export class KioskService {
   private readonly stations = new StationRegistry((station, frame) => this.judge(station, frame));
@@ -140,10 +147,9 @@ export class KioskService {
       throw e;
     }
     const nowMs = this.now();
-    const result = (
-      partial: Omit<KioskFrameResult, 'width' | 'height' | 'ms' | 'choice'> & Partial<Pick<KioskFrameResult, 'choice'>>,
-    ): KioskFrameResult => ({
+    const result = (partial: FrameAnswer): KioskFrameResult => ({
       choice: null,
+      challenge: null,
       ...partial,
       width: analysis.width,
       height: analysis.height,
@@ -151,6 +157,54 @@ export class KioskService {
     });
 
     const face = analysis.faces[0];
+    if (nowMs < station.challengeFailedUntilMs) {
+      // The screen says the check failed for a moment, so that the person reads it, then looks again.
+      return result({
+        state: 'guidance',
+        face: face ? overlayOf(face) : null,
+        guidance: ['challenge_failed'],
+        greeting: null,
+      });
+    }
+    if (station.challenge) {
+      const { check } = station.challenge;
+      let outcome: ChallengeOutcome;
+      if (!face || crowded(analysis.faces)) outcome = check.tick(nowMs);
+      else {
+        const seen = this.deps.identify.face(face.embedding, settings);
+        outcome = check.observe({
+          yaw: face.quality.yaw,
+          personId: seen.accepted ? seen.personId : null,
+          nowMs,
+        });
+      }
+      if (outcome.kind === 'waiting') {
+        const why: Guidance[] = face && crowded(analysis.faces) ? ['multiple_faces'] : [];
+        return result({
+          state: 'challenge',
+          face: face ? overlayOf(face) : null,
+          guidance: why,
+          greeting: null,
+          challenge: check.prompt(nowMs),
+        });
+      }
+      const { distance, liveness } = station.challenge;
+      station.challenge = null;
+      if (outcome.kind === 'failed') {
+        // Nothing is recorded; after the pause the person in front is recognised, and checked, afresh.
+        station.smoother.retract(check.personId);
+        station.challengeFailedUntilMs = nowMs + CHALLENGE_FAILED_HOLD_MS;
+        return result({
+          state: 'guidance',
+          face: face ? overlayOf(face) : null,
+          guidance: ['challenge_failed'],
+          greeting: null,
+        });
+      }
+      return this.record(station, check.personId, distance, liveness, nowMs, (p) =>
+        result({ ...p, face: face ? overlayOf(face) : null }),
+      );
+    }
     if (!face) {
       station.smoother.push({ kind: 'none' }, nowMs);
       return result({ state: 'idle', face: null, guidance: ['no_face'], greeting: null });
@@ -205,21 +259,47 @@ export class KioskService {
       station.smoother.retract(observed.personId);
       return result({ state: 'guidance', face: overlayOf(face), guidance: ['not_live'], greeting: null });
     }
-    const stationName = station.name ?? settings.stationName;
     const distance = observed.meanDistance ?? decision.distance;
     const liveness = observed.minLiveness ?? null;
-    const outcome = checkIn(this.deps.store, settings, {
-      personId: observed.personId,
-      stationName,
-      distance,
-      liveness,
-      nowMs,
-    });
-    if (!outcome) return result({ state: 'unknown', face: overlayOf(face), guidance: [], greeting: null });
+    if (settings.livenessRequired) {
+      // The passive score passed; now the active check, which a still photo cannot pass (liveness-challenge.ts).
+      const check = new LivenessChallenge(
+        observed.personId,
+        (this.deps.challengeTurns ?? randomTurns)(),
+        face.quality.yaw,
+        nowMs,
+      );
+      station.challenge = { check, distance, liveness };
+      return result({
+        state: 'challenge',
+        face: overlayOf(face),
+        guidance: [],
+        greeting: null,
+        challenge: check.prompt(nowMs),
+      });
+    }
+    return this.record(station, observed.personId, distance, liveness, nowMs, (p) =>
+      result({ ...p, face: overlayOf(face) }),
+    );
+  }
+
+  /** Records the confirmed person (or, in explicit mode, offers them the choice). */
+  private record(
+    station: Station,
+    personId: string,
+    distance: number,
+    liveness: number | null,
+    nowMs: number,
+    result: (partial: Omit<FrameAnswer, 'face'>) => KioskFrameResult,
+  ): KioskFrameResult {
+    const settings = this.deps.settings();
+    const stationName = station.name ?? settings.stationName;
+    const outcome = checkIn(this.deps.store, settings, { personId, stationName, distance, liveness, nowMs });
+    if (!outcome) return result({ state: 'unknown', guidance: [], greeting: null });
     if (outcome.kind === 'choose') {
       const options = [...ATTENDANCE_KINDS];
       const { token } = this.tokens.issueChoice(station.id, {
-        personId: observed.personId,
+        personId,
         stationName,
         distance,
         liveness,
@@ -228,13 +308,12 @@ export class KioskService {
       });
       return result({
         state: 'choose',
-        face: overlayOf(face),
         guidance: [],
         greeting: null,
         choice: { token, name: outcome.name, options, suggested: outcome.suggested, timeoutMs: CHOICE_TIMEOUT_MS },
       });
     }
-    const greeting = this.withUndo(station.id, outcome.greeting, outcome.eventId, observed.personId);
-    return result({ state: 'recognised', face: overlayOf(face), guidance: [], greeting });
+    const greeting = this.withUndo(station.id, outcome.greeting, outcome.eventId, personId);
+    return result({ state: 'recognised', guidance: [], greeting });
   }
 }

@@ -15,6 +15,7 @@ export const GUIDANCE_KEYS: Record<Guidance, string> = {
   multiple_faces: 'guidance.multiple_faces',
   not_live: 'guidance.not_live',
   nobody_enrolled: 'kiosk.nobodyEnrolled',
+  challenge_failed: 'kiosk.challengeFailed',
 };
 
 export function guidanceKey(guidance: readonly Guidance[] | null | undefined): string | null {
