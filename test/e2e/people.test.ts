@@ -1,12 +1,15 @@
 // Issue 2, item 7: the browser end-to-end test of the admin basics against `presence serve` on a fresh
 // database: set the admin PIN on first run, lock and unlock, create a person through the People
 // screen, see them listed, delete them through the confirmation dialog, and see them gone (in the UI
-// and in the SQLite file).
+// and in the SQLite file). Issue 12, item 6: the bulk import of people from a CSV and their photos,
+// with its plan, its result for every row and file, in English and Chinese.
+import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
   expectVisible,
   failure,
+  fixture,
   launchBrowser,
   openApp,
   printServerOutputOnFailure,
@@ -118,5 +121,112 @@ describe('People through the browser (issue 2)', () => {
     ).toBe(true);
     const audit = queryDb<{ action: string }>(served, "SELECT action FROM audit_log WHERE action LIKE '%delete%'");
     expect(audit.length, 'the deletion is in the audit log').toBeGreaterThan(0);
+  });
+
+  /** The CSV and photo files of the bulk import, named as an administrator would name them. */
+  function importFiles() {
+    const photo = (name: string, from: string) => ({
+      name,
+      mimeType: 'image/jpeg',
+      buffer: fs.readFileSync(fixture(from)),
+    });
+    const csv = [
+      'name,external_id,notes',
+      'Ahmed Chalabi,E-100,Night shift',
+      'Ai Sugiyama,,',
+      ',E-9,', // no name
+      'Ai Sugiyama,,', // the same name twice, nothing to tell them apart
+    ].join('\n');
+    return {
+      csv: { name: 'people.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) },
+      photos: [
+        photo('E-100_1.jpg', 'Ahmed_Chalabi_0001.jpg'),
+        photo('E-100_2.jpg', 'Ahmed_Chalabi_0002.jpg'),
+        photo('Ai Sugiyama.jpg', 'Ai_Sugiyama_0001.jpg'),
+        photo('Marie Curie.jpg', 'AJ_Cook_0001.jpg'),
+        { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') },
+      ],
+    };
+  }
+
+  async function chooseImportFiles(): Promise<void> {
+    const { page } = opened;
+    await page.getByTestId('people-import-open').click();
+    await expectVisible(opened, served, 'people-import', 'the bulk import screen');
+    const files = importFiles();
+    await page.getByTestId('people-import-csv').setInputFiles(files.csv);
+    await page.getByTestId('people-import-photos').setInputFiles(files.photos);
+    await expectVisible(opened, served, 'people-import-row', 'the import plan');
+  }
+
+  it('imports people from a CSV and their photos: a plan first, then a result for every row and file', async () => {
+    const { page } = opened;
+    await chooseImportFiles();
+    const plan = await page
+      .getByTestId('people-import-row')
+      .evaluateAll((rows) =>
+        rows.map((r) => [r.getAttribute('data-ok'), (r.textContent ?? '').replace(/\s+/g, ' ').trim()]),
+      );
+    expect(plan.map(([ok]) => ok)).toEqual(['true', 'true', 'false', 'false']);
+    expect(plan[2]![1]).toContain('the name is empty');
+    expect(plan[3]![1]).toContain('the same name is on line 3');
+    const unmatched = await page.getByTestId('people-import-unmatched').allInnerTexts();
+    expect(unmatched).toEqual([
+      expect.stringContaining('Marie Curie.jpg: not imported: no one in the CSV'),
+      expect.stringContaining('notes.txt: not imported: not a photo'),
+    ]);
+    expect(await page.getByTestId('people-import-run').isDisabled(), 'no consent, no import').toBe(true);
+    await page.getByTestId('people-import-consent').check();
+    await page.getByTestId('people-import-consent-by').fill('HR, Jane Doe');
+    await screenshot(page, 'issue12-f1-people-import-plan-en');
+    await page.setViewportSize({ width: 800, height: 1280 });
+    await screenshot(page, 'issue12-f1-people-import-plan-en-portrait');
+    await page.setViewportSize({ width: 1280, height: 800 });
+
+    await page.getByTestId('people-import-run').click();
+    await expectVisible(opened, served, 'people-import-summary', 'the import result', 120_000);
+    expect(await page.getByTestId('people-import-summary').innerText()).toBe(
+      'Done: 2 people created, 3 photos added, 2 rows not imported.',
+    );
+    const files = await page
+      .getByTestId('people-import-file')
+      .evaluateAll((li) => li.map((l) => l.getAttribute('data-ok')));
+    expect(files).toEqual(['true', 'true', 'true']);
+    expect(await page.getByTestId('people-import-result').count(), 'a line for every row').toBe(4);
+    await screenshot(page, 'issue12-f2-people-import-result-en');
+
+    const people = queryDb<{ name: string; external_id: string | null; notes: string | null; templates: number }>(
+      served,
+      `SELECT p.name, p.external_id, p.notes, COUNT(t.id) AS templates FROM people p
+       LEFT JOIN face_templates t ON t.person_id = p.id WHERE p.deleted_at IS NULL GROUP BY p.id ORDER BY p.name`,
+    );
+    expect(people).toEqual([
+      { name: 'Ahmed Chalabi', external_id: 'E-100', notes: 'Night shift', templates: 2 },
+      { name: 'Ai Sugiyama', external_id: null, notes: null, templates: 1 },
+    ]);
+    const consent = queryDb<{ consent_by: string }>(served, 'SELECT consent_by FROM people WHERE deleted_at IS NULL');
+    expect(consent.every((c) => c.consent_by === 'HR, Jane Doe')).toBe(true);
+
+    await page.getByTestId('people-import-close').click();
+    await expectVisible(opened, served, 'person-row', 'the People list with the imported people');
+    expect(await page.getByTestId('person-row').count()).toBe(2);
+  });
+
+  it('shows the same plan in Chinese, where running it again adds the photos to the people now enrolled', async () => {
+    const { page } = opened;
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-locale').selectOption('zh-CN');
+    await page.getByTestId('settings-save').click();
+    await expectVisible(opened, served, 'settings-saved', 'the settings saved note');
+    await page.getByTestId('nav-people').click();
+    await chooseImportFiles();
+    const what = await page.getByTestId('people-import-row').first().innerText();
+    expect(what).toContain('已录入的 Ahmed Chalabi');
+    await screenshot(page, 'issue12-f3-people-import-plan-zh');
+    await page.getByTestId('people-import-close').click();
+    await page.getByTestId('nav-settings').click();
+    await page.getByTestId('settings-locale').selectOption('en');
+    await page.getByTestId('settings-save').click();
+    await expectVisible(opened, served, 'settings-saved', 'the settings saved note');
   });
 });

@@ -15,7 +15,7 @@ function fakeApi() {
     create: vi.fn((input: { name: string }) => ok(person(input.name))),
     update: vi.fn(),
   };
-  return { api: { people } as unknown as Pick<PresenceApi, 'people'>, people };
+  return { api: { people } as unknown as Pick<PresenceApi, 'people' | 'enroll'>, people };
 }
 
 // A text input drops line feeds itself (as browsers do), so those are main's to refuse.

@@ -9,10 +9,10 @@ import type { Person } from '../../src/shared/types';
 
 afterEach(() => i18n.setLocale('en'));
 
-function api(rows: Person[]): Pick<PresenceApi, 'people'> {
+function api(rows: Person[]): Pick<PresenceApi, 'people' | 'enroll'> {
   return {
     people: { list: vi.fn(() => ok(rows)), thumbnail: vi.fn(() => ok(null)) },
-  } as unknown as Pick<PresenceApi, 'people'>;
+  } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
 }
 
 const rows = (): Person[] => [

@@ -43,7 +43,7 @@ function fakePeopleApi(initial: Person[], initialTemplates: TemplateSummary[] = 
     update: vi.fn(),
     get: vi.fn(),
   };
-  return { api: { people } as unknown as Pick<PresenceApi, 'people'>, people };
+  return { api: { people } as unknown as Pick<PresenceApi, 'people' | 'enroll'>, people };
 }
 
 describe('People screen', () => {

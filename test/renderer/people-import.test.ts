@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { person } from './helpers';
+import {
+  MAX_PHOTOS_PER_PERSON,
+  parseCsv,
+  photoKeys,
+  planImport,
+  type PhotoFile,
+} from '../../src/renderer/lib/people-import';
+
+const file = (p: string, over: Partial<PhotoFile> = {}): PhotoFile => ({
+  name: p.split('/').at(-1)!,
+  path: p,
+  size: 50_000,
+  type: 'image/jpeg',
+  ...over,
+});
+
+describe('the people CSV', () => {
+  it('reads quotes, doubled quotes, line breaks in quotes, CRLF, a BOM and semicolons', () => {
+    expect(parseCsv('\uFEFFname,notes\r\n"Lovelace, Ada","said ""hi""\nthen left"\r\nBob,\n')).toEqual([
+      ['name', 'notes'],
+      ['Lovelace, Ada', 'said "hi"\nthen left'],
+      ['Bob', ''],
+    ]);
+    expect(parseCsv('name;external_id\nAda;E-1')).toEqual([
+      ['name', 'external_id'],
+      ['Ada', 'E-1'],
+    ]);
+  });
+
+  it('says what is wrong with a CSV that cannot be a list of people', () => {
+    expect(planImport('', [], []).csvProblem).toBe('empty');
+    expect(planImport('first,last\nAda,Lovelace', [], []).csvProblem).toBe('noNameColumn');
+  });
+});
+
+describe('matching photos to people', () => {
+  it('keys a photo by its folder, or by its file name without a trailing photo number', () => {
+    expect(photoKeys(file('people/Ada_Lovelace/IMG_0001.jpg'))).toEqual(['ada lovelace']);
+    expect(photoKeys(file('E-1815_2.jpg'))).toEqual(['e-1815 2', 'e-1815']);
+    expect(photoKeys(file('E-1815.jpg'))).toEqual(['e-1815', 'e']);
+    expect(photoKeys(file('Ada Lovelace (3).png'))).toEqual(['ada lovelace (3)', 'ada lovelace']);
+    expect(photoKeys(file('Ada Lovelace.jpg'))).toEqual(['ada lovelace']);
+  });
+
+  it('plans new people, adds to the enrolled one with the same ID or (unique) name, and gives every refusal a reason', () => {
+    const ada = person('Ada Lovelace', { externalId: 'E-1815' });
+    const grace = person('Grace Hopper');
+    const csv = [
+      'Name,External ID,Notes',
+      'Alan Turing,E-1912,Bletchley',
+      'Ada L.,E-1815,', // the enrolled Ada, by her ID
+      'Grace Hopper,,', // the enrolled Grace, by her name
+      ',E-9,', // no name
+      'Alan Turing,E-1912,', // the same ID twice
+      'John Smith,,',
+      'John Smith,,', // two John Smiths nobody can tell apart
+    ].join('\n');
+    const files = [
+      file('E-1912.jpg'),
+      file('E-1912_2.jpg'),
+      file('E-1815.jpg'),
+      file('Grace_Hopper/1.jpg'),
+      file('Marie Curie.jpg'),
+      file('notes.txt', { type: 'text/plain' }),
+      file('John Smith.jpg'),
+    ];
+    const plan = planImport(csv, files, [ada, grace]);
+    expect(plan.csvProblem).toBeNull();
+    const rows = plan.people.map((p) => [
+      p.line,
+      p.name,
+      p.existing?.id ?? null,
+      p.photos.length,
+      p.problem?.key ?? null,
+    ]);
+    expect(rows).toEqual([
+      [2, 'Alan Turing', null, 2, null],
+      [3, 'Ada L.', ada.id, 1, null],
+      [4, 'Grace Hopper', grace.id, 1, null],
+      [5, '', null, 0, 'noName'],
+      [6, 'Alan Turing', null, 0, 'duplicateId'],
+      [7, 'John Smith', null, 1, null],
+      [8, 'John Smith', null, 0, 'duplicateName'],
+    ]);
+    expect(plan.people[0]!.notes).toBe('Bletchley');
+    // The second John Smith is refused, so the photo goes to the first; "Marie Curie" is nobody here.
+    expect(plan.unmatched.map((u) => [u.file.path, u.reason.key])).toEqual([
+      ['Marie Curie.jpg', 'noMatch'],
+      ['notes.txt', 'notImage'],
+    ]);
+    // A photo that only a refused row would take says which line refused it.
+    expect(planImport('name,id\n,E-5', [file('E-5.jpg')], []).unmatched[0]!.reason).toEqual({
+      key: 'rowRefused',
+      values: { line: 2 },
+    });
+    // Two rows one photo could belong to: nobody's.
+    expect(planImport('name,id\nE-7,\nBob,E-7', [file('E-7.jpg')], []).unmatched[0]!.reason.key).toBe('ambiguousMatch');
+  });
+
+  it('refuses a name two enrolled people share, unless the CSV gives the ID', () => {
+    const a = person('John Smith', { externalId: 'A-1' });
+    const b = person('John Smith', { externalId: 'B-2' });
+    const plan = planImport('name,id\nJohn Smith,\nJohn Smith,B-2', [], [a, b]);
+    expect(plan.people.map((p) => [p.problem?.key ?? null, p.existing?.id ?? null])).toEqual([
+      ['ambiguousExisting', null],
+      [null, b.id],
+    ]);
+  });
+
+  it(`takes at most ${MAX_PHOTOS_PER_PERSON} photos per person and lists the rest, with files too large`, () => {
+    const many = Array.from({ length: MAX_PHOTOS_PER_PERSON + 2 }, (_, i) => file(`Ada/${i}.jpg`));
+    const plan = planImport('name\nAda', [...many, file('Ada/huge.jpg', { size: 31 * 1024 * 1024 })], []);
+    expect(plan.people[0]!.photos).toHaveLength(MAX_PHOTOS_PER_PERSON);
+    expect(plan.unmatched.map((u) => u.reason.key)).toEqual(['overPhotoLimit', 'overPhotoLimit', 'tooLarge']);
+  });
+});
