@@ -4,6 +4,8 @@
 // and in the SQLite file). Issue 12, item 6: the bulk import of people from a CSV and their photos,
 // with its plan, its result for every row and file, in English and Chinese.
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
@@ -11,6 +13,7 @@ import {
   failure,
   fixture,
   launchBrowser,
+  makeCameraVideo,
   openApp,
   printServerOutputOnFailure,
   queryDb,
@@ -184,6 +187,8 @@ describe('People through the browser (issue 2)', () => {
     await page.setViewportSize({ width: 1280, height: 800 });
 
     await page.getByTestId('people-import-run').click();
+    await expectVisible(opened, served, 'people-import-progress', 'the progress of the import', 15_000);
+    await screenshot(page, 'issue12-f2-people-import-progress-en');
     await expectVisible(opened, served, 'people-import-summary', 'the import result', 120_000);
     expect(await page.getByTestId('people-import-summary').innerText()).toBe(
       'Done: 2 people created, 3 photos added, 2 rows not imported.',
@@ -228,5 +233,51 @@ describe('People through the browser (issue 2)', () => {
     await page.getByTestId('settings-locale').selectOption('en');
     await page.getByTestId('settings-save').click();
     await expectVisible(opened, served, 'settings-saved', 'the settings saved note');
+  });
+
+  it('the wizard gives a tip, then offers to skip a pose the camera never shows, and warns about too few shots', async () => {
+    // A camera that only ever shows one straight face (yaw 3°, pitch 9°: "straight" to the wizard, whose
+    // neutral pitch is 8°): every turned pose stalls.
+    const video = makeCameraVideo(
+      [fixture('Alejandro_Toledo_0004.jpg')],
+      path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'presence-e2e-video-')), 'still.y4m'),
+      5, // Chromium plays the file in a loop
+    );
+    const browser = await launchBrowser(video);
+    try {
+      const wizard = await openApp(browser, served);
+      const { page } = wizard;
+      await unlockAdmin(wizard, served, PIN);
+      await page.getByTestId('nav-enroll').click();
+      await expectVisible(wizard, served, 'enroll-name', 'the wizard asking for the person');
+      await page.getByTestId('enroll-name').fill('Alejandro Toledo');
+      await page.getByTestId('enroll-person-next').click();
+      await page.getByTestId('consent-checkbox').check();
+      await page.getByTestId('consent-by').fill('E2E test administrator');
+      await page.getByTestId('consent-next').click();
+      try {
+        await page.locator('[data-testid="shot"][data-kept="true"]').first().waitFor({ timeout: 60_000 });
+      } catch {
+        throw await failure(wizard, served, 'Expected the straight shot to be kept within 60 s.');
+      }
+      expect(await page.getByTestId('capture-instruction').getAttribute('data-pose')).toBe('left');
+      await expectVisible(wizard, served, 'capture-tip', 'a tip for the stalled pose', 15_000);
+      await screenshot(page, 'issue12-g1-wizard-tip-en');
+      await expectVisible(wizard, served, 'capture-skip', '"Skip this pose" after about 20 s', 30_000);
+      await screenshot(page, 'issue12-g2-wizard-skip-en');
+      for (const pose of ['left', 'right', 'up', 'down']) {
+        expect(await page.getByTestId('capture-instruction').getAttribute('data-pose')).toBe(pose);
+        await page.getByTestId('capture-skip').click();
+        if (pose !== 'down')
+          await expectVisible(wizard, served, 'capture-skip', `"Skip this pose" for the pose after ${pose}`, 30_000);
+      }
+      await page.getByTestId('capture-next').click();
+      await expectVisible(wizard, served, 'review-few-shots', 'the warning about fewer than three shots');
+      expect(await page.getByTestId('review-count').innerText()).toContain('1');
+      expect(await page.getByTestId('review-few-shots').innerText()).toMatch(/less reliable/);
+      await screenshot(page, 'issue12-g3-wizard-few-shots-en');
+    } finally {
+      await browser.close();
+    }
   });
 });
