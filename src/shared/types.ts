@@ -127,7 +127,9 @@ export type Guidance =
   | 'not_live'
   | 'nobody_enrolled'
   /** The active liveness check was not passed in time: nothing was recorded. */
-  | 'challenge_failed';
+  | 'challenge_failed'
+  /** Someone else was recognised during the check: nothing was recorded. */
+  | 'challenge_interrupted';
 
 export interface FaceOverlay {
   box: Box;

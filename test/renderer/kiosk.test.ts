@@ -110,6 +110,10 @@ describe('the liveness challenge prompt (the screen shows it for state "challeng
     expect(box.textContent!.trim().endsWith('s')).toBe(true);
     expect(box.querySelector('.turn')!.textContent!.trim().endsWith('→')).toBe(true);
     expect(screen.getByTestId('challenge-step').textContent!.trim()).toBe('Step 2 of 2 · 5 s');
+    expect(screen.queryByTestId('challenge-guidance')).toBeNull();
+    await view.rerender({ challenge: { turn: 'left', step: 1, steps: 2, msLeft: 7000 }, guidance: ['multiple_faces'] });
+    expect(screen.getByTestId('challenge-guidance').textContent).toBe('One person at a time');
+    expect(box.querySelector('.turn')!.textContent!.trim().startsWith('←')).toBe(true);
     view.unmount();
   });
 });

@@ -3,7 +3,7 @@
 // and their frames must not mix. This file keeps them apart, bounded, and forgets the idle ones.
 import { AppError } from '../../shared/errors';
 import type { RgbaFrame } from '../../shared/face';
-import type { KioskFrameResult } from '../../shared/types';
+import type { Guidance, KioskFrameResult } from '../../shared/types';
 import { MAX_TRACKED_STREAMS } from '../engine/tracker';
 import type { LivenessChallenge } from './liveness-challenge';
 import { RecognitionSmoother } from './recognition-smoother';
@@ -48,8 +48,8 @@ export class Station {
    * with the event when the check passes); null when none is.
    */
   challenge: { check: LivenessChallenge; distance: number; liveness: number | null } | null = null;
-  /** Until then the screen says the last check failed, and looks at nobody. */
-  challengeFailedUntilMs = 0;
+  /** The last check failed: until then the screen says why, and looks at nobody. */
+  challengeFailed: { untilMs: number; why: Guidance } | null = null;
   readonly lane: NewestFrameLane<RgbaFrame, KioskFrameResult>;
 
   /** The engine follows this station's face under this stream name (engine/tracker.ts). */
@@ -124,7 +124,7 @@ export class StationRegistry {
     if (!s) return;
     s.smoother.reset();
     s.challenge = null;
-    s.challengeFailedUntilMs = 0;
+    s.challengeFailed = null;
     s.last = null;
     s.fresh = true;
     if (!s.lane.busy) this.stations.delete(name);

@@ -4,7 +4,7 @@
 // liveness-challenge.ts); strangers are never recorded. The
 // screens themselves are kept apart in kiosk-stations.ts, and the check-in is recorded by check-in.ts.
 import { AppError } from '../../shared/errors';
-import type { RgbaFrame } from '../../shared/face';
+import type { FaceAnalysis, RgbaFrame } from '../../shared/face';
 import type { Settings } from '../../shared/settings';
 import type { AttendanceKind, ChallengeTurn, Guidance, KioskFrameResult, KioskGreeting } from '../../shared/types';
 import type { Store } from '../db';
@@ -157,54 +157,8 @@ export class KioskService {
     });
 
     const face = analysis.faces[0];
-    if (nowMs < station.challengeFailedUntilMs) {
-      // The screen says the check failed for a moment, so that the person reads it, then looks again.
-      return result({
-        state: 'guidance',
-        face: face ? overlayOf(face) : null,
-        guidance: ['challenge_failed'],
-        greeting: null,
-      });
-    }
-    if (station.challenge) {
-      const { check } = station.challenge;
-      let outcome: ChallengeOutcome;
-      if (!face || crowded(analysis.faces)) outcome = check.tick(nowMs);
-      else {
-        const seen = this.deps.identify.face(face.embedding, settings);
-        outcome = check.observe({
-          yaw: face.quality.yaw,
-          personId: seen.accepted ? seen.personId : null,
-          nowMs,
-        });
-      }
-      if (outcome.kind === 'waiting') {
-        const why: Guidance[] = face && crowded(analysis.faces) ? ['multiple_faces'] : [];
-        return result({
-          state: 'challenge',
-          face: face ? overlayOf(face) : null,
-          guidance: why,
-          greeting: null,
-          challenge: check.prompt(nowMs),
-        });
-      }
-      const { distance, liveness } = station.challenge;
-      station.challenge = null;
-      if (outcome.kind === 'failed') {
-        // Nothing is recorded; after the pause the person in front is recognised, and checked, afresh.
-        station.smoother.retract(check.personId);
-        station.challengeFailedUntilMs = nowMs + CHALLENGE_FAILED_HOLD_MS;
-        return result({
-          state: 'guidance',
-          face: face ? overlayOf(face) : null,
-          guidance: ['challenge_failed'],
-          greeting: null,
-        });
-      }
-      return this.record(station, check.personId, distance, liveness, nowMs, (p) =>
-        result({ ...p, face: face ? overlayOf(face) : null }),
-      );
-    }
+    const challenged = this.challengeFrame(station, analysis.faces, settings, nowMs, result);
+    if (challenged) return challenged;
     if (!face) {
       station.smoother.push({ kind: 'none' }, nowMs);
       return result({ state: 'idle', face: null, guidance: ['no_face'], greeting: null });
@@ -281,6 +235,67 @@ export class KioskService {
     return this.record(station, observed.personId, distance, liveness, nowMs, (p) =>
       result({ ...p, face: overlayOf(face) }),
     );
+  }
+
+  /**
+   * The answer while this station's liveness check runs, or has just failed; null when neither (the
+   * frame goes on to recognition).
+   */
+  private challengeFrame(
+    station: Station,
+    faces: readonly FaceAnalysis[],
+    settings: Settings,
+    nowMs: number,
+    result: (partial: FrameAnswer) => KioskFrameResult,
+  ): KioskFrameResult | null {
+    if (!settings.livenessRequired) {
+      // Turned off meanwhile: nobody is held in a check that no longer applies; they are recognised anew.
+      if (station.challenge) station.smoother.retract(station.challenge.check.personId);
+      station.challenge = null;
+      station.challengeFailed = null;
+    }
+    const face = faces[0];
+    const overlay = face ? overlayOf(face) : null;
+    const failed = station.challengeFailed;
+    // (A clock that went back must not stretch the pause.)
+    if (failed && nowMs < failed.untilMs && failed.untilMs - nowMs <= CHALLENGE_FAILED_HOLD_MS) {
+      // The screen says the check failed for a moment, so that the person reads it, then looks again.
+      return result({ state: 'guidance', face: overlay, guidance: [failed.why], greeting: null });
+    }
+    station.challengeFailed = null;
+    if (!station.challenge) return null;
+    const { check, distance, liveness } = station.challenge;
+    const several = crowded([...faces]);
+    let outcome: ChallengeOutcome;
+    if (!face || several || face.box.width < FACE_WIDTH_PX.recognise) outcome = check.tick(nowMs);
+    else {
+      const seen = this.deps.identify.face(face.embedding, settings);
+      outcome = check.observe({
+        yaw: face.quality.yaw,
+        personId: seen.accepted ? seen.personId : null,
+        // The passive score stays a second signal: a turned frame that looks like a photo does not count.
+        usable: passesLiveness(face.liveness, true, LIVENESS_THRESHOLD),
+        nowMs,
+      });
+    }
+    if (outcome.kind === 'waiting') {
+      return result({
+        state: 'challenge',
+        face: overlay,
+        guidance: several ? ['multiple_faces'] : [],
+        greeting: null,
+        challenge: check.prompt(nowMs),
+      });
+    }
+    station.challenge = null;
+    if (outcome.kind === 'failed') {
+      // Nothing is recorded; after the pause the person in front is recognised, and checked, afresh.
+      station.smoother.retract(check.personId);
+      const why: Guidance = outcome.reason === 'other_person' ? 'challenge_interrupted' : 'challenge_failed';
+      station.challengeFailed = { untilMs: nowMs + CHALLENGE_FAILED_HOLD_MS, why };
+      return result({ state: 'guidance', face: overlay, guidance: [why], greeting: null });
+    }
+    return this.record(station, check.personId, distance, liveness, nowMs, (p) => result({ ...p, face: overlay }));
   }
 
   /** Records the confirmed person (or, in explicit mode, offers them the choice). */

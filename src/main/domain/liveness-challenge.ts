@@ -4,10 +4,12 @@
 // or a mask) is written down in README ("Liveness").
 //
 // The turn is judged from the landmarks' yaw (engine/landmarks.ts, degrees, > 0 = the person turns to
-// their left), as the enrollment wizard judges its poses, but as a change within the check rather than
-// an absolute angle: the estimator's bias and the person's own posture cancel, and a face that starts
-// already turned must still move. Each turned frame must also be recognised as the same person, so a
-// photo of them held up to start the check cannot be swapped for someone else's live face to finish it.
+// their left), as the enrollment wizard judges its poses, but relative to where the head was when the
+// check began (the centre), which cancels the estimator's bias and the person's own posture. Both turns
+// are measured from that one centre, so the second turn must go past it the other way: coming back to
+// the middle is not a turn, and neither is a turn the wrong way and back. Only frames recognised as the
+// person being checked, that pass the passive liveness score, count for anything; a frame recognised as
+// nobody changes nothing, so a photo of them cannot be helped through by someone else's turned face.
 import { randomInt } from 'node:crypto';
 import type { ChallengeTurn, KioskChallenge } from '../../shared/types';
 
@@ -28,6 +30,8 @@ export interface ChallengeFrame {
   yaw: number;
   /** The person this frame was accepted as, or null when it matched nobody (or was not sure). */
   personId: string | null;
+  /** The frame passes the passive liveness score (and is large enough to judge). */
+  usable: boolean;
   nowMs: number;
 }
 
@@ -36,27 +40,26 @@ export type ChallengeOutcome =
   | { kind: 'waiting' }
   /** Every turn was seen: record the person. */
   | { kind: 'passed' }
-  /** Out of time, or someone else: nothing is recorded. */
+  /** Out of time (or the clock went back), or someone else in front: nothing is recorded. */
   | { kind: 'failed'; reason: 'timeout' | 'other_person' };
 
 /** One person's check in front of one kiosk screen. */
 export class LivenessChallenge {
   private step = 0;
   private stepDeadlineMs: number;
-  /** The lowest and highest yaw seen since the current turn was asked. */
-  private minYaw: number;
-  private maxYaw: number;
+  private lastMs: number;
 
   constructor(
     /** Who was recognised: the check is theirs, and is recorded for them when it passes. */
     readonly personId: string,
     private readonly turns: readonly ChallengeTurn[],
-    startYaw: number,
+    /** The yaw of the frame that recognised them: every turn is measured from it. */
+    private readonly centreYaw: number,
     nowMs: number,
   ) {
     if (turns.length === 0) throw new Error('a liveness challenge needs at least one turn');
     this.stepDeadlineMs = nowMs + CHALLENGE_STEP_MS;
-    this.minYaw = this.maxYaw = startYaw;
+    this.lastMs = nowMs;
   }
 
   /** What the screen shows: the turn asked now, and the time left for it. */
@@ -71,24 +74,23 @@ export class LivenessChallenge {
 
   /** A frame with the face in front. */
   observe(frame: ChallengeFrame): ChallengeOutcome {
+    const timing = this.tick(frame.nowMs);
+    if (timing.kind === 'failed') return timing;
     if (frame.personId !== null && frame.personId !== this.personId) return { kind: 'failed', reason: 'other_person' };
-    if (frame.nowMs > this.stepDeadlineMs) return { kind: 'failed', reason: 'timeout' };
+    if (frame.personId !== this.personId || !frame.usable) return { kind: 'waiting' };
     const turn = this.turns[this.step]!;
-    const turned =
-      turn === 'left' ? frame.yaw - this.minYaw >= CHALLENGE_TURN_DEG : this.maxYaw - frame.yaw >= CHALLENGE_TURN_DEG;
-    this.minYaw = Math.min(this.minYaw, frame.yaw);
-    this.maxYaw = Math.max(this.maxYaw, frame.yaw);
-    // The turned frame counts only when it is recognised as the person being checked.
-    if (!turned || frame.personId !== this.personId) return { kind: 'waiting' };
+    const moved = turn === 'left' ? frame.yaw - this.centreYaw : this.centreYaw - frame.yaw;
+    if (moved < CHALLENGE_TURN_DEG) return { kind: 'waiting' };
     this.step += 1;
     if (this.step === this.turns.length) return { kind: 'passed' };
     this.stepDeadlineMs = frame.nowMs + CHALLENGE_STEP_MS;
-    this.minYaw = this.maxYaw = frame.yaw;
     return { kind: 'waiting' };
   }
 
-  /** A frame without a face (or with several): only the clock runs. */
+  /** A frame without a usable face: only the clock runs. A clock that went back ends the check. */
   tick(nowMs: number): ChallengeOutcome {
-    return nowMs > this.stepDeadlineMs ? { kind: 'failed', reason: 'timeout' } : { kind: 'waiting' };
+    const backwards = nowMs < this.lastMs;
+    this.lastMs = Math.max(this.lastMs, nowMs);
+    return backwards || nowMs > this.stepDeadlineMs ? { kind: 'failed', reason: 'timeout' } : { kind: 'waiting' };
   }
 }

@@ -16,6 +16,7 @@ export const GUIDANCE_KEYS: Record<Guidance, string> = {
   not_live: 'guidance.not_live',
   nobody_enrolled: 'kiosk.nobodyEnrolled',
   challenge_failed: 'kiosk.challengeFailed',
+  challenge_interrupted: 'kiosk.challengeInterrupted',
 };
 
 export function guidanceKey(guidance: readonly Guidance[] | null | undefined): string | null {
