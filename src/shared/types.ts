@@ -178,6 +178,11 @@ export type AttendanceReason =
 
 export interface KioskGreeting {
   name: string;
+  /**
+   * The person's external ID when someone else enrolled has the same name (two John Smiths must see
+   * which of them was recorded); null otherwise.
+   */
+  externalId: string | null;
   kind: AttendanceKind;
   /** ISO-8601 UTC: of the event recorded now, or, when nothing was recorded, of the last one. */
   at: string;
@@ -194,6 +199,8 @@ export interface KioskGreeting {
 export interface KioskChoice {
   token: string;
   name: string;
+  /** As KioskGreeting.externalId. */
+  externalId: string | null;
   options: AttendanceKind[];
   /** The person's most likely choice: the opposite of their last punch today (in when none). */
   suggested: AttendanceKind;

@@ -326,6 +326,16 @@ describe('enrollment', () => {
 describe('kiosk check-in', () => {
   beforeEach(enrollBush);
 
+  it('greets by name alone, and adds the external ID when someone else enrolled has the same name', async () => {
+    t.app.people.update(bush, { externalId: 'GWB-43' }, 'admin');
+    expect((await greet(bushFrame))?.externalId).toBeNull();
+    t.app.kiosk.reset();
+    clock += 60 * 60_000;
+    t.app.people.create({ name: 'george  w. bush'.replace('.', ''), externalId: 'GWB-41' }, 'admin');
+    const again = await greet(bushFrame);
+    expect(again).toMatchObject({ name: 'George W Bush', externalId: 'GWB-43' });
+  });
+
   it('stays idle without a face and records nothing', async () => {
     const r = await t.app.kiosk.frame(blank);
     expect(r).toMatchObject({ state: 'idle', face: null, guidance: ['no_face'], greeting: null });

@@ -11,6 +11,7 @@ const at = '2026-11-28T08:05:00.000Z';
 function greeting(extra: Partial<KioskGreeting> = {}): KioskGreeting {
   return {
     name: 'Ada Lovelace',
+    externalId: null,
     kind: 'in',
     at,
     recorded: true,
@@ -24,6 +25,14 @@ function greeting(extra: Partial<KioskGreeting> = {}): KioskGreeting {
 afterEach(() => i18n.setLocale('en'));
 
 describe('Greeting', () => {
+  it('shows the external ID only when it is given (a namesake is enrolled)', () => {
+    const view = render(Greeting, { props: { variant: 'recognised', greeting: greeting() } });
+    expect(screen.queryByTestId('greeting-external-id')).toBeNull();
+    view.unmount();
+    render(Greeting, { props: { variant: 'recognised', greeting: greeting({ externalId: 'E-1815' }) } });
+    expect(screen.getByTestId('greeting-external-id').textContent).toBe('ID E-1815');
+  });
+
   it('greets by name, says checked in, and shows the time in the locale format', () => {
     render(Greeting, { props: { variant: 'recognised', greeting: greeting() } });
     expect(screen.getByTestId('greeting-name').textContent).toBe('Ada Lovelace');

@@ -5,6 +5,7 @@ import type { Settings } from '../../shared/settings';
 import type { AttendanceKind, KioskGreeting } from '../../shared/types';
 import { workDayKey } from '../../shared/local-day';
 import type { Store } from '../db';
+import { nameKey } from '../../shared/limits';
 import { decideAttendance } from './attendance-rules';
 
 export interface CheckIn {
@@ -21,11 +22,21 @@ export type PlainGreeting = Omit<KioskGreeting, 'undo'>;
 
 export type CheckInOutcome =
   | { kind: 'greeting'; greeting: PlainGreeting; eventId: string | null }
-  | { kind: 'choose'; name: string; suggested: AttendanceKind; lastEventId: string | null };
+  | { kind: 'choose'; name: string; externalId: string | null; suggested: AttendanceKind; lastEventId: string | null };
 
 /** The work day of an instant at this station (time zone and day boundary from Settings). */
 export function workDayOf(nowMs: number, settings: Settings): string {
   return workDayKey(nowMs, settings.timeZone ?? undefined, settings.dayStartsAt);
+}
+
+/**
+ * What tells this person apart on the kiosk screen: their external ID when another enrolled person has
+ * the same name (shared/limits.ts nameKey), so that each of two John Smiths sees it was them; else null.
+ */
+function telling(store: Store, person: { id: string; name: string; externalId: string | null }): string | null {
+  const key = nameKey(person.name);
+  const twin = store.people.list({}).some((p) => p.id !== person.id && nameKey(p.name) === key);
+  return twin ? person.externalId : null;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -43,7 +54,13 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
       minInOutMs: settings.minInOutMinutes * 60_000,
     });
     if (decision.action === 'choose')
-      return { kind: 'choose', name: person.name, suggested: decision.kind, lastEventId: last?.id ?? null };
+      return {
+        kind: 'choose',
+        name: person.name,
+        externalId: telling(store, person),
+        suggested: decision.kind,
+        lastEventId: last?.id ?? null,
+      };
     let eventId: string | null = null;
     if (decision.action === 'record') {
       eventId = store.attendance.record(
@@ -64,6 +81,7 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
       eventId,
       greeting: {
         name: person.name,
+        externalId: telling(store, person),
         kind: decision.kind,
         at: eventId || !last ? new Date(c.nowMs).toISOString() : last.at,
         recorded: eventId !== null,
@@ -104,7 +122,15 @@ export function recordChoice(
     );
     return {
       eventId: event.id,
-      greeting: { name: person.name, kind: c.kind, at, recorded: true, reason: 'chosen' as const, nextOutAt: null },
+      greeting: {
+        name: person.name,
+        externalId: telling(store, person),
+        kind: c.kind,
+        at,
+        recorded: true,
+        reason: 'chosen' as const,
+        nextOutAt: null,
+      },
     };
   });
 }

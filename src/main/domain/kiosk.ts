@@ -325,7 +325,14 @@ export class KioskService {
         state: 'choose',
         guidance: [],
         greeting: null,
-        choice: { token, name: outcome.name, options, suggested: outcome.suggested, timeoutMs: CHOICE_TIMEOUT_MS },
+        choice: {
+          token,
+          name: outcome.name,
+          externalId: outcome.externalId,
+          options,
+          suggested: outcome.suggested,
+          timeoutMs: CHOICE_TIMEOUT_MS,
+        },
       });
     }
     const greeting = this.withUndo(station.id, outcome.greeting, outcome.eventId, personId);
