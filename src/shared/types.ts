@@ -174,7 +174,14 @@ export interface KioskChallenge {
  * minimum time between an in and an out).
  */
 export type AttendanceReason =
-  'first_of_day' | 'toggled' | 'chosen' | 'within_cooldown' | 'already_checked_in' | 'too_soon_to_check_out';
+  | 'first_of_day'
+  | 'toggled'
+  | 'chosen'
+  | 'within_cooldown'
+  | 'already_checked_in'
+  | 'too_soon_to_check_out'
+  /** Alternate mode: the pass after an automatic check-out is the person's real check-out, which replaces it. */
+  | 'late_check_out';
 
 export interface KioskGreeting {
   name: string;

@@ -326,6 +326,22 @@ describe('enrollment', () => {
 describe('kiosk check-in', () => {
   beforeEach(enrollBush);
 
+  it('a pass after the automatic check-out is the real check-out, which replaces the automatic one', async () => {
+    expect((await greet(bushFrame))?.kind).toBe('in'); // 08:00
+    t.app.updateSettings({ autoCheckOut: '12:00' }, 'admin');
+    clock = Date.parse('2026-11-30T13:00:00Z');
+    expect(t.app.attendance.sweep()).toBe(1);
+    t.app.kiosk.reset();
+    const late = await greet(bushFrame);
+    expect(late).toMatchObject({ kind: 'out', recorded: true, reason: 'late_check_out' });
+    const day = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
+    expect(day.map((e) => [e.kind, e.source])).toEqual([
+      ['in', 'kiosk'],
+      ['out', 'kiosk'],
+    ]);
+    expect(t.app.store.audit.list().filter((a) => a.action === 'attendance.replace_auto')).toHaveLength(1);
+  });
+
   it('greets by name alone, and adds the external ID when someone else enrolled has the same name', async () => {
     t.app.people.update(bush, { externalId: 'GWB-43' }, 'admin');
     expect((await greet(bushFrame))?.externalId).toBeNull();

@@ -72,6 +72,19 @@ describe('decideAttendance', () => {
     expect(decideAttendance(null, t, long).nextOutAtMs).toBe(t + 60 * MIN);
   });
 
+  it('after an automatic check-out, the next pass is the real check-out (and is suggested as one)', () => {
+    const auto = { kind: 'out' as const, atMs: t, automatic: true };
+    expect(decideAttendance(auto, t + 60 * MIN, alternate)).toEqual({
+      action: 'record',
+      kind: 'out',
+      reason: 'late_check_out',
+      nextOutAtMs: null,
+    });
+    expect(decideAttendance(auto, t + 60 * MIN, explicit)).toMatchObject({ action: 'choose', kind: 'out' });
+    // A check-out the person made themselves is followed by a check-in, as always.
+    expect(decideAttendance({ ...auto, automatic: false }, t + 60 * MIN, alternate).kind).toBe('in');
+  });
+
   it('after a break the next pass is a check-in', () => {
     expect(decideAttendance({ kind: 'break', atMs: t }, t + 20 * MIN, alternate)).toMatchObject({
       action: 'record',

@@ -262,13 +262,14 @@ export class AttendanceRepo {
 
   /**
    * Takes a wrong punch out of every list, report and export; the row and the audit entry (with what it
-   * was, and why) remain. `action` 'attendance.void' is the person's own "Not you?" at the kiosk.
+   * was, and why) remain. `action` 'attendance.void' is the person's own "Not you?" at the kiosk;
+   * 'attendance.replace_auto' an automatic check-out replaced by the person's real one (check-in.ts).
    */
   remove(
     id: string,
     reasonText: string,
     actor?: Actor,
-    action: 'attendance.delete' | 'attendance.void' = 'attendance.delete',
+    action: 'attendance.delete' | 'attendance.void' | 'attendance.replace_auto' = 'attendance.delete',
   ): AttendanceEvent {
     const who = checkActor(actor);
     const reason = requiredText(reasonText, 'Reason', REASON_MAX);

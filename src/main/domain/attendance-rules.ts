@@ -35,7 +35,7 @@ export function nextKind(last: AttendanceKind | null): AttendanceKind {
  * @param last the person's last recorded event on the same work day (workDayKey), or null.
  */
 export function decideAttendance(
-  last: { kind: AttendanceKind; atMs: number } | null,
+  last: { kind: AttendanceKind; atMs: number; automatic?: boolean } | null,
   nowMs: number,
   rules: AttendanceRules,
 ): AttendanceDecision {
@@ -56,9 +56,18 @@ export function decideAttendance(
       nextOutAtMs: last.kind === 'in' ? outFrom(last.atMs) : null,
     };
   }
+  // After an automatic check-out (they had not checked out by the set time), a pass the same work day is
+  // the person leaving late: their real check-out, not a new check-in.
+  const lateOut = last?.kind === 'out' && last.automatic === true;
   if (rules.mode === 'explicit')
-    return { action: 'choose', kind: nextKind(last?.kind ?? null), reason: 'chosen', nextOutAtMs: null };
+    return {
+      action: 'choose',
+      kind: lateOut ? 'out' : nextKind(last?.kind ?? null),
+      reason: 'chosen',
+      nextOutAtMs: null,
+    };
   if (!last) return { action: 'record', kind: 'in', reason: 'first_of_day', nextOutAtMs: outFrom(nowMs) };
+  if (lateOut) return { action: 'record', kind: 'out', reason: 'late_check_out', nextOutAtMs: null };
   if (last.kind === 'in' && nowMs - last.atMs < rules.minInOutMs) {
     // Walking past the kiosk again soon after coming in is not leaving.
     return { action: 'none', kind: 'in', reason: 'too_soon_to_check_out', nextOutAtMs: outFrom(last.atMs) };

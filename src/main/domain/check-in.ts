@@ -39,6 +39,15 @@ function telling(store: Store, person: { id: string; name: string; externalId: s
   return twin ? person.externalId : null;
 }
 
+/**
+ * The person checks out after the automatic check-out stood in for them: the automatic "out" goes
+ * (audited), so the day has one check-out, the real one. Inside the caller's transaction.
+ */
+function replaceAutomaticOut(store: Store, last: { id: string; kind: AttendanceKind; source: string }): void {
+  if (last.kind === 'out' && last.source === 'auto')
+    store.attendance.remove(last.id, 'Replaced by the real check-out at the kiosk', 'kiosk', 'attendance.replace_auto');
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** What the rules ask for this recognition, recorded; null if the person vanished meanwhile (deleted). */
@@ -48,11 +57,15 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
   const localDay = workDayOf(c.nowMs, settings);
   return store.transaction((): CheckInOutcome => {
     const last = store.attendance.lastForPersonOnDay(c.personId, localDay);
-    const decision = decideAttendance(last ? { kind: last.kind, atMs: Date.parse(last.at) } : null, c.nowMs, {
-      cooldownMs: settings.cooldownMinutes * 60_000,
-      mode: settings.attendanceMode,
-      minInOutMs: settings.minInOutMinutes * 60_000,
-    });
+    const decision = decideAttendance(
+      last ? { kind: last.kind, atMs: Date.parse(last.at), automatic: last.source === 'auto' } : null,
+      c.nowMs,
+      {
+        cooldownMs: settings.cooldownMinutes * 60_000,
+        mode: settings.attendanceMode,
+        minInOutMs: settings.minInOutMinutes * 60_000,
+      },
+    );
     if (decision.action === 'choose')
       return {
         kind: 'choose',
@@ -62,6 +75,7 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
         lastEventId: last?.id ?? null,
       };
     let eventId: string | null = null;
+    if (decision.reason === 'late_check_out' && last) replaceAutomaticOut(store, last);
     if (decision.action === 'record') {
       eventId = store.attendance.record(
         {
@@ -107,7 +121,9 @@ export function recordChoice(
   const at = new Date(c.nowMs).toISOString();
   const localDay = workDayOf(c.nowMs, settings);
   return store.transaction(() => {
-    if ((store.attendance.lastForPersonOnDay(c.personId, localDay)?.id ?? null) !== c.lastEventId) return 'changed';
+    const last = store.attendance.lastForPersonOnDay(c.personId, localDay);
+    if ((last?.id ?? null) !== c.lastEventId) return 'changed';
+    if (last && c.kind === 'out') replaceAutomaticOut(store, last);
     const event = store.attendance.record(
       {
         personId: c.personId,
