@@ -4,9 +4,11 @@ import { fireEvent, render, screen } from '@testing-library/svelte';
 import { ok, settle, testSettings } from './helpers';
 import SettingsScreen from '../../src/renderer/screens/Settings.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
+import { DEFAULT_SETTINGS } from '../../src/shared/settings';
+import { i18n } from '../../src/renderer/lib/i18n.svelte';
 
-function renderSettings() {
-  const settings = testSettings();
+function renderSettings(over: Partial<ReturnType<typeof testSettings>> = {}) {
+  const settings = { ...testSettings(), ...over };
   const set = vi.fn((patch: object) => ok({ ...settings, ...patch }));
   const api = {
     settings: { get: vi.fn(() => ok(settings)), set },
@@ -19,6 +21,25 @@ function renderSettings() {
 }
 
 describe('Settings screen', () => {
+  it('keeps the default station name in the chosen language, and a typed name as it is', async () => {
+    // The shipped default (shared/settings.ts) is the English default of the locale files.
+    expect(DEFAULT_SETTINGS.stationName).toBe(i18n.in('en', 'settings.defaultStationName'));
+    const { set } = renderSettings({ stationName: DEFAULT_SETTINGS.stationName });
+    await settle();
+    const station = screen.getByTestId('settings-station') as HTMLInputElement;
+    const language = screen.getByTestId('settings-locale') as HTMLSelectElement;
+    await fireEvent.change(language, { target: { value: 'zh-CN' } });
+    expect(station.value).toBe('签到机 1');
+    await fireEvent.submit(station.form!);
+    await settle();
+    expect(set).toHaveBeenCalledWith(expect.objectContaining({ locale: 'zh-CN', stationName: '签到机 1' }));
+    i18n.setLocale('en');
+
+    await fireEvent.input(station, { target: { value: 'Back door' } });
+    await fireEvent.change(language, { target: { value: 'en' } });
+    expect(station.value).toBe('Back door');
+  });
+
   it('does not save an emptied cooldown as 0 minutes: it asks for a number', async () => {
     const { set, onsaved } = renderSettings();
     await settle();

@@ -29,6 +29,11 @@ export class I18n {
   /** Translates a key; reading this.locale (through #fixed) makes the caller depend on the language. */
   t = (key: string, options?: TranslateOptions): string => this.#fixed(key, options);
 
+  /** A string in a given language, whatever the current one (a default that follows the language). */
+  in(locale: Locale, key: string): string {
+    return (instance.getFixedT(locale) as unknown as (key: string) => string)(key);
+  }
+
   setLocale(locale: Locale): void {
     if (!LOCALES.includes(locale)) return;
     this.locale = locale;
