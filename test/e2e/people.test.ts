@@ -217,7 +217,7 @@ describe('People through the browser (issue 2)', () => {
     expect(await page.getByTestId('person-row').count()).toBe(2);
   });
 
-  it('shows the same plan in Chinese, where running it again adds the photos to the people now enrolled', async () => {
+  it('shows the plan in Chinese: the same CSV now adds to the people it enrolled, and creates nobody twice', async () => {
     const { page } = opened;
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-locale').selectOption('zh-CN');

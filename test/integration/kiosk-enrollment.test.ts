@@ -340,6 +340,29 @@ describe('kiosk check-in', () => {
       ['out', 'kiosk'],
     ]);
     expect(t.app.store.audit.list().filter((a) => a.action === 'attendance.replace_auto')).toHaveLength(1);
+
+    // "Not you?": the real check-out goes, and the automatic one it replaced comes back.
+    t.app.kiosk.undo('local', late!.undo!.token);
+    const after = t.app.store.attendance.list({ from: '2026-11-30', to: '2026-11-30' });
+    expect(after.map((e) => [e.kind, e.source])).toEqual([
+      ['in', 'kiosk'],
+      ['out', 'auto'],
+    ]);
+    expect(t.app.store.audit.list().filter((a) => a.action === 'attendance.restore')).toHaveLength(1);
+  });
+
+  it('a pass after an automatic check-out that an administrator corrected does not overrule the correction', async () => {
+    expect((await greet(bushFrame))?.kind).toBe('in');
+    t.app.updateSettings({ autoCheckOut: '12:00' }, 'admin');
+    clock = Date.parse('2026-11-30T13:00:00Z');
+    t.app.attendance.sweep();
+    const auto = t.app.store.attendance
+      .list({ from: '2026-11-30', to: '2026-11-30' })
+      .find((e) => e.source === 'auto')!;
+    t.app.attendance.update(auto.id, { when: { day: '2026-11-30', time: '11:30' } }, 'He left at 11:30', 'admin');
+    t.app.kiosk.reset();
+    clock = Date.parse('2026-11-30T14:00:00Z');
+    expect(await greet(bushFrame)).toMatchObject({ kind: 'in', reason: 'toggled' });
   });
 
   it('greets by name alone, and adds the external ID when someone else enrolled has the same name', async () => {

@@ -18,12 +18,14 @@ const file = (p: string, over: Partial<PhotoFile> = {}): PhotoFile => ({
 
 describe('the people CSV', () => {
   it('reads quotes, doubled quotes, line breaks in quotes, CRLF, a BOM and semicolons', () => {
-    expect(parseCsv('\uFEFFname,notes\r\n"Lovelace, Ada","said ""hi""\nthen left"\r\nBob,\n')).toEqual([
+    expect(
+      parseCsv('\uFEFFname,notes\r\n"Lovelace, Ada","said ""hi""\nthen left"\r\nBob,\n')?.map((r) => r.cells),
+    ).toEqual([
       ['name', 'notes'],
       ['Lovelace, Ada', 'said "hi"\nthen left'],
       ['Bob', ''],
     ]);
-    expect(parseCsv('name;external_id\nAda;E-1')).toEqual([
+    expect(parseCsv('name;external_id\nAda;E-1')?.map((r) => r.cells)).toEqual([
       ['name', 'external_id'],
       ['Ada', 'E-1'],
     ]);
@@ -37,7 +39,7 @@ describe('the people CSV', () => {
 
 describe('matching photos to people', () => {
   it('keys a photo by its folder, or by its file name without a trailing photo number', () => {
-    expect(photoKeys(file('people/Ada_Lovelace/IMG_0001.jpg'))).toEqual(['ada lovelace']);
+    expect(photoKeys(file('people/Ada_Lovelace/IMG_0001.jpg'))).toEqual(['ada lovelace', 'img 0001', 'img']);
     expect(photoKeys(file('E-1815_2.jpg'))).toEqual(['e-1815 2', 'e-1815']);
     expect(photoKeys(file('E-1815.jpg'))).toEqual(['e-1815', 'e']);
     expect(photoKeys(file('Ada Lovelace (3).png'))).toEqual(['ada lovelace (3)', 'ada lovelace']);
@@ -114,5 +116,41 @@ describe('matching photos to people', () => {
     const plan = planImport('name\nAda', [...many, file('Ada/huge.jpg', { size: 31 * 1024 * 1024 })], []);
     expect(plan.people[0]!.photos).toHaveLength(MAX_PHOTOS_PER_PERSON);
     expect(plan.unmatched.map((u) => u.reason.key)).toEqual(['overPhotoLimit', 'overPhotoLimit', 'tooLarge']);
+  });
+
+  it('matches flat files of a chosen folder by their file names, and takes JPEG, PNG and WebP files only', () => {
+    const plan = planImport(
+      'name,external_id\nAda,E-1',
+      [file('chosen/E-1.jpg'), file('chosen/.DS_Store', { type: '' }), file('chosen/scan.heic')],
+      [],
+    );
+    expect(plan.people[0]!.photos.map((f) => f.path)).toEqual(['chosen/E-1.jpg']);
+    expect(plan.unmatched.map((u) => u.reason.key)).toEqual(['notImage', 'notImage']);
+  });
+
+  it('takes "external id" over a bare "id" column, and reports the line of the file, not the record', () => {
+    const plan = planImport('id,name,external id\n7,Ada,E-1\n\n8,"Bob\nBrown",E-2\n,,E-3', [], []);
+    expect(plan.people.map((p) => [p.line, p.externalId])).toEqual([
+      [2, 'E-1'],
+      [4, 'E-2'],
+      [6, 'E-3'],
+    ]);
+  });
+
+  it('refuses a CSV with a quote never closed, and reads a semicolon file after a blank first line', () => {
+    expect(planImport('name\n"Ada\nBob', [], []).csvProblem).toBe('unclosedQuote');
+    expect(planImport('\nname;external_id\nAda;E-1', [], []).people[0]).toMatchObject({
+      name: 'Ada',
+      externalId: 'E-1',
+    });
+  });
+
+  it('gives an ID to the one enrolled person of that name who has none, instead of creating a twin', () => {
+    const ada = person('Ada Lovelace', { externalId: null });
+    const plan = planImport('name,external_id\nAda Lovelace,E-1815', [], [ada]);
+    expect(plan.people[0]).toMatchObject({ existing: { id: ada.id }, setsExternalId: true, problem: null });
+    // With an ID of her own, the namesake is someone else: a new person.
+    const other = person('Ada Lovelace', { externalId: 'E-1' });
+    expect(planImport('name,external_id\nAda Lovelace,E-2', [], [other]).people[0]!.existing).toBeNull();
   });
 });

@@ -81,6 +81,8 @@ describe('decideAttendance', () => {
       nextOutAtMs: null,
     });
     expect(decideAttendance(auto, t + 60 * MIN, explicit)).toMatchObject({ action: 'choose', kind: 'out' });
+    // The cooldown follows the person's own passes: a minute after the automatic check-out still counts.
+    expect(decideAttendance(auto, t + MIN, alternate)).toMatchObject({ action: 'record', reason: 'late_check_out' });
     // A check-out the person made themselves is followed by a check-in, as always.
     expect(decideAttendance({ ...auto, automatic: false }, t + 60 * MIN, alternate).kind).toBe('in');
   });

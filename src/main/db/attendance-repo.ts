@@ -138,6 +138,7 @@ export class AttendanceRepo {
   readonly #markSwept: Database.Statement<[string, string, number]>;
   readonly #get: Database.Statement<[string], EventDbRow>;
   readonly #lastForPersonOnDay: Database.Statement<[string, string], EventDbRow>;
+  readonly #restore: Database.Statement<[string, string], { person_id: string }>;
   readonly #list: Database.Statement<{ from: string; to: string; personId: string | null }, EventDbRow>;
   readonly #day: Database.Statement<[string], EventDbRow>;
 
@@ -155,6 +156,9 @@ export class AttendanceRepo {
       WHERE id = ? AND deleted_at IS NULL`);
     this.#softDelete = db.prepare(
       'UPDATE attendance_events SET deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
+    );
+    this.#restore = db.prepare(
+      'UPDATE attendance_events SET deleted_at = NULL, updated_at = ? WHERE id = ? AND deleted_at IS NOT NULL RETURNING person_id',
     );
     // Each live person's last event of the day (ties broken as everywhere: at, created_at, id).
     this.#openOnDay = db.prepare(`
@@ -285,6 +289,28 @@ export class AttendanceRepo {
           details: { eventId: id, before: snapshot(before), reason },
         });
         return before;
+      })
+      .immediate();
+  }
+
+  /**
+   * Puts back an event taken out by `remove` (audited): the automatic check-out that a real one
+   * replaced, when the person voids that real one with "Not you?" (kiosk.ts).
+   */
+  restore(id: string, reasonText: string, actor?: Actor): void {
+    const who = checkActor(actor);
+    const reason = requiredText(reasonText, 'Reason', REASON_MAX);
+    this.#db
+      .transaction(() => {
+        const now = isoNow(this.#clock);
+        const row = this.#restore.get(now, id);
+        if (!row) return;
+        this.#audit.append({
+          actor: who,
+          action: 'attendance.restore',
+          subjectId: row.person_id,
+          details: { eventId: id, reason },
+        });
       })
       .immediate();
   }

@@ -48,7 +48,8 @@ export function decideAttendance(
       : { action: 'record', kind: 'in', reason: 'first_of_day', nextOutAtMs: null };
   }
   // A clock set back (now before last) also lands here: recording then could order events wrongly.
-  if (last && nowMs - last.atMs < rules.cooldownMs) {
+  // The cooldown follows the person's own passes, not the automatic check-out made in their absence.
+  if (last && nowMs - last.atMs < rules.cooldownMs && (!last.automatic || nowMs < last.atMs)) {
     return {
       action: 'none',
       kind: last.kind,

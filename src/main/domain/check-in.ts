@@ -21,7 +21,13 @@ export interface CheckIn {
 export type PlainGreeting = Omit<KioskGreeting, 'undo'>;
 
 export type CheckInOutcome =
-  | { kind: 'greeting'; greeting: PlainGreeting; eventId: string | null }
+  | {
+      kind: 'greeting';
+      greeting: PlainGreeting;
+      eventId: string | null;
+      /** The automatic check-out this real one replaced (put back if the person voids this one). */
+      replacedId: string | null;
+    }
   | { kind: 'choose'; name: string; externalId: string | null; suggested: AttendanceKind; lastEventId: string | null };
 
 /** The work day of an instant at this station (time zone and day boundary from Settings). */
@@ -43,9 +49,14 @@ function telling(store: Store, person: { id: string; name: string; externalId: s
  * The person checks out after the automatic check-out stood in for them: the automatic "out" goes
  * (audited), so the day has one check-out, the real one. Inside the caller's transaction.
  */
-function replaceAutomaticOut(store: Store, last: { id: string; kind: AttendanceKind; source: string }): void {
-  if (last.kind === 'out' && last.source === 'auto')
-    store.attendance.remove(last.id, 'Replaced by the real check-out at the kiosk', 'kiosk', 'attendance.replace_auto');
+function replaceAutomaticOut(
+  store: Store,
+  last: { id: string; kind: AttendanceKind; source: string; correctedAt: string | null },
+): string | null {
+  // An automatic check-out an administrator corrected is theirs now: the kiosk does not overrule it.
+  if (last.kind !== 'out' || last.source !== 'auto' || last.correctedAt !== null) return null;
+  store.attendance.remove(last.id, 'Replaced by the real check-out at the kiosk', 'kiosk', 'attendance.replace_auto');
+  return last.id;
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -58,7 +69,13 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
   return store.transaction((): CheckInOutcome => {
     const last = store.attendance.lastForPersonOnDay(c.personId, localDay);
     const decision = decideAttendance(
-      last ? { kind: last.kind, atMs: Date.parse(last.at), automatic: last.source === 'auto' } : null,
+      last
+        ? {
+            kind: last.kind,
+            atMs: Date.parse(last.at),
+            automatic: last.source === 'auto' && last.correctedAt === null,
+          }
+        : null,
       c.nowMs,
       {
         cooldownMs: settings.cooldownMinutes * 60_000,
@@ -75,7 +92,7 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
         lastEventId: last?.id ?? null,
       };
     let eventId: string | null = null;
-    if (decision.reason === 'late_check_out' && last) replaceAutomaticOut(store, last);
+    const replacedId = decision.reason === 'late_check_out' && last ? replaceAutomaticOut(store, last) : null;
     if (decision.action === 'record') {
       eventId = store.attendance.record(
         {
@@ -93,6 +110,7 @@ export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOu
     return {
       kind: 'greeting',
       eventId,
+      replacedId,
       greeting: {
         name: person.name,
         externalId: telling(store, person),
@@ -115,7 +133,7 @@ export function recordChoice(
   store: Store,
   settings: Settings,
   c: CheckIn & { kind: AttendanceKind; lastEventId: string | null },
-): { greeting: PlainGreeting; eventId: string } | 'gone' | 'changed' {
+): { greeting: PlainGreeting; eventId: string; replacedId: string | null } | 'gone' | 'changed' {
   const person = store.people.get(c.personId);
   if (!person) return 'gone';
   const at = new Date(c.nowMs).toISOString();
@@ -123,7 +141,7 @@ export function recordChoice(
   return store.transaction(() => {
     const last = store.attendance.lastForPersonOnDay(c.personId, localDay);
     if ((last?.id ?? null) !== c.lastEventId) return 'changed';
-    if (last && c.kind === 'out') replaceAutomaticOut(store, last);
+    const replacedId = last && c.kind === 'out' ? replaceAutomaticOut(store, last) : null;
     const event = store.attendance.record(
       {
         personId: c.personId,
@@ -138,6 +156,7 @@ export function recordChoice(
     );
     return {
       eventId: event.id,
+      replacedId,
       greeting: {
         name: person.name,
         externalId: telling(store, person),

@@ -29,6 +29,8 @@ export interface PendingUndo {
   type: 'undo';
   eventId: string;
   personId: string;
+  /** An automatic check-out the voided event replaced: it is put back. */
+  replacedId: string | null;
 }
 
 type Pending = (PendingChoice | PendingUndo) & { station: string; expiresMs: number };

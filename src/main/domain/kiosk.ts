@@ -88,7 +88,7 @@ export class KioskService {
         ? new AppError('NOT_FOUND', 'This person is no longer enrolled, so nothing was recorded. Ask an administrator.')
         : new AppError('EXPIRED', 'The record changed while the choice was on screen. Look at the camera again.');
     }
-    return this.withUndo(station, punched.greeting, punched.eventId, choice.personId);
+    return this.withUndo(station, punched.greeting, punched.eventId, choice.personId, punched.replacedId);
   }
 
   /**
@@ -97,18 +97,33 @@ export class KioskService {
    */
   undo(station: string, token: string): void {
     const undo = this.tokens.take(token, station, 'undo');
-    this.deps.store.attendance.remove(
-      undo.eventId,
-      'Not me: voided at the kiosk by the person greeted',
-      'kiosk',
-      'attendance.void',
-    );
+    const { store } = this.deps;
+    store.transaction(() => {
+      store.attendance.remove(
+        undo.eventId,
+        'Not me: voided at the kiosk by the person greeted',
+        'kiosk',
+        'attendance.void',
+      );
+      if (undo.replacedId)
+        store.attendance.restore(
+          undo.replacedId,
+          'The real check-out that replaced it was voided at the kiosk',
+          'kiosk',
+        );
+    });
     this.stations.reset(station);
   }
 
-  private withUndo(station: string, greeting: PlainGreeting, eventId: string | null, personId: string): KioskGreeting {
+  private withUndo(
+    station: string,
+    greeting: PlainGreeting,
+    eventId: string | null,
+    personId: string,
+    replacedId: string | null = null,
+  ): KioskGreeting {
     if (eventId === null) return { ...greeting, undo: null };
-    const { token, expiresMs } = this.tokens.issueUndo(station, { eventId, personId });
+    const { token, expiresMs } = this.tokens.issueUndo(station, { eventId, personId, replacedId });
     return { ...greeting, undo: { token, until: new Date(expiresMs).toISOString() } };
   }
 
@@ -335,7 +350,7 @@ export class KioskService {
         },
       });
     }
-    const greeting = this.withUndo(station.id, outcome.greeting, outcome.eventId, personId);
+    const greeting = this.withUndo(station.id, outcome.greeting, outcome.eventId, personId, outcome.replacedId);
     return result({ state: 'recognised', guidance: [], greeting });
   }
 }

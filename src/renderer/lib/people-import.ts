@@ -28,7 +28,8 @@ export interface Reason {
     | 'ambiguousMatch'
     | 'overPhotoLimit'
     | 'tooLarge'
-    | 'notImage';
+    | 'notImage'
+    | 'createFailed';
   values?: Record<string, string | number>;
 }
 
@@ -49,6 +50,8 @@ export interface PlannedPerson<F extends PhotoFile = PhotoFile> {
   notes: string | null;
   /** The enrolled person the row adds photos to; null = a new person. */
   existing: Pick<Person, 'id' | 'name' | 'externalId'> | null;
+  /** The existing person has no external ID yet and gets the row's. */
+  setsExternalId: boolean;
   photos: F[];
   /** Set when the row is not imported. */
   problem: Reason | null;
@@ -59,78 +62,107 @@ export interface ImportPlan<F extends PhotoFile = PhotoFile> {
   /** Files no row takes, each with the reason. */
   unmatched: { file: F; reason: Reason }[];
   /** Trouble with the CSV as a whole (no header, no name column): nothing can be planned. */
-  csvProblem: 'empty' | 'noNameColumn' | 'tooLarge' | null;
+  csvProblem: 'empty' | 'noNameColumn' | 'tooLarge' | 'unclosedQuote' | null;
 }
 
-/** RFC 4180 CSV (quotes, doubled quotes, line breaks inside quotes, CRLF), with a comma or semicolon. */
-export function parseCsv(text: string): string[][] {
+/** One CSV record and the line of the file it starts on (1-based). */
+export interface CsvRecord {
+  line: number;
+  cells: string[];
+}
+
+/**
+ * RFC 4180 CSV (quotes, doubled quotes, line breaks inside quotes, CRLF), with a comma or a semicolon
+ * (whichever the first non-empty line has more of). null when a quote is never closed: the rest of the
+ * file would be one cell, and every row after it lost.
+ */
+export function parseCsv(text: string): CsvRecord[] | null {
   const body = text.replace(/^\uFEFF/, '');
-  const firstLine = body.split(/\r?\n/, 1)[0] ?? '';
+  const firstLine = body.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const sep = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
-  const rows: string[][] = [];
+  const records: CsvRecord[] = [];
   let row: string[] = [];
   let cell = '';
   let quoted = false;
+  let line = 1;
+  let rowLine = 1;
   for (let i = 0; i < body.length; i++) {
     const c = body[i]!;
+    if (c === '\n') line += 1;
     if (quoted) {
       if (c === '"' && body[i + 1] === '"') {
         cell += '"';
         i++;
       } else if (c === '"') quoted = false;
+      else if (c === '\r' && body[i + 1] === '\n') continue;
       else cell += c;
     } else if (c === '"' && cell === '') quoted = true;
     else if (c === sep) {
       row.push(cell);
       cell = '';
     } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && body[i + 1] === '\n') i++;
+      if (c === '\r' && body[i + 1] === '\n') {
+        i++;
+        line += 1;
+      } else if (c === '\r') line += 1;
       row.push(cell);
-      rows.push(row);
+      records.push({ line: rowLine, cells: row });
       row = [];
       cell = '';
+      rowLine = line;
     } else cell += c;
   }
+  if (quoted) return null;
   if (cell !== '' || row.length > 0) {
     row.push(cell);
-    rows.push(row);
+    records.push({ line: rowLine, cells: row });
   }
-  return rows;
+  return records;
 }
 
+/** Files a photo can be: the formats the engine reads (engine/photo-file.ts). */
+const PHOTO_EXTENSION = /\.(jpe?g|png|webp)$/i;
+
+/** Column names each field is known by, most specific first ("external id" wins over a bare "id"). */
 const HEADERS = {
-  name: ['name', 'full name', 'person', 'employee', 'employee name', '姓名', '名字'],
+  name: ['name', 'full name', 'employee name', 'person', 'employee', '姓名', '名字'],
   externalId: [
     'external id',
     'external_id',
     'externalid',
     'employee id',
     'employee_id',
-    'id',
     'id number',
     '工号',
     '编号',
+    'id',
   ],
-  notes: ['notes', 'note', 'comment', 'comments', '备注'],
+  notes: ['notes', 'note', 'comments', 'comment', '备注'],
 };
 
 function column(header: string[], names: readonly string[]): number {
-  return header.findIndex((h) => names.includes(h.trim().toLowerCase()));
+  const cells = header.map((h) => h.trim().toLowerCase());
+  for (const name of names) {
+    const at = cells.indexOf(name);
+    if (at >= 0) return at;
+  }
+  return -1;
 }
 
 /**
- * The keys a photo is matched by, most exact first: its folder when it is in one ("Ada_Lovelace/1.jpg");
- * else its file name without the extension ("E-1912.jpg"), then without a trailing photo number as well
- * ("E-1815_2.jpg", "Ada Lovelace (3).png"). Underscores count as spaces, as in LFW's folder names and
- * `presence import`.
+ * The keys a photo may be matched by, tried in this order: the folder it is in ("Ada_Lovelace/1.jpg"),
+ * its file name without the extension ("E-1912.jpg"), and that without a trailing photo number as well
+ * ("E-1815_2.jpg", "Ada Lovelace (3).png"). The first key that names a row is the photo's. (A chosen
+ * folder of flat files puts the folder's own name first; it names nobody, so the file name decides.)
+ * Underscores count as spaces, as in LFW's folder names and `presence import`.
  */
 export function photoKeys(file: PhotoFile): string[] {
   const key = (raw: string) => nameKey(raw.replace(/_/g, ' '));
   const parts = file.path.split('/').filter(Boolean);
-  if (parts.length >= 2) return [key(parts[parts.length - 2]!)];
   const stem = file.name.replace(/\.[^.]*$/, '');
   const unnumbered = stem.replace(/(?:[ _-]+\d{1,4}|\s*\(\d{1,4}\))$/, '');
-  return [...new Set([key(stem), key(unnumbered)].filter(Boolean))];
+  const folder = parts.length >= 2 ? [key(parts[parts.length - 2]!)] : [];
+  return [...new Set([...folder, key(stem), key(unnumbered)].filter(Boolean))];
 }
 
 /** The plan for a CSV and a set of photos against the people enrolled now. */
@@ -141,8 +173,10 @@ export function planImport<F extends PhotoFile>(
 ): ImportPlan<F> {
   const empty: ImportPlan<F> = { people: [], unmatched: [], csvProblem: null };
   if (csvText.length > MAX_CSV_BYTES) return { ...empty, csvProblem: 'tooLarge' };
-  const rows = parseCsv(csvText).filter((r) => r.some((cell) => cell.trim() !== ''));
-  const header = rows[0];
+  const parsed = parseCsv(csvText);
+  if (!parsed) return { ...empty, csvProblem: 'unclosedQuote' };
+  const rows = parsed.filter((r) => r.cells.some((cell) => cell.trim() !== ''));
+  const header = rows[0]?.cells;
   if (!header) return { ...empty, csvProblem: 'empty' };
   const at = {
     name: column(header, HEADERS.name),
@@ -161,13 +195,21 @@ export function planImport<F extends PhotoFile>(
 
   const seenIds = new Set<string>();
   const seenNames = new Map<string, number>();
-  const people: PlannedPerson<F>[] = rows.slice(1).map((cells, i) => {
-    const line = i + 2;
+  const people: PlannedPerson<F>[] = rows.slice(1).map(({ cells, line }, i) => {
     const cell = (k: number) => (k >= 0 ? (cells[k] ?? '').trim() : '');
     const name = cell(at.name);
     const externalId = cell(at.externalId) || null;
     const notes = cell(at.notes) || null;
-    const planned: PlannedPerson<F> = { line, name, externalId, notes, existing: null, photos: [], problem: null };
+    const planned: PlannedPerson<F> = {
+      line,
+      name,
+      externalId,
+      notes,
+      existing: null,
+      setsExternalId: false,
+      photos: [],
+      problem: null,
+    };
     const problem = ((): Reason | null => {
       if (!name) return { key: 'noName' };
       if (lineTextProblem(name, 'Name') || name.length > NAME_MAX) return { key: 'badName', values: { max: NAME_MAX } };
@@ -187,15 +229,29 @@ export function planImport<F extends PhotoFile>(
       // An ID names the person; without one, a name names them only when one enrolled person has it.
       const sameId = idKey ? byId.get(idKey) : undefined;
       if (sameId) planned.existing = sameId;
-      else if (!idKey) {
+      else {
         const namesakes = byName.get(nameKey(name)) ?? [];
-        if (namesakes.length > 1) return { key: 'ambiguousExisting', values: { count: namesakes.length } };
-        planned.existing = namesakes[0] ?? null;
+        if (!idKey) {
+          if (namesakes.length > 1) return { key: 'ambiguousExisting', values: { count: namesakes.length } };
+          planned.existing = namesakes[0] ?? null;
+        } else {
+          // A new ID for someone enrolled under this name without one: them (the ID is added), not a
+          // second person; with an ID of their own, the namesake is someone else.
+          const withoutId = namesakes.filter((p) => !p.externalId);
+          if (withoutId.length > 1) return { key: 'ambiguousExisting', values: { count: withoutId.length } };
+          if (withoutId.length === 1) {
+            planned.existing = withoutId[0]!;
+            planned.setsExternalId = true;
+          }
+        }
       }
       return null;
     })();
     planned.problem = problem;
-    if (problem) planned.existing = null;
+    if (problem) {
+      planned.existing = null;
+      planned.setsExternalId = false;
+    }
     return planned;
   });
 
@@ -213,7 +269,7 @@ export function planImport<F extends PhotoFile>(
   }
   const unmatched: ImportPlan<F>['unmatched'] = [];
   for (const file of files) {
-    if (file.type && !file.type.startsWith('image/')) {
+    if (file.name.startsWith('.') || !PHOTO_EXTENSION.test(file.name)) {
       unmatched.push({ file, reason: { key: 'notImage' } });
       continue;
     }
