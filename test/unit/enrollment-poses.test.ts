@@ -70,4 +70,13 @@ describe('enrollment poses', () => {
     expect((await shoot(5)).pose).toBe('front'); // the new reference
     expect((await shoot(-5)).pose).toBe('right');
   });
+
+  it('takes a straight shot from someone looking a little down at a camera above the screen', async () => {
+    const { shoot } = service();
+    // LFW's Alastair Campbell_0001 reads pitch -4.9°, 13° below the neutral 8°: straight, not "down".
+    expect((await shoot(0, NEUTRAL_PITCH_DEG - 13)).pose).toBe('front');
+    // Once that shot is the reference, tilting 7° from it is a pose.
+    expect((await shoot(0, NEUTRAL_PITCH_DEG - 21)).pose).toBe('down');
+    expect((await shoot(0, NEUTRAL_PITCH_DEG - 5)).pose).toBe('up');
+  });
 });

@@ -4,6 +4,12 @@ import type { EnrollPose } from '../../shared/types';
 
 const POSE_YAW_DEG = 8;
 const POSE_PITCH_DEG = 7;
+/**
+ * Without a straight shot to compare with, pitch is judged this loosely: where a person looks "straight"
+ * depends on where the camera sits (above a screen, they look down at it by 10° or more), and a stricter
+ * band kept the wizard asking someone who looked straight at it to look straight (LFW faces at -5°).
+ */
+const POSE_PITCH_UNREFERENCED_DEG = 14;
 
 /**
  * Landmark pitch reads about this many degrees "up" for a face looking straight ahead (median over LFW
@@ -21,6 +27,6 @@ export function poseOf(q: Angles, front?: Angles): EnrollPose {
   const yaw = q.yaw - (front?.yaw ?? 0);
   const pitch = q.pitch - (front?.pitch ?? NEUTRAL_PITCH_DEG);
   if (Math.abs(yaw) >= Math.abs(pitch) * 1.2 && Math.abs(yaw) >= POSE_YAW_DEG) return yaw > 0 ? 'left' : 'right';
-  if (Math.abs(pitch) >= POSE_PITCH_DEG) return pitch > 0 ? 'up' : 'down';
+  if (Math.abs(pitch) >= (front ? POSE_PITCH_DEG : POSE_PITCH_UNREFERENCED_DEG)) return pitch > 0 ? 'up' : 'down';
   return 'front';
 }
