@@ -61,28 +61,40 @@ function replaceAutomaticOut(
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+/** The rules' input: the person's last event of the work day, as decideAttendance reads it. */
+function lastOf(store: Store, personId: string, localDay: string) {
+  const last = store.attendance.lastForPersonOnDay(personId, localDay);
+  return {
+    last,
+    input: last
+      ? { kind: last.kind, atMs: Date.parse(last.at), automatic: last.source === 'auto' && last.correctedAt === null }
+      : null,
+  };
+}
+
+const rulesOf = (settings: Settings) => ({
+  cooldownMs: settings.cooldownMinutes * 60_000,
+  mode: settings.attendanceMode,
+  minInOutMs: settings.minInOutMinutes * 60_000,
+});
+
+/**
+ * Whether a recognition now would write anything (or ask, in explicit mode): the kiosk spares a person
+ * the liveness check when it would only greet them again (within the cooldown, already checked in).
+ */
+export function wouldRecord(store: Store, settings: Settings, personId: string, nowMs: number): boolean {
+  const { input } = lastOf(store, personId, workDayOf(nowMs, settings));
+  return decideAttendance(input, nowMs, rulesOf(settings)).action !== 'none';
+}
+
 /** What the rules ask for this recognition, recorded; null if the person vanished meanwhile (deleted). */
 export function checkIn(store: Store, settings: Settings, c: CheckIn): CheckInOutcome | null {
   const person = store.people.get(c.personId);
   if (!person) return null;
   const localDay = workDayOf(c.nowMs, settings);
   return store.transaction((): CheckInOutcome => {
-    const last = store.attendance.lastForPersonOnDay(c.personId, localDay);
-    const decision = decideAttendance(
-      last
-        ? {
-            kind: last.kind,
-            atMs: Date.parse(last.at),
-            automatic: last.source === 'auto' && last.correctedAt === null,
-          }
-        : null,
-      c.nowMs,
-      {
-        cooldownMs: settings.cooldownMinutes * 60_000,
-        mode: settings.attendanceMode,
-        minInOutMs: settings.minInOutMinutes * 60_000,
-      },
-    );
+    const { last, input } = lastOf(store, c.personId, localDay);
+    const decision = decideAttendance(input, c.nowMs, rulesOf(settings));
     if (decision.action === 'choose')
       return {
         kind: 'choose',

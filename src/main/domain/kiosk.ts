@@ -11,7 +11,7 @@ import type { Store } from '../db';
 import type { FaceEngine } from '../engine';
 import { FACE_WIDTH_PX } from '../engine/quality';
 import { LIVENESS_THRESHOLD, passesLiveness } from './attendance-rules';
-import { checkIn, recordChoice, type PlainGreeting } from './check-in';
+import { checkIn, recordChoice, wouldRecord, type PlainGreeting } from './check-in';
 import { ATTENDANCE_KINDS } from '../../shared/attendance';
 import { CHOICE_TIMEOUT_MS, KioskTokens } from './kiosk-tokens';
 import { crowded, overlayOf } from './faces';
@@ -230,7 +230,8 @@ export class KioskService {
     }
     const distance = observed.meanDistance ?? decision.distance;
     const liveness = observed.minLiveness ?? null;
-    if (settings.livenessRequired) {
+    // Someone who would only be greeted again (within the cooldown) is spared the check: nothing is written.
+    if (settings.livenessRequired && wouldRecord(this.deps.store, settings, observed.personId, nowMs)) {
       // The passive score passed; now the active check, which a still photo cannot pass (liveness-challenge.ts).
       const check = new LivenessChallenge(
         observed.personId,
