@@ -228,6 +228,21 @@ describe('People through the browser (issue 2)', () => {
     const what = await page.getByTestId('people-import-row').first().innerText();
     expect(what).toContain('已录入的 Ahmed Chalabi');
     await screenshot(page, 'issue12-f3-people-import-plan-zh');
+    await page.getByTestId('people-import-consent').check();
+    await page.getByTestId('people-import-consent-by').fill('HR, Jane Doe');
+    await page.getByTestId('people-import-run').click();
+    await expectVisible(opened, served, 'people-import-summary', 'the result of the second run', 120_000);
+    const files = await page
+      .getByTestId('people-import-file')
+      .evaluateAll((li) => li.map((l) => l.getAttribute('data-ok')));
+    expect(files, 'the same files are not enrolled twice').toEqual(['already', 'already', 'already']);
+    await screenshot(page, 'issue12-f4-people-import-rerun-zh');
+    const people = queryDb<{ n: number; templates: number }>(
+      served,
+      `SELECT COUNT(DISTINCT p.id) AS n, COUNT(t.id) AS templates FROM people p
+       LEFT JOIN face_templates t ON t.person_id = p.id WHERE p.deleted_at IS NULL`,
+    );
+    expect(people, 'nobody twice, no template twice').toEqual([{ n: 2, templates: 3 }]);
     await page.getByTestId('people-import-close').click();
     await page.getByTestId('nav-settings').click();
     await page.getByTestId('settings-locale').selectOption('en');

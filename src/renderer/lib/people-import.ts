@@ -165,6 +165,12 @@ export function photoKeys(file: PhotoFile): string[] {
   return [...new Set([...folder, key(stem), key(unnumbered)].filter(Boolean))];
 }
 
+/** The name a photo was looked up by, as the administrator wrote it: its person folder, else its file name. */
+function shownKey(file: PhotoFile): string {
+  const parts = file.path.split('/').filter(Boolean);
+  return parts.length >= 3 ? parts[parts.length - 2]! : file.name.replace(/\.[^.]*$/, '');
+}
+
 /** The plan for a CSV and a set of photos against the people enrolled now. */
 export function planImport<F extends PhotoFile>(
   csvText: string,
@@ -282,7 +288,7 @@ export function planImport<F extends PhotoFile>(
         file,
         reason: refusedLine
           ? { key: 'rowRefused', values: { line: refusedLine } }
-          : { key: 'noMatch', values: { key } },
+          : { key: 'noMatch', values: { key: shownKey(file) } },
       });
       continue;
     }
