@@ -77,3 +77,13 @@ export function existingPath(kind: 'file' | 'directory') {
     return full;
   };
 }
+
+/**
+ * Thrown by a command that has printed its answer but must still fail the run (`audit verify` on a
+ * broken chain): main exits with `exitCode` and prints nothing more.
+ */
+export class AnsweredFailure extends Error {
+  constructor(readonly exitCode: number) {
+    super('the command reported a failure');
+  }
+}

@@ -10,6 +10,8 @@ import { registerFaces } from './faces';
 import { registerEval } from './eval';
 import { registerTemplates } from './templates';
 import { registerAdmin } from './admin';
+import { registerAudit } from './audit';
+import { AnsweredFailure } from './context';
 
 export function buildProgram(): Command {
   const program = new Command('presence')
@@ -27,6 +29,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerEval(program);
   registerAdmin(program);
+  registerAudit(program);
   return program;
 }
 
@@ -38,6 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
+    if (e instanceof AnsweredFailure) return e.exitCode;
     if (isAppError(e)) {
       process.stderr.write(`presence: ${e.message}\n`);
       return 1;

@@ -8,6 +8,7 @@ import { startServer } from '../main/transport/http-server';
 import { createDispatcher } from '../main/transport/dispatch';
 import { loadOrCreateServeToken } from '../main/serve-token';
 import { healthLog, startHealthSampler } from '../main/health';
+import { describeAuditChain } from './audit';
 import { existingPath, openApp, parsePort, rendererDir, type GlobalOptions } from './context';
 
 /** The certificate and key for https, read and checked before anything else starts. */
@@ -109,6 +110,8 @@ export function registerServe(program: Command): void {
       });
       const link = `${server.url}#token=${token}`;
       console.log(`Presence is serving ${app.info().databasePath}`);
+      if (app.auditChain.ok) console.log(describeAuditChain(app.auditChain));
+      else console.error(`presence: ${describeAuditChain(app.auditChain)}`);
       console.log(`Open this link in the kiosk browser (it contains the access token, kept in ${file}):`);
       console.log(`  ${link}`);
       if (opts.tokenFile) {

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPatch } from '../shared/settings';
 import type { GalleryEncoderInfo } from '../shared/face';
-import type { AppInfo } from '../shared/types';
+import type { AppInfo, AuditLogStatus } from '../shared/types';
 import { openStore, type Store } from './db';
 import { isKnownEncoder, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
@@ -47,6 +47,7 @@ export class PresenceApp {
     const now = options.now ?? Date.now;
     // One clock for the whole app: audit entries and corrections carry the time the services act on.
     this.store = openStore(options.databasePath, options.keys, { clock: () => new Date(now()) });
+    this.auditChain = this.store.audit.verify();
     this.engine = options.engine;
     this.index = new FaceIndex(databaseGallery(this.store));
     const settings = () => this.settings();
@@ -151,8 +152,15 @@ export class PresenceApp {
       platform: process.platform,
       engine: { state: status.state, backend: status.backend, encoderId: status.encoderId },
       unreadable: this.store.unreadable(),
+      auditLog: this.auditChain,
     };
   }
+
+  /**
+   * The audit log's hash chain as checked when the database was opened (db/audit-chain.ts): a broken
+   * chain does not stop the app, but every admin screen and `presence serve` says so.
+   */
+  readonly auditChain: AuditLogStatus;
 
   handlers(): Handlers {
     return {

@@ -115,6 +115,18 @@ export interface AppInfo {
   engine: Pick<EngineStatus, 'state' | 'backend' | 'encoderId'>;
   /** Stored values that cannot be read and are set aside (templates and thumbnails of live people, settings). */
   unreadable?: { templates: number; thumbnails: number; settings: number };
+  /** The audit log's hash chain, checked when the database was opened. */
+  auditLog?: AuditLogStatus;
+}
+
+/** The audit log's hash chain (src/main/db/audit-chain.ts): no personal data, only where it breaks. */
+export interface AuditLogStatus {
+  ok: boolean;
+  entries: number;
+  /** The last entry's hash: printed so that an outside copy can prove later that nothing was cut off. */
+  head: string;
+  /** The first entry that does not follow from the ones before it; null when the chain holds. */
+  brokenAt: { seq: number; at: string } | null;
 }
 
 /** Live guidance for a face in front of the camera; keys translated by the renderer. */

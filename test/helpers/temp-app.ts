@@ -38,3 +38,14 @@ export function tempApp(
     },
   };
 }
+
+/** A PresenceApp on an existing database file (the next start of Presence on it), with the real engine. */
+export function appOn(databasePath: string, engine: FaceEngine = createInProcessEngine()): PresenceApp {
+  return new PresenceApp({
+    databasePath,
+    keys: new FileKeyProvider(keyFilePathFor(databasePath)),
+    engine,
+    transport: 'http',
+    version: '0.0.0-test',
+  });
+}

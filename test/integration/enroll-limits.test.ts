@@ -11,9 +11,7 @@ import type { RgbaFrame } from '../../src/shared/face';
 import { MAX_CAPTURE_SESSIONS } from '../../src/main/domain/enrollment';
 import { main } from '../../src/cli/program';
 import { PresenceApp } from '../../src/main/app';
-import { createInProcessEngine } from '../../src/main/engine/engine';
-import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
-import { tempApp, type TempApp } from '../helpers/temp-app';
+import { appOn, tempApp, type TempApp } from '../helpers/temp-app';
 import { frameOf } from '../helpers/camera-frame';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
@@ -99,15 +97,7 @@ describe('presence import run twice', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  function openDb(databasePath: string): PresenceApp {
-    return new PresenceApp({
-      databasePath,
-      keys: new FileKeyProvider(keyFilePathFor(databasePath)),
-      engine: createInProcessEngine(),
-      transport: 'http',
-      version: '0.0.0-test',
-    });
-  }
+  const openDb = (databasePath: string): PresenceApp => appOn(databasePath);
 
   async function importFolder(): Promise<number> {
     const quiet = [

@@ -3,15 +3,16 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
 import { ok, fail, person, settle, testSettings } from './helpers';
-import type { AdminStatus } from '../../src/shared/types';
+import type { AdminStatus, AppInfo } from '../../src/shared/types';
 import type { PresenceApi } from '../../src/shared/contract';
 import App from '../../src/renderer/App.svelte';
 
 const settings = testSettings();
 
-function fakeMain(hasPin: boolean) {
+function fakeMain(hasPin: boolean, auditLog: AppInfo['auditLog'] = undefined) {
   let status: AdminStatus = { hasPin, unlocked: false, retryAfterMs: 0, idleTimeoutMs: 300_000 };
   const api = {
+    app: { info: vi.fn(() => ok({ name: 'Presence', auditLog })) },
     settings: { get: vi.fn(() => ok(settings)) },
     admin: {
       status: vi.fn(() => ok(status)),
@@ -30,8 +31,8 @@ function fakeMain(hasPin: boolean) {
   return { api, lockFromMain: () => (status = { ...status, unlocked: false }) };
 }
 
-async function startApp(hasPin: boolean) {
-  const main = fakeMain(hasPin);
+async function startApp(hasPin: boolean, auditLog?: AppInfo['auditLog']) {
+  const main = fakeMain(hasPin, auditLog);
   window.presence = main.api as unknown as PresenceApi;
   render(App);
   await settle();
@@ -49,6 +50,27 @@ beforeEach(() => {
 });
 
 describe('App frame', () => {
+  it('says loudly on the admin screens, once unlocked, that the audit log was altered', async () => {
+    await startApp(true, {
+      ok: false,
+      entries: 9,
+      head: 'a'.repeat(64),
+      brokenAt: { seq: 7, at: '2026-11-30T08:00:00Z' },
+    });
+    expect(screen.queryByTestId('audit-broken')).toBeNull(); // not on the public kiosk
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    await typePin('2468');
+    expect(screen.getByTestId('audit-broken').textContent).toMatch(/altered outside Presence.*entry #7/);
+  });
+
+  it('shows no such banner when the chain holds', async () => {
+    await startApp(true, { ok: true, entries: 9, head: 'a'.repeat(64), brokenAt: null });
+    await fireEvent.click(screen.getByTestId('nav-admin'));
+    await typePin('2468');
+    expect(screen.getByTestId('screen-people')).toBeTruthy();
+    expect(screen.queryByTestId('audit-broken')).toBeNull();
+  });
+
   it('opens on the kiosk, and the admin screens ask for a PIN to be set on first run', async () => {
     const { api } = await startApp(false);
     expect(screen.getByTestId('app').dataset.screen).toBe('kiosk');

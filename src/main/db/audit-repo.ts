@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
+import { entryHash, GENESIS, verifyChain, type AuditChainStatus } from './audit-chain';
 import { isoNow, systemClock, type Clock } from './clock';
 import { ACTORS, type Actor, type AuditEntry } from './types';
 
@@ -47,14 +48,18 @@ function serializeDetails(details: Record<string, unknown>): string {
 
 export class AuditRepo {
   readonly #clock: Clock;
-  readonly #insert: Database.Statement<[string, string, string, string, string | null, string | null]>;
+  readonly #db: Database.Database;
+  readonly #insert: Database.Statement<[string, string, string, string, string | null, string | null, string]>;
+  readonly #head: Database.Statement<[], { hash: string | null }>;
   readonly #list: Database.Statement<[string, number], AuditDbRow>;
 
   constructor(db: Database.Database, clock: Clock = systemClock) {
     this.#clock = clock;
+    this.#db = db;
     this.#insert = db.prepare(
-      'INSERT INTO audit_log (id, at, actor, action, subject_id, details) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO audit_log (id, at, actor, action, subject_id, details, hash) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
+    this.#head = db.prepare('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1');
     this.#list = db.prepare(
       'SELECT seq, id, at, actor, action, subject_id, details FROM audit_log WHERE at >= ? ORDER BY seq DESC LIMIT ?',
     );
@@ -70,7 +75,28 @@ export class AuditRepo {
     if (!entry.action)
       throw new AppError('INVALID_INPUT', 'An audit entry needs an action name such as "person.create".');
     const details = entry.details == null ? null : serializeDetails(entry.details);
-    this.#insert.run(randomUUID(), isoNow(this.#clock), entry.actor, entry.action, entry.subjectId ?? null, details);
+    const fields = {
+      id: randomUUID(),
+      at: isoNow(this.#clock),
+      actor: entry.actor,
+      action: entry.action,
+      subject_id: entry.subjectId ?? null,
+      details,
+    };
+    // Linked to the entry before it (audit-chain.ts). IMMEDIATE: another process (the CLI beside
+    // `presence serve`) cannot append between this read of the head and the insert.
+    this.#db
+      .transaction(() => {
+        const previous = this.#head.get()?.hash ?? GENESIS;
+        const { id, at, actor, action, subject_id } = fields;
+        this.#insert.run(id, at, actor, action, subject_id, details, entryHash(previous, fields));
+      })
+      .immediate();
+  }
+
+  /** Checks the whole hash chain: OK with its head, or the first entry that does not follow. */
+  verify(): AuditChainStatus {
+    return verifyChain(this.#db);
   }
 
   list(opts: AuditListOptions = {}): AuditEntry[] {

@@ -5,6 +5,7 @@ import { migration002TemplateSourceRef } from './002-template-source-ref';
 import { migration003TemplateChip } from './003-template-chip';
 import { migration004ChangeCounter } from './004-change-counter';
 import { migration005AttendanceCorrections } from './005-attendance-corrections';
+import { migration006AuditChain } from './006-audit-chain';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -15,4 +16,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration003TemplateChip,
   migration004ChangeCounter,
   migration005AttendanceCorrections,
+  migration006AuditChain,
 ];
