@@ -46,6 +46,14 @@ function telling(store: Store, person: { id: string; name: string; externalId: s
 }
 
 /**
+ * An automatic punch that still stands in for the person: one an administrator corrected is theirs now,
+ * and the kiosk does not overrule it.
+ */
+function standsIn(event: { source: string; correctedAt: string | null }): boolean {
+  return event.source === 'auto' && event.correctedAt === null;
+}
+
+/**
  * The person checks out after the automatic check-out stood in for them: the automatic "out" goes
  * (audited), so the day has one check-out, the real one. Inside the caller's transaction.
  */
@@ -53,8 +61,7 @@ function replaceAutomaticOut(
   store: Store,
   last: { id: string; kind: AttendanceKind; source: string; correctedAt: string | null },
 ): string | null {
-  // An automatic check-out an administrator corrected is theirs now: the kiosk does not overrule it.
-  if (last.kind !== 'out' || last.source !== 'auto' || last.correctedAt !== null) return null;
+  if (last.kind !== 'out' || !standsIn(last)) return null;
   store.attendance.remove(last.id, 'Replaced by the real check-out at the kiosk', 'kiosk', 'attendance.replace_auto');
   return last.id;
 }
@@ -66,9 +73,7 @@ function lastOf(store: Store, personId: string, localDay: string) {
   const last = store.attendance.lastForPersonOnDay(personId, localDay);
   return {
     last,
-    input: last
-      ? { kind: last.kind, atMs: Date.parse(last.at), automatic: last.source === 'auto' && last.correctedAt === null }
-      : null,
+    input: last ? { kind: last.kind, atMs: Date.parse(last.at), automatic: standsIn(last) } : null,
   };
 }
 

@@ -248,7 +248,7 @@ export class KioskService {
         challenge: check.prompt(nowMs),
       });
     }
-    return this.record(station, observed.personId, distance, liveness, nowMs, (p) =>
+    return this.record(station, settings, observed.personId, distance, liveness, nowMs, (p) =>
       result({ ...p, face: overlayOf(face) }),
     );
   }
@@ -281,7 +281,7 @@ export class KioskService {
     station.challengeFailed = null;
     if (!station.challenge) return null;
     const { check, distance, liveness } = station.challenge;
-    const several = crowded([...faces]);
+    const several = crowded(faces);
     let outcome: ChallengeOutcome;
     if (!face || several || face.box.width < FACE_WIDTH_PX.recognise) outcome = check.tick(nowMs);
     else {
@@ -311,19 +311,21 @@ export class KioskService {
       station.challengeFailed = { untilMs: nowMs + CHALLENGE_FAILED_HOLD_MS, why };
       return result({ state: 'guidance', face: overlay, guidance: [why], greeting: null });
     }
-    return this.record(station, check.personId, distance, liveness, nowMs, (p) => result({ ...p, face: overlay }));
+    return this.record(station, settings, check.personId, distance, liveness, nowMs, (p) =>
+      result({ ...p, face: overlay }),
+    );
   }
 
   /** Records the confirmed person (or, in explicit mode, offers them the choice). */
   private record(
     station: Station,
+    settings: Settings,
     personId: string,
     distance: number,
     liveness: number | null,
     nowMs: number,
     result: (partial: Omit<FrameAnswer, 'face'>) => KioskFrameResult,
   ): KioskFrameResult {
-    const settings = this.deps.settings();
     const stationName = station.name ?? settings.stationName;
     const outcome = checkIn(this.deps.store, settings, { personId, stationName, distance, liveness, nowMs });
     if (!outcome) return result({ state: 'unknown', guidance: [], greeting: null });

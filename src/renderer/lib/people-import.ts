@@ -158,17 +158,26 @@ function column(header: string[], names: readonly string[]): number {
  */
 export function photoKeys(file: PhotoFile): string[] {
   const key = (raw: string) => nameKey(raw.replace(/_/g, ' '));
-  const parts = file.path.split('/').filter(Boolean);
-  const stem = file.name.replace(/\.[^.]*$/, '');
+  const { folder, stem } = partsOf(file);
   const unnumbered = stem.replace(/(?:[ _-]+\d{1,4}|\s*\(\d{1,4}\))$/, '');
-  const folder = parts.length >= 2 ? [key(parts[parts.length - 2]!)] : [];
-  return [...new Set([...folder, key(stem), key(unnumbered)].filter(Boolean))];
+  return [...new Set([...(folder ? [key(folder)] : []), key(stem), key(unnumbered)].filter(Boolean))];
+}
+
+/** A photo's folder (null when chosen as a file), how deep it lies, and its name without the extension. */
+function partsOf(file: PhotoFile): { folder: string | null; depth: number; stem: string } {
+  const parts = file.path.split('/').filter(Boolean);
+  return {
+    folder: parts.length >= 2 ? parts[parts.length - 2]! : null,
+    depth: parts.length,
+    stem: file.name.replace(/\.[^.]*$/, ''),
+  };
 }
 
 /** The name a photo was looked up by, as the administrator wrote it: its person folder, else its file name. */
 function shownKey(file: PhotoFile): string {
-  const parts = file.path.split('/').filter(Boolean);
-  return parts.length >= 3 ? parts[parts.length - 2]! : file.name.replace(/\.[^.]*$/, '');
+  const { folder, depth, stem } = partsOf(file);
+  // One level down is the chosen folder itself, which names nobody: the file name is what was looked up.
+  return depth >= 3 && folder ? folder : stem;
 }
 
 /** The plan for a CSV and a set of photos against the people enrolled now. */
