@@ -72,7 +72,7 @@ for (const p of people) {
   fs.mkdirSync(path.join(importDir, p.name), { recursive: true });
   for (const f of p.enroll) fs.copyFileSync(f, path.join(importDir, p.name, path.basename(f)));
 }
-const imported = spawnSync(process.execPath, [cli, 'import', importDir, '--db', db, '--consent-by', 'bench'], {
+const imported = spawnSync(process.execPath, [cli, 'import', importDir, '--db', db, '--consent-recorded-by', 'bench'], {
   encoding: 'utf8',
 });
 if (imported.status !== 0) die(`presence import failed:\n${imported.stdout}${imported.stderr}`);

@@ -8,14 +8,14 @@
 // PHOTO_FOLDER: photos named like LFW (`<Name>_NNNN.jpg`, flat or one sub-folder per person), default
 // test/fixtures/e2e. The --people with the most photos are enrolled (up to 3 photos each, with
 // `presence import`) and visit the kiosk; the next person with at least 2 photos is the one the admin
-// enrolls and deletes again, so the database does not grow with every enrollment.
+// enrolls and erases again, so the gallery does not grow with every enrollment.
 //
 // The kiosk client is one kiosk screen as src/renderer talks to the server: one WebSocket, one `kiosk.frame`
 // at a time (the next frame waits for the answer, at most --fps a second). A visit is `kiosk.reset`, then
 // frames of one person (a photo on a 640x480 grey frame, as bench/kiosk-latency.mjs shows them) until the
 // answer greets or 15 frames went by, then a few empty frames (the person walked away). The admin has a
 // second connection, so its own admin session: it sets the PIN once, and each time it works unlocks, enrolls a
-// new person from 2 photos (`enroll.importPhotos`) and deletes them (`people.delete`), or exports today's
+// new person from 2 photos (`enroll.importPhotos`) and erases them (`people.erase`), or exports today's
 // attendance as CSV (`attendance.export`). The first of each comes after half its interval, so a short try
 // run does both.
 //
@@ -135,7 +135,7 @@ for (const p of visitors) {
   for (const f of p.enroll) fs.copyFileSync(f, path.join(importDir, p.name, path.basename(f)));
 }
 const env = { ...process.env, PRESENCE_DATA_DIR: dir };
-const imported = spawnSync(process.execPath, [cli, 'import', importDir, '--db', db, '--consent-by', 'bench'], {
+const imported = spawnSync(process.execPath, [cli, 'import', importDir, '--db', db, '--consent-recorded-by', 'bench'], {
   encoding: 'utf8',
   env,
 });
@@ -378,7 +378,8 @@ async function enrollAndDelete(n: number): Promise<void> {
   const r = await admin.call('enroll.importPhotos', {
     newPerson: { name: `Soak Visitor ${n}` },
     photos: enrollPhotos.map((f) => ({ name: path.basename(f), bytes: new Uint8Array(fs.readFileSync(f)) })),
-    consent: { given: true, by: 'bench' },
+    // A fresh database's consent text is version 1 (migration 007).
+    consent: { given: true, by: 'bench', textVersion: 1 },
   });
   if (!r.ok) {
     adminOps.failed++;
@@ -399,10 +400,10 @@ async function enrollAndDelete(n: number): Promise<void> {
   }
   enrollMs.push(performance.now() - t0);
   adminOps.enrollments++;
-  const d = await admin.call('people.delete', { id: person.id });
+  const d = await admin.call('people.erase', { id: person.id, confirmName: person.name });
   if (!d.ok) {
     adminOps.failed++;
-    noteError('people.delete', d.error);
+    noteError('people.erase', d.error);
     return;
   }
   adminOps.deletions++;

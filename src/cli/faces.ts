@@ -11,7 +11,6 @@ import { readImageFile } from '../main/engine';
 import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
 
 const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png', '.webp']);
-const CLI_CONSENT_NOTE = 'recorded by the administrator with the presence CLI';
 const DUPLICATE_HINT = ' (--accept-duplicates adds it anyway)';
 
 function isImage(file: string): boolean {
@@ -75,7 +74,7 @@ async function enrollFiles(
   app: PresenceApp,
   name: string,
   files: readonly string[],
-  { consentBy, acceptDuplicates }: { consentBy: string; acceptDuplicates?: boolean },
+  { consentRecordedBy, acceptDuplicates }: { consentRecordedBy: string; acceptDuplicates?: boolean },
   onFile?: () => void,
 ) {
   const existing = app.people.findByName(name) ?? null;
@@ -83,7 +82,7 @@ async function enrollFiles(
     target: existing ? { personId: existing.id } : { newPerson: { name } },
     // Read one at a time as the import reaches them, the size checked before each file is read.
     photos: files.map((file) => ({ name: file, read: () => readImageFile(file) })),
-    consent: { given: true, by: consentBy },
+    consent: { given: true, by: consentRecordedBy },
     source: 'cli',
     actor: 'cli',
     acceptDuplicates,
@@ -97,11 +96,18 @@ export function registerFaces(program: Command): void {
     .command('enroll')
     .description('enroll a person from photo files (creates the person if the name is new)')
     .requiredOption('--name <name>', "the person's full name")
-    .option('--consent-by <who>', "who recorded the person's consent", CLI_CONSENT_NOTE)
+    .requiredOption(
+      '--consent-recorded-by <name>',
+      "who collected the person's consent (recorded with the consent text in force; required)",
+    )
     .option('--accept-duplicates', 'also enroll photos whose face is already enrolled as someone else')
     .argument('<images...>', 'photos of the person (JPEG, PNG or WebP)')
     .action(
-      async (images: string[], opts: { name: string; consentBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
+      async (
+        images: string[],
+        opts: { name: string; consentRecordedBy: string; acceptDuplicates?: boolean },
+        cmd: Command,
+      ) => {
         const files = images.map(photoFile);
         await withEngine(cmd.optsWithGlobals<GlobalOptions>(), async (app) => {
           const { person, results } = await enrollFiles(app, opts.name, files, opts);
@@ -126,9 +132,12 @@ export function registerFaces(program: Command): void {
     .command('import')
     .description("enroll a folder with one sub-folder of photos per person (the sub-folder name is the person's name)")
     .argument('<dir>', 'folder to import', existingPath('directory'))
-    .option('--consent-by <who>', "who recorded the people's consent", CLI_CONSENT_NOTE)
+    .requiredOption(
+      '--consent-recorded-by <name>',
+      "who collected each person's consent (recorded with the consent text in force; required)",
+    )
     .option('--accept-duplicates', 'also enroll photos whose face is already enrolled as someone else')
-    .action(async (dir: string, opts: { consentBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
+    .action(async (dir: string, opts: { consentRecordedBy: string; acceptDuplicates?: boolean }, cmd: Command) => {
       const people = fs
         .readdirSync(dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())

@@ -11,6 +11,7 @@ import { registerEval } from './eval';
 import { registerTemplates } from './templates';
 import { registerAdmin } from './admin';
 import { registerAudit } from './audit';
+import { registerBackup } from './backup';
 import { AnsweredFailure } from './context';
 
 export function buildProgram(): Command {
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerEval(program);
   registerAdmin(program);
   registerAudit(program);
+  registerBackup(program);
   return program;
 }
 

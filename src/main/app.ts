@@ -8,6 +8,7 @@ import { openStore, type Store } from './db';
 import { isKnownEncoder, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
 import { AttendanceService } from './domain/attendance';
+import { BackupService } from './domain/backup';
 import { EnrollmentService } from './domain/enrollment';
 import { enrollTargetOf } from './domain/enroll-save';
 import { photoInMemory } from './domain/photo-import';
@@ -16,6 +17,8 @@ import { IdentifyService } from './domain/identify';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
 import { planGallery, ReembedService } from './domain/reembed';
+import { PrivacyService } from './domain/privacy';
+import { RetentionService } from './domain/retention';
 import type { KeyProvider } from './security/key-provider';
 import type { Handlers } from './transport/dispatch';
 
@@ -39,6 +42,9 @@ export class PresenceApp {
   readonly identify: IdentifyService;
   readonly reembed: ReembedService;
   readonly attendance: AttendanceService;
+  readonly retention: RetentionService;
+  readonly privacy: PrivacyService;
+  readonly backups: BackupService;
   private settingsCache: Settings | null = null;
   private engineStart: Promise<void> | null = null;
   private galleryInfo: GalleryEncoderInfo | null = null;
@@ -52,7 +58,7 @@ export class PresenceApp {
     this.index = new FaceIndex(databaseGallery(this.store));
     const settings = () => this.settings();
     this.admin = new AdminService(this.store, now);
-    this.people = new PeopleService(this.store, this.index);
+    this.people = new PeopleService(this.store, this.index, settings, now);
     this.enrollment = new EnrollmentService(
       { engine: this.engine, index: this.index, store: this.store, settings },
       now,
@@ -61,16 +67,32 @@ export class PresenceApp {
     this.kiosk = new KioskService({ engine: this.engine, identify: this.identify, store: this.store, settings, now });
     this.reembed = new ReembedService({ store: this.store, engine: this.engine });
     this.attendance = new AttendanceService(this.store, settings, now);
+    this.retention = new RetentionService({ store: this.store, index: this.index, settings }, now);
+    this.privacy = new PrivacyService({
+      store: this.store,
+      retention: this.retention,
+      databasePath: options.databasePath,
+      keyLocation: () => options.keys.describe(),
+    });
+    this.backups = new BackupService({
+      store: this.store,
+      databasePath: options.databasePath,
+      templateKey: () => options.keys.getKey({ mayCreate: false }),
+      now,
+    });
     this.now = now;
   }
 
   private readonly now: () => number;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
+  private retentionTimer: ReturnType<typeof setInterval> | null = null;
+  private backupTimer: ReturnType<typeof setInterval> | null = null;
 
   /**
    * For the long-running hosts (the desktop app, `presence serve`): the automatic check-out runs now and
    * then every minute, so people still in are checked out at the set time even when nobody looks at a
-   * report (reports and exports also catch up first). Not for one-shot CLI commands.
+   * report (reports and exports also catch up first); the retention rules run now and then daily (checked
+   * hourly, so a host that sleeps catches up). Not for one-shot CLI commands.
    */
   startBackgroundWork(): void {
     if (this.sweepTimer) return;
@@ -84,6 +106,22 @@ export class PresenceApp {
     sweep();
     this.sweepTimer = setInterval(sweep, 60_000);
     this.sweepTimer.unref();
+    const retain = () => {
+      try {
+        this.retention.runIfDue();
+      } catch (e) {
+        console.error(`The retention rules could not run: ${(e as Error).message}`);
+      }
+    };
+    retain();
+    this.retentionTimer = setInterval(retain, 3_600_000);
+    this.retentionTimer.unref();
+    // Scheduled backups: checked every minute (a backup is due right after the schedule is set); a
+    // failure is kept as the status's lastError for the screens, never thrown here.
+    const backUp = () => void this.backups.runIfDue();
+    backUp();
+    this.backupTimer = setInterval(backUp, 60_000);
+    this.backupTimer.unref();
   }
 
   /**
@@ -158,9 +196,10 @@ export class PresenceApp {
 
   /**
    * The audit log's hash chain as checked when the database was opened (db/audit-chain.ts): a broken
-   * chain does not stop the app, but every admin screen and `presence serve` says so.
+   * chain does not stop the app, but every admin screen and `presence serve` says so. Checked again by
+   * privacy.verifyAudit.
    */
-  readonly auditChain: AuditLogStatus;
+  auditChain: AuditLogStatus;
 
   handlers(): Handlers {
     return {
@@ -183,7 +222,10 @@ export class PresenceApp {
       'people.get': ({ id }) => this.people.get(id),
       'people.create': (input) => this.people.create(input, 'admin'),
       'people.update': ({ id, ...patch }) => this.people.update(id, patch, 'admin'),
-      'people.delete': ({ id }) => this.people.delete(id, 'admin'),
+      'people.erase': ({ id, confirmName }) => this.people.erase(id, confirmName, 'admin'),
+      'people.export': ({ id }) => this.people.export(id, 'admin'),
+      'people.consentHistory': ({ id }) => this.people.consentHistory(id),
+      'people.withdrawConsent': ({ id, recordedBy }) => this.people.withdrawConsent(id, recordedBy, 'screen', 'admin'),
       'people.thumbnail': ({ id }) => this.people.thumbnail(id),
       'people.templates': ({ id }) => this.people.templates(id),
       'people.templateChip': ({ templateId }) => this.people.templateChip(templateId),
@@ -195,6 +237,16 @@ export class PresenceApp {
       'attendance.add': (input) => this.attendance.add(input, 'admin'),
       'attendance.update': ({ id, reason, ...change }) => this.attendance.update(id, change, reason, 'admin'),
       'attendance.delete': ({ id, reason }) => this.attendance.delete(id, reason, 'admin'),
+
+      'privacy.overview': () => this.privacy.overview(),
+      'privacy.consentText': () => this.privacy.consentText(),
+      'privacy.setConsentText': (texts) => this.privacy.setConsentText(texts, 'admin'),
+      'privacy.runRetention': () => this.retention.run('admin'),
+      'privacy.verifyAudit': () => (this.auditChain = this.store.audit.verify()),
+
+      'backup.status': () => this.backups.status(),
+      'backup.configure': (input) => this.backups.configure(input, 'admin'),
+      'backup.now': () => this.backups.backupNow('admin'),
 
       'engine.status': () => ({ ...this.engine.status(), gallery: this.galleryInfo }),
       'engine.calibrate': (input) =>
@@ -242,7 +294,13 @@ export class PresenceApp {
 
   async close(): Promise<void> {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.retentionTimer) clearInterval(this.retentionTimer);
+    if (this.backupTimer) clearInterval(this.backupTimer);
     this.sweepTimer = null;
+    this.retentionTimer = null;
+    this.backupTimer = null;
+    // A backup being copied reads the database: it finishes before the connection closes.
+    await this.backups.idle();
     await this.engine.stop();
     this.store.close();
   }

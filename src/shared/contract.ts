@@ -6,6 +6,10 @@ import { ATTENDANCE_KINDS, REASON_MAX } from './attendance';
 import { minutesOfClock } from './local-day';
 import type { EngineStatus } from './face';
 import {
+  BACKUP_EVERY_DAYS_MAX,
+  BACKUP_KEEP_MAX,
+  BACKUP_PASSPHRASE_MAX,
+  BACKUP_PASSPHRASE_MIN,
   EXTERNAL_ID_MAX,
   isPinFormat,
   lineTextRule,
@@ -15,6 +19,7 @@ import {
   NOTES_MAX,
   PIN_MAX_DIGITS,
   PIN_MIN_DIGITS,
+  passphraseLength,
 } from './limits';
 import { settingsPatchSchema, stationNameSchema, type Settings } from './settings';
 import type {
@@ -22,14 +27,23 @@ import type {
   AppInfo,
   AttendanceEvent,
   AttendanceReport,
+  AuditLogStatus,
+  BackupResult,
+  BackupStatus,
   CalibrationResult,
+  ConsentEvent,
+  ConsentText,
+  ConsentWithdrawal,
   EnrollCommitResult,
   EnrollShotResult,
+  ErasureResult,
   ExportFile,
   ImportPhotosResult,
   KioskFrameResult,
   KioskGreeting,
   Person,
+  PrivacyOverview,
+  RetentionSummary,
   TemplateSummary,
 } from './types';
 import type { Result } from './errors';
@@ -141,8 +155,17 @@ const consent = z
   .object({
     given: z.literal(true, { message: 'Consent is required before enrolling a face.' }),
     by: lineText('Who recorded the consent', NAME_MAX),
+    /** The version of the consent text the person was shown (privacy.consentText); it must be the one in force. */
+    textVersion: z.number().int().min(1),
   })
   .strict();
+
+/** A consent text in both languages of the UI (privacy.setConsentText). */
+const consentTextBody = z
+  .string()
+  .trim()
+  .min(20, { message: 'Write the whole consent text (at least 20 characters).' })
+  .max(4000);
 
 /**
  * Whose face is being enrolled: an existing person, or a new one who is created only when their first
@@ -188,7 +211,23 @@ export const contract = {
       .strict(),
     'admin',
   ),
-  'people.delete': channel<{ id: string; deleted: true }>()(z.object({ id }).strict(), 'admin'),
+  /**
+   * Erases a person (GDPR Art. 17): face data, notes and external ID go, the name becomes a random label.
+   * `confirmName` is the person's name typed again by the administrator (compared as shared/limits nameKey).
+   */
+  'people.erase': channel<ErasureResult>()(
+    z.object({ id, confirmName: z.string().max(NAME_MAX * 2) }).strict(),
+    'admin',
+  ),
+  /** Subject access (GDPR Art. 15): one person's record, consent history, attendance and photos as a ZIP. */
+  'people.export': channel<ExportFile>()(z.object({ id }).strict(), 'admin'),
+  /** A person's consent events, oldest first. */
+  'people.consentHistory': channel<ConsentEvent[]>()(z.object({ id }).strict(), 'admin'),
+  /** Records the withdrawal of consent and erases the person's face data at once. */
+  'people.withdrawConsent': channel<ConsentWithdrawal>()(
+    z.object({ id, recordedBy: lineText('Who recorded the withdrawal', NAME_MAX) }).strict(),
+    'admin',
+  ),
   /** JPEG of the enrolled face crop, or null. Biometric: admin only. */
   'people.thumbnail': channel<Uint8Array | null>()(z.object({ id }).strict(), 'admin'),
   /** A person's face templates: when, how, quality, encoder. */
@@ -238,6 +277,20 @@ export const contract = {
       .refine((r) => r.from <= r.to, { message: 'The start date must not be after the end date.', path: ['from'] }),
     'admin',
   ),
+
+  /** Settings > Privacy: what is stored, where, for how long; the consent text; the next retention run. */
+  'privacy.overview': channel<PrivacyOverview>()(noInput, 'admin'),
+  /** The consent text in force, shown by the enrollment wizard (its version goes with the consent). */
+  'privacy.consentText': channel<ConsentText>()(noInput, 'admin'),
+  /** A new version of the consent text; consent given before stays recorded with its own version. */
+  'privacy.setConsentText': channel<ConsentText>()(
+    z.object({ en: consentTextBody, 'zh-CN': consentTextBody }).strict(),
+    'admin',
+  ),
+  /** Runs the retention rules now (they also run at start and daily). */
+  'privacy.runRetention': channel<RetentionSummary>()(noInput, 'admin'),
+  /** Checks the audit log's hash chain again, now. */
+  'privacy.verifyAudit': channel<AuditLogStatus>()(noInput, 'admin'),
 
   'engine.status': channel<EngineStatus>()(noInput, 'public'),
   'engine.calibrate': channel<CalibrationResult>()(
@@ -316,6 +369,36 @@ export const contract = {
       .refine(oneTarget, oneTargetMessage),
     'admin',
   ),
+
+  /** The scheduled backups (Settings > Privacy): the schedule, the last backup, the last failure. */
+  'backup.status': channel<BackupStatus>()(noInput, 'admin'),
+  /**
+   * Sets the schedule (a folder on this computer, every so many days, how many files to keep) or turns
+   * it off. The passphrase is not stored, only the key derived from it (sealed under the template key); it
+   * may be left out to keep the one already set.
+   */
+  'backup.configure': channel<BackupStatus>()(
+    z.union([
+      z.object({ off: z.literal(true) }).strict(),
+      z
+        .object({
+          folder: z.string().trim().min(1, { message: 'Choose the folder the backups go to.' }).max(4096),
+          everyDays: z.number().int().min(1).max(BACKUP_EVERY_DAYS_MAX),
+          keep: z.number().int().min(1).max(BACKUP_KEEP_MAX),
+          passphrase: z
+            .string()
+            .max(BACKUP_PASSPHRASE_MAX)
+            .refine((p) => passphraseLength(p) >= BACKUP_PASSPHRASE_MIN, {
+              message: `A backup passphrase has at least ${BACKUP_PASSPHRASE_MIN} characters.`,
+            })
+            .optional(),
+        })
+        .strict(),
+    ]),
+    'admin',
+  ),
+  /** Makes a backup into the schedule's folder now (and prunes it to `keep`). */
+  'backup.now': channel<BackupResult>()(noInput, 'admin'),
 } as const;
 
 export type Contract = typeof contract;

@@ -20,6 +20,11 @@ export const ERROR_CODES = [
   'KEY_MISSING',
   'KEY_WRONG',
   'CONSENT_REQUIRED',
+  // backups: a passphrase that does not open the file; a file that is not a Presence backup or is damaged;
+  // a backup that could not be written (folder, disk)
+  'BACKUP_PASSPHRASE',
+  'BACKUP_INVALID',
+  'BACKUP_FAILED',
   // images and faces
   'IMAGE_CORRUPT',
   'IMAGE_UNSUPPORTED',

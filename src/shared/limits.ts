@@ -20,6 +20,21 @@ export function isPinFormat(pin: string): boolean {
   return PIN_FORMAT.test(pin);
 }
 
+/**
+ * A backup passphrase, counted in characters (code points, after NFC): the backup leaves the computer,
+ * so only the passphrase protects it. The same for `presence backup`, the contract and the screens.
+ */
+export const BACKUP_PASSPHRASE_MIN = 10;
+export const BACKUP_PASSPHRASE_MAX = 1024;
+
+export function passphraseLength(passphrase: string): number {
+  return [...passphrase.normalize('NFC')].length;
+}
+
+/** Scheduled backups: every 1 to 365 days, keeping the newest 1 to 365 files. */
+export const BACKUP_EVERY_DAYS_MAX = 365;
+export const BACKUP_KEEP_MAX = 365;
+
 /** The most photos one enroll.importPhotos call carries. */
 export const MAX_PHOTOS_PER_IMPORT = 50;
 

@@ -86,6 +86,20 @@ const fields = {
     .max(64)
     .refine(isKnownTimeZone, { message: 'Unknown time zone: use an IANA name such as "Europe/Berlin".' })
     .nullable(),
+  /**
+   * Face data (templates, chips, thumbnail) of people not seen at a kiosk for this many days is erased
+   * by the retention run (domain/retention.ts); the person and their attendance stay. null = kept.
+   */
+  faceDataRetentionDays: z.number().int().min(1).max(3650).nullable(),
+  /** Attendance older than this many months is anonymised or deleted (oldAttendance); null = kept. */
+  attendanceRetentionMonths: z.number().int().min(1).max(600).nullable(),
+  /** anonymise: old rows move to an anonymous label, hours still add up; delete: they go. */
+  oldAttendance: z.enum(['anonymise', 'delete']),
+  /**
+   * An erased person's attendance: kept under the tombstone's random label for payroll (until
+   * attendanceRetentionMonths removes it), or deleted with the person.
+   */
+  erasedAttendance: z.enum(['keep', 'delete']),
 };
 
 export const settingsSchema = z.object(fields).strict();
@@ -113,6 +127,10 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   kiosk: Object.freeze({ greetingSeconds: 4, sound: true, mirror: true }),
   locale: 'en',
   timeZone: null,
+  faceDataRetentionDays: null,
+  attendanceRetentionMonths: null,
+  oldAttendance: 'anonymise',
+  erasedAttendance: 'keep',
 }) as Settings;
 
 /** Applies a validated patch; nested kiosk options merge rather than replace. */

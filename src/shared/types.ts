@@ -344,3 +344,113 @@ export interface CalibrationResult {
   /** What was done and what it means, in a sentence or two, for the log and the CLI. */
   note: string;
 }
+
+/** What a consent event is about. One scope today: the use of the face for recognition at check-in. */
+export type ConsentScope = 'face-recognition';
+
+/** How a consent event was recorded: in the screens (enrollment wizard), a bulk import, or the CLI. */
+export type ConsentMethod = 'screen' | 'import' | 'cli';
+
+/** One consent event of a person's history (given or withdrawn); the history is never rewritten. */
+export interface ConsentEvent {
+  id: string;
+  personId: string;
+  kind: 'given' | 'withdrawn';
+  scope: ConsentScope;
+  /** The operator who recorded it (not the person's own data). */
+  recordedBy: string;
+  method: ConsentMethod;
+  /** ISO-8601 UTC. */
+  at: string;
+  /** The version of the consent text that was shown (ConsentText); null for consent recorded before texts were versioned. */
+  textVersion: number | null;
+}
+
+/** The consent text shown to the person before enrollment, one version, in each language of the UI. */
+export interface ConsentText {
+  version: number;
+  texts: { en: string; 'zh-CN': string };
+  /** When this version came into force (ISO-8601 UTC). */
+  createdAt: string;
+}
+
+/** people.erase: what the erasure left behind. */
+export interface ErasureResult {
+  id: string;
+  erased: true;
+  /** The random label that replaces the name in the tombstone (and in kept attendance). */
+  label: string;
+  /** Attendance rows kept under the label for payroll, or deleted (Settings, erasedAttendance). */
+  attendance: 'kept' | 'deleted';
+  attendanceRows: number;
+}
+
+/** people.withdrawConsent: the consent event recorded and the biometric data erased with it. */
+export interface ConsentWithdrawal {
+  event: ConsentEvent;
+  templatesErased: number;
+  thumbnailErased: boolean;
+}
+
+/** What the next retention run will remove (or what a run removed). */
+export interface RetentionSummary {
+  /** People not seen for the set number of days whose face data goes. */
+  faceData: { people: number; templates: number; thumbnails: number };
+  /** Attendance rows older than the set number of months: anonymised, or deleted. */
+  attendance: { anonymised: number; deleted: number };
+}
+
+export interface RetentionPreview extends RetentionSummary {
+  /** The cut-off times the rules give now (ISO-8601 UTC), null where the rule is off. */
+  faceDataBefore: string | null;
+  attendanceBefore: string | null;
+  /** When the last run was, null if never. */
+  lastRunAt: string | null;
+}
+
+/** Settings > Privacy: what is stored, where and for how long, from the actual data and settings. */
+export interface PrivacyOverview {
+  stored: {
+    people: number;
+    /** People whose face data is stored (templates or a thumbnail). */
+    withFaceData: number;
+    templates: number;
+    thumbnails: number;
+    attendanceEvents: number;
+    /** Erased people's tombstones (a random label, nothing else). */
+    tombstones: number;
+    auditEntries: number;
+  };
+  /** Where the data lives (admin only, like the rest of the overview). */
+  databasePath: string;
+  /** Where the template key lives (never the key). */
+  keyLocation: string;
+  consentText: ConsentText;
+  retention: RetentionPreview;
+  auditLog: AuditLogStatus;
+}
+
+/** Scheduled backups into a folder: every so many days, the newest `keep` files kept. */
+export interface BackupSchedule {
+  folder: string;
+  everyDays: number;
+  keep: number;
+}
+
+/** backup.status: the schedule (null when off) and how the backups went. Times ISO-8601 UTC. */
+export interface BackupStatus {
+  schedule: BackupSchedule | null;
+  lastBackupAt: string | null;
+  lastFile: string | null;
+  /** Why the last attempt failed, as a sentence; null once a backup succeeded after it. */
+  lastError: string | null;
+  /** When the schedule makes its next backup; null when it is off. */
+  nextAt: string | null;
+}
+
+/** backup.now: the file written. */
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  at: string;
+}

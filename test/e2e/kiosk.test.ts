@@ -195,8 +195,14 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       );
       expect(templates.map((t) => t.pose).sort()).toEqual(['down', 'front', 'left', 'right', 'up']);
       expect(templates.every((t) => t.source === 'camera')).toBe(true);
-      const consent = queryDb<{ consent_by: string | null }>(served, 'SELECT consent_by FROM people WHERE name = ?', A);
-      expect(consent).toEqual([{ consent_by: 'E2E test administrator' }]);
+      // Issue 14: consent is an event with the method and the version of the consent text shown.
+      const consent = queryDb<{ recorded_by: string; method: string; text_version: number | null }>(
+        served,
+        `SELECT c.recorded_by, c.method, c.text_version FROM consent_events c JOIN people p ON p.id = c.person_id
+         WHERE p.name = ? AND c.kind = 'given'`,
+        A,
+      );
+      expect(consent).toEqual([{ recorded_by: 'E2E test administrator', method: 'screen', text_version: 1 }]);
       // Leave the admin side locked, as an administrator would.
       await page.getByTestId('admin-lock').click();
     } finally {
@@ -307,11 +313,16 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
           file,
           path.join(path.dirname(await screenshot(page, 'issue4-e2-attendance-exported')), `issue4-e-${testid}.csv`),
         );
-        return fs
+        const lines = fs
           .readFileSync(file, 'utf8')
           .replace(/^\uFEFF/, '')
           .trim()
           .split(/\r?\n/);
+        // The table ends at the blank row; the audit log's head comes after it.
+        const blank = lines.findIndex((l) => /^,+$/.test(l));
+        expect(blank, 'a blank row, then the audit log head').toBeGreaterThan(0);
+        expect(lines[blank + 2]).toMatch(/^Audit log head,[0-9a-f]{64},/);
+        return lines.slice(0, blank);
       };
       const [header, ...rows] = await exported('export-events-csv');
       expect(header).toBe(

@@ -79,6 +79,8 @@ describe('The active liveness check at the kiosk (issue 12)', () => {
         '--db',
         path.join(dataDir, 'presence.db'),
         'import',
+        '--consent-recorded-by',
+        'E2E test administrator',
         path.dirname(folder),
       ],
       { encoding: 'utf8', env: { ...process.env, PRESENCE_DATA_DIR: dataDir }, timeout: 300_000 },

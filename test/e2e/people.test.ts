@@ -1,6 +1,6 @@
 // Issue 2, item 7: the browser end-to-end test of the admin basics against `presence serve` on a fresh
 // database: set the admin PIN on first run, lock and unlock, create a person through the People
-// screen, see them listed, delete them through the confirmation dialog, and see them gone (in the UI
+// screen, see them listed, erase them (issue 14: by typing the name again), and see them gone (in the UI
 // and in the SQLite file). Issue 12, item 6: the bulk import of people from a CSV and their photos,
 // with its plan, its result for every row and file, in English and Chinese.
 import fs from 'node:fs';
@@ -91,39 +91,35 @@ describe('People through the browser (issue 2)', () => {
     expect(rows).toEqual([{ name: NAME, external_id: 'E-1815', deleted_at: null }]);
   });
 
-  it('deletes the person after confirmation, and they are gone', async () => {
+  it('erases the person once their name is typed again, and they are gone', async () => {
     const { page } = opened;
     const row = page.getByTestId('person-row').filter({ hasText: NAME });
-    await row.getByTestId('person-delete').click();
-    await expectVisible(opened, served, 'confirm-dialog', 'the delete confirmation dialog');
-    expect(await page.getByTestId('confirm-message').innerText()).toContain(NAME);
+    await row.getByTestId('person-erase').click();
+    await expectVisible(opened, served, 'erase-dialog', 'the erase dialog');
+    expect(await page.getByTestId('erase-dialog').innerText()).toContain(NAME);
+    expect(await page.getByTestId('erase-ok').isDisabled(), 'no erasure before the name is typed').toBe(true);
     await screenshot(page, 'issue2-04-delete-confirm');
 
     // Cancelling keeps the person.
-    await page.getByTestId('confirm-cancel').click();
-    expect(await row.count(), 'cancel must not delete').toBe(1);
+    await page.getByTestId('erase-cancel').click();
+    expect(await row.count(), 'cancel must not erase').toBe(1);
 
-    await row.getByTestId('person-delete').click();
-    await page.getByTestId('confirm-ok').click();
+    await row.getByTestId('person-erase').click();
+    await page.getByTestId('erase-confirm-name').fill(NAME);
+    await page.getByTestId('erase-ok').click();
     try {
       await row.waitFor({ state: 'detached', timeout: 15_000 });
     } catch {
-      throw await failure(
-        opened,
-        served,
-        `Expected "${NAME}" to disappear from the People list after confirming the deletion.`,
-      );
+      throw await failure(opened, served, `Expected "${NAME}" to disappear from the People list after the erasure.`);
     }
     await expectVisible(opened, served, 'people-empty', 'the empty People list');
     await screenshot(page, 'issue2-05-person-deleted');
 
-    const rows = queryDb<{ deleted_at: string | null }>(served, 'SELECT deleted_at FROM people WHERE name = ?', NAME);
-    expect(
-      rows.every((r) => r.deleted_at !== null),
-      'the person is deleted (tombstoned) in the database',
-    ).toBe(true);
-    const audit = queryDb<{ action: string }>(served, "SELECT action FROM audit_log WHERE action LIKE '%delete%'");
-    expect(audit.length, 'the deletion is in the audit log').toBeGreaterThan(0);
+    expect(queryDb(served, 'SELECT id FROM people WHERE name = ?', NAME), 'the name is gone from the database').toEqual(
+      [],
+    );
+    const audit = queryDb<{ action: string }>(served, "SELECT action FROM audit_log WHERE action = 'person.erase'");
+    expect(audit.length, 'the erasure is in the audit log').toBe(1);
   });
 
   /** The CSV and photo files of the bulk import, named as an administrator would name them. */
@@ -209,8 +205,14 @@ describe('People through the browser (issue 2)', () => {
       { name: 'Ahmed Chalabi', external_id: 'E-100', notes: 'Night shift', templates: 2 },
       { name: 'Ai Sugiyama', external_id: null, notes: null, templates: 1 },
     ]);
-    const consent = queryDb<{ consent_by: string }>(served, 'SELECT consent_by FROM people WHERE deleted_at IS NULL');
-    expect(consent.every((c) => c.consent_by === 'HR, Jane Doe')).toBe(true);
+    // Issue 14: the consent is an event of each person's history, with the version of the text shown.
+    const consent = queryDb<{ recorded_by: string; text_version: number | null }>(
+      served,
+      `SELECT c.recorded_by, c.text_version FROM consent_events c JOIN people p ON p.id = c.person_id
+       WHERE p.deleted_at IS NULL AND c.kind = 'given'`,
+    );
+    expect(consent.length).toBeGreaterThan(0);
+    expect(consent.every((c) => c.recorded_by === 'HR, Jane Doe' && c.text_version === 1)).toBe(true);
 
     await page.getByTestId('people-import-close').click();
     await expectVisible(opened, served, 'person-row', 'the People list with the imported people');

@@ -169,7 +169,7 @@ describe('A stranger at the kiosk with five people enrolled (issue 10)', () => {
       fs.mkdirSync(path.join(people, folder), { recursive: true });
       for (const photo of photos) fs.copyFileSync(fixture(photo), path.join(people, folder, photo));
     }
-    const imported = presenceCli(dataDir, 'import', people);
+    const imported = presenceCli(dataDir, 'import', '--consent-recorded-by', 'E2E test administrator', people);
     const enrolled = Object.values(ENROLLED).flat().length;
     expect(imported.status, `presence import failed:\n${imported.stdout}${imported.stderr}`).toBe(0);
     expect(imported.stdout).toContain(`Imported 5 people: ${enrolled} photos enrolled, 0 already enrolled, 0 skipped.`);

@@ -80,19 +80,26 @@ describe('The threshold setting and probable duplicates through the browser (iss
     requireTools();
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'presence-e2e-threshold-'));
     const five = peopleFolder(path.join(dataDir, 'people'), ENROLLED);
-    const imported = presenceCli(dataDir, 'import', five);
+    const imported = presenceCli(dataDir, 'import', '--consent-recorded-by', 'E2E test administrator', five);
     const photos = Object.values(ENROLLED).flat().length;
     expect(imported.status, `presence import failed:\n${imported.stdout}${imported.stderr}`).toBe(0);
     expect(imported.stdout).toContain(`Imported 5 people: ${photos} photos enrolled, 0 already enrolled, 0 skipped.`);
 
     // Without --accept-duplicates import refuses these photos: they are already enrolled as Ahmed Chalabi.
     const copy = peopleFolder(path.join(dataDir, 'copy'), { [COPY.folder]: COPY.photos });
-    const refused = presenceCli(dataDir, 'import', copy);
+    const refused = presenceCli(dataDir, 'import', '--consent-recorded-by', 'E2E test administrator', copy);
     expect(refused.stdout, `presence import of the copy without --accept-duplicates:\n${refused.stderr}`).toContain(
       `not added: ${COPY.name} (no photo of them could be enrolled)`,
     );
     expect(refused.stdout).toContain('(--accept-duplicates adds it anyway)');
-    const again = presenceCli(dataDir, 'import', '--accept-duplicates', copy);
+    const again = presenceCli(
+      dataDir,
+      'import',
+      '--consent-recorded-by',
+      'E2E test administrator',
+      '--accept-duplicates',
+      copy,
+    );
     expect(again.status, `presence import --accept-duplicates failed:\n${again.stdout}${again.stderr}`).toBe(0);
     expect(again.stdout).toContain(
       `Imported 1 people: ${COPY.photos.length} photos enrolled, 0 already enrolled, 0 skipped.`,

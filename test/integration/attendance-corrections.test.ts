@@ -187,7 +187,10 @@ describe('timesheet export', () => {
     const csv = new TextDecoder()
       .decode((await t.app.attendance.export({ from: '2026-12-01', to: '2026-12-01' }, 'csv')).bytes)
       .replace(/^\uFEFF/, '');
-    const lines = csv.trim().split('\r\n');
+    // The table ends at the blank row; the audit log's head follows it.
+    const all = csv.trim().split('\r\n');
+    const lines = all.slice(0, all.indexOf(',,,,,,,'));
+    expect(all.at(-3)).toMatch(/^Audit log head,[0-9a-f]{64},/);
     expect(lines[0]).toMatch(/^external_id,name,date,first_in,last_out,worked_hours/);
     expect(lines[1]).toContain('E-001,Ada Lovelace,2026-12-01,08:00,17:00,8.50');
     expect(lines[1]).toContain('manual');

@@ -46,14 +46,22 @@ afterAll(() => {
 describe('presence enroll with a path that is not a photo file', () => {
   it('says in one line that the file does not exist', async () => {
     const missing = path.join(dir, 'no-such-photo.jpg');
-    const r = await presence('enroll', '--name', 'Ada Lovelace', missing);
+    const r = await presence('enroll', '--consent-recorded-by', 'Test admin', '--name', 'Ada Lovelace', missing);
     expect(r.code).toBe(1);
     expect(r.err.trim().split('\n')).toEqual([`presence: ${missing} does not exist: check the path of the photo.`]);
     expect(fs.existsSync(db)).toBe(false); // stopped before opening anything
   });
 
   it('says in one line that a folder is not a photo', async () => {
-    const r = await presence('enroll', '--name', 'Ada Lovelace', path.join(FACES, 'George_W_Bush_0001.jpg'), FACES);
+    const r = await presence(
+      'enroll',
+      '--consent-recorded-by',
+      'Test admin',
+      '--name',
+      'Ada Lovelace',
+      path.join(FACES, 'George_W_Bush_0001.jpg'),
+      FACES,
+    );
     expect(r.code).toBe(1);
     const lines = r.err.trim().split('\n');
     expect(lines).toHaveLength(1);
@@ -79,7 +87,16 @@ describe('a photo file far over the size limit', () => {
     const huge = sparse('huge.jpg', 3 * GIB);
     const good = path.join(FACES, 'George_W_Bush_0001.jpg');
     const before = peakRss();
-    const r = await presence('enroll', '--name', 'George W Bush', big, good, huge);
+    const r = await presence(
+      'enroll',
+      '--consent-recorded-by',
+      'Test admin',
+      '--name',
+      'George W Bush',
+      big,
+      good,
+      huge,
+    );
     expect(peakRss() - before).toBeLessThan(300 * 1024 * 1024);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -108,7 +125,16 @@ describe('a file that is not an image', () => {
     const copy = path.join(dir, 'notes (copy).jpg');
     fs.writeFileSync(notes, 'not a photo');
     fs.copyFileSync(notes, copy);
-    const r = await presence('enroll', '--name', 'Al Gore', notes, copy, path.join(FACES, 'Al_Gore_0001.jpg'));
+    const r = await presence(
+      'enroll',
+      '--consent-recorded-by',
+      'Test admin',
+      '--name',
+      'Al Gore',
+      notes,
+      copy,
+      path.join(FACES, 'Al_Gore_0001.jpg'),
+    );
     expect(r.code).toBe(0);
     expect(r.out.split('\n')).toEqual([
       `skipped ${notes}: ${notes} is not a JPEG, PNG or WebP image: save it in one of those formats.`,
@@ -124,7 +150,7 @@ describe('a file that is not an image', () => {
     fs.copyFileSync(path.join(FACES, 'Aaron_Peirsol_0001.jpg'), path.join(folder, '1.jpg'));
     fs.writeFileSync(path.join(folder, '2.jpg'), 'not a photo either');
     fs.writeFileSync(path.join(folder, '3.jpg'), 'not a photo either');
-    const r = await presence('import', path.join(dir, 'import'));
+    const r = await presence('import', '--consent-recorded-by', 'Test admin', path.join(dir, 'import'));
     expect(r.code).toBe(0);
     expect(r.out).toContain('skipped Aaron_Peirsol/2.jpg: ');
     expect(r.out).toContain('skipped Aaron_Peirsol/3.jpg: ');
@@ -141,7 +167,7 @@ describe('a folder name that cannot be a name', () => {
     fs.copyFileSync(path.join(FACES, 'George_W_Bush_0002.jpg'), path.join(root, '\u202Eerogla', '1.jpg'));
     fs.copyFileSync(path.join(FACES, 'George_W_Bush_0002.jpg'), path.join(root, '\u200B', '1.jpg'));
     fs.copyFileSync(path.join(FACES, 'Al_Gore_0001.jpg'), path.join(root, 'Al_Gore', '1.jpg'));
-    const r = await presence('import', root);
+    const r = await presence('import', '--consent-recorded-by', 'Test admin', root);
     expect(r.code).toBe(0);
     const lines = r.out.split('\n');
     expect(lines.pop()).toBe('Imported 1 people: 0 photos enrolled, 1 already enrolled, 0 skipped.');

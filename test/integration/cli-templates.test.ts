@@ -26,7 +26,15 @@ beforeAll(async () => {
     ['Aaron Peirsol', 'Aaron_Peirsol_0001.jpg'],
     ['George W Bush', 'George_W_Bush_0001.jpg'],
   ]) {
-    const r = await presence(OLD, 'enroll', '--name', name!, path.join(FACES, file!));
+    const r = await presence(
+      OLD,
+      'enroll',
+      '--consent-recorded-by',
+      'Test admin',
+      '--name',
+      name!,
+      path.join(FACES, file!),
+    );
     expect(r.code, r.err).toBe(0);
   }
 });

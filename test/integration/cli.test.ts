@@ -53,11 +53,11 @@ afterAll(() => {
 });
 
 describe('presence CLI', () => {
-  it('adds, lists and removes people', async () => {
+  it('adds, lists and erases people', async () => {
     expect((await presence('people', 'add', 'Ada Lovelace', '--external-id', 'E-1')).code).toBe(0);
     const list = await presence('people', 'list', '--json');
     expect(JSON.parse(list.out)).toMatchObject([{ name: 'Ada Lovelace', externalId: 'E-1', templateCount: 0 }]);
-    expect((await presence('people', 'remove', 'Ada Lovelace')).code).toBe(0);
+    expect((await presence('people', 'erase', 'Ada Lovelace', '--confirm-name', 'Ada Lovelace')).code).toBe(0);
     expect(JSON.parse((await presence('people', 'list', '--json')).out)).toEqual([]);
   });
 
@@ -68,27 +68,28 @@ describe('presence CLI', () => {
     expect(second.err).toMatch(/^Note: John Smith \([0-9a-f-]+, external ID E-7\) has the same name\./);
     const list = JSON.parse((await presence('people', 'list', '--json')).out) as { id: string }[];
     expect(list).toHaveLength(2);
-    for (const p of list) expect((await presence('people', 'remove', p.id)).code).toBe(0);
+    for (const p of list)
+      expect((await presence('people', 'erase', p.id, '--confirm-name', 'John Smith')).code).toBe(0);
   });
 
   it('fails with a one-line reason on bad input', async () => {
-    const missing = await presence('people', 'remove', 'Nobody');
+    const missing = await presence('people', 'erase', 'Nobody', '--confirm-name', 'Nobody');
     expect(missing.code).toBe(1);
     expect(missing.err.trim()).toBe('presence: Nobody called "Nobody" is enrolled: see "presence people list".');
     const badDate = await presence('export', 'attendance', '--from', 'yesterday', '--to', '2026-11-30');
     expect(badDate.code).not.toBe(0);
     expect(badDate.err).toContain('expected a date as YYYY-MM-DD');
-    const noDir = await presence('import', path.join(dir, 'nope'));
+    const noDir = await presence('import', '--consent-recorded-by', 'Test admin', path.join(dir, 'nope'));
     expect(noDir.code).not.toBe(0);
     expect(noDir.err).toContain('does not exist');
   });
 
   it('imports a folder, skipping a bad photo with its reason, and adds nothing twice when run again', async () => {
-    const first = await presence('import', path.join(dir, 'import'));
+    const first = await presence('import', '--consent-recorded-by', 'Test admin', path.join(dir, 'import'));
     expect(first.code).toBe(0);
     expect(first.out).toMatch(/skipped Aaron_Peirsol\/broken\.jpg: .*(damaged|corrupt|incomplete|cannot be read)/i);
     expect(first.out).toContain('Imported 2 people: 3 photos enrolled, 1 already enrolled, 1 skipped.');
-    const again = await presence('import', path.join(dir, 'import'));
+    const again = await presence('import', '--consent-recorded-by', 'Test admin', path.join(dir, 'import'));
     expect(again.out).toContain('Imported 2 people: 0 photos enrolled, 4 already enrolled, 1 skipped.');
     const people = JSON.parse((await presence('people', 'list', '--json')).out) as Array<{
       name: string;
@@ -102,13 +103,21 @@ describe('presence CLI', () => {
 
   it('does not enroll a face already enrolled as someone else unless told to', async () => {
     const photo = path.join(FACES, 'George_W_Bush_0002.jpg');
-    const held = await presence('enroll', '--name', 'Bush Double', photo);
+    const held = await presence('enroll', '--consent-recorded-by', 'Test admin', '--name', 'Bush Double', photo);
     expect(held.code).toBe(1);
     expect(held.out).toContain('looks like George W Bush');
     expect(held.out).toContain('--accept-duplicates adds it anyway');
-    const forced = await presence('enroll', '--name', 'Bush Double', '--accept-duplicates', photo);
+    const forced = await presence(
+      'enroll',
+      '--consent-recorded-by',
+      'Test admin',
+      '--name',
+      'Bush Double',
+      '--accept-duplicates',
+      photo,
+    );
     expect(forced.code).toBe(0);
-    expect((await presence('people', 'remove', 'Bush Double')).code).toBe(0);
+    expect((await presence('people', 'erase', 'Bush Double', '--confirm-name', 'Bush Double')).code).toBe(0);
   });
 
   it('identifies an enrolled person and refuses a photo without a face', async () => {

@@ -40,7 +40,7 @@ beforeAll(async () => {
     {
       newPerson: { name: 'Al Gore' },
       photos: [{ name: 'Al_Gore_0001.jpg', bytes: read('faces/Al_Gore_0001.jpg') }],
-      consent: { given: true, by: 'property test' },
+      consent: { given: true, by: 'property test', textVersion: 1 },
     },
     admin,
   );
@@ -121,6 +121,10 @@ const mostly = <T>(valid: fc.Arbitrary<T>, other: fc.Arbitrary<unknown> = hostil
   fc.oneof({ arbitrary: valid, weight: 10 }, { arbitrary: other, weight: 1 });
 /** Text a person would type, sometimes hostile. */
 const text = mostly(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 30 }).filter((x) => x.trim() !== ''));
+/** A consent text: long enough to be one (the contract wants 20 characters), with hostile text inside. */
+const consentText = mostly(
+  fc.string({ unit: 'grapheme', minLength: 20, maxLength: 200 }).filter((x) => x.trim().length >= 20),
+);
 /** The enrolled person's id, another record's, or not an id at all. */
 const uuid = mostly(
   fc.oneof(
@@ -207,7 +211,11 @@ const person = fc.record(
   { name: text, externalId: fc.oneof(text, fc.constant(null)), notes: fc.oneof(text, fc.constant(null)) },
   { requiredKeys: ['name'] },
 );
-const consent = fc.record({ given: mostly(fc.constant(true), anyValue), by: text });
+const consent = fc.record({
+  given: mostly(fc.constant(true), anyValue),
+  by: text,
+  textVersion: mostly(fc.constant(1), anyValue),
+});
 /** Whose face: an existing person or a new one, and now and then both or neither (refused). */
 const target = mostly(
   fc.oneof(fc.record({ personId: uuid }), fc.record({ newPerson: person })),
@@ -274,7 +282,10 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
     { id: uuid, name: text, externalId: fc.oneof(text, fc.constant(null)), notes: text },
     { requiredKeys: ['id'] },
   ),
-  'people.delete': fc.record({ id: fc.oneof(fc.uuid(), hostileString) }),
+  'people.erase': fc.record({ id: fc.oneof(fc.uuid(), hostileString), confirmName: text }),
+  'people.export': fc.record({ id: uuid }),
+  'people.consentHistory': fc.record({ id: uuid }),
+  'people.withdrawConsent': fc.record({ id: uuid, recordedBy: text }),
   'people.thumbnail': fc.record({ id: uuid }),
   'people.templates': fc.record({ id: uuid }),
   'people.templateChip': fc.record({ templateId: mostly(fc.uuid()) }),
@@ -294,6 +305,11 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
     { requiredKeys: ['id', 'reason'] },
   ),
   'attendance.delete': fc.record({ id: eventId, reason: text }),
+  'privacy.overview': noInput,
+  'privacy.consentText': noInput,
+  'privacy.setConsentText': fc.record({ en: consentText, 'zh-CN': consentText }),
+  'privacy.runRetention': noInput,
+  'privacy.verifyAudit': noInput,
   'engine.status': noInput,
   'engine.calibrate': fc.oneof(fc.constant(undefined), fc.record({ targetFar: maybe(number) })),
   'kiosk.frame': fc.record(
@@ -323,6 +339,28 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
       maybe(fc.oneof(fc.boolean(), anyValue)),
     )
     .map(([who, photos, c, acceptDuplicates]) => ({ ...(who as object), photos, consent: c, acceptDuplicates })),
+  'backup.status': noInput,
+  'backup.configure': fc.oneof(
+    fc.constant({ off: true }),
+    fc.record(
+      {
+        // A real folder beside the test's database (made when first asked for), or one that is not there.
+        folder: mostly(
+          fc.constantFrom('backups', 'missing').map((name) => {
+            const folder = path.join(t.dir, name);
+            if (name === 'backups') fs.mkdirSync(folder, { recursive: true });
+            return folder;
+          }),
+          fc.oneof(hostileString, fc.constant('relative/folder')),
+        ),
+        everyDays: mostly(fc.integer({ min: 1, max: 365 }), number),
+        keep: mostly(fc.integer({ min: 1, max: 365 }), number),
+        passphrase: maybe(mostly(fc.string({ minLength: 10, maxLength: 40 }))),
+      },
+      { requiredKeys: ['folder', 'everyDays', 'keep'] },
+    ),
+  ),
+  'backup.now': noInput,
 };
 
 const KNOWN_CODES = new Set<string>(ERROR_CODES);

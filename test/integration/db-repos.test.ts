@@ -126,14 +126,14 @@ describe('people', () => {
     expect(count('people')).toBe(2);
     expect(auditActions(store)).toEqual(['person.create', 'person.create']);
 
-    store.people.softDelete(a.id);
+    store.people.erase(a.id, { attendance: 'keep' });
     expect(store.people.create({ name: 'New Ann', externalId: 'S-1' }).externalId).toBe('S-1');
   });
 
   it('stores consent and an encrypted thumbnail', () => {
     const p = store.people.create({ name: 'Cleo' });
-    const consented = store.people.setConsent(p.id, { at: '2026-03-01T09:00:00Z', by: 'Front desk' }, 'admin');
-    expect(consented).toMatchObject({ consentAt: '2026-03-01T09:00:00.000Z', consentBy: 'Front desk' });
+    store.consent.record(p.id, { kind: 'given', recordedBy: 'Front desk', method: 'screen', textVersion: 1 }, 'admin');
+    expect(store.people.get(p.id)).toMatchObject({ consentBy: 'Front desk', consentAt: expect.any(String) });
 
     const jpeg = Buffer.concat([
       Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
@@ -155,7 +155,7 @@ describe('people', () => {
     ]);
   });
 
-  it('softDelete keeps a tombstone, removes templates and thumbnail, keeps attendance, audits — all at once', () => {
+  it('erase keeps a nameless tombstone for kept attendance, removes templates and thumbnail, audits — all at once', () => {
     const p = store.people.create({ name: 'Dana', externalId: 'D-1' });
     const other = store.people.create({ name: 'Eli' });
     store.people.setThumbnail(p.id, Buffer.from('thumb'));
@@ -172,12 +172,13 @@ describe('people', () => {
       station: 'door',
     });
 
-    store.people.softDelete(p.id, 'admin');
+    store.people.erase(p.id, { attendance: 'keep' }, 'admin');
 
     expect(store.people.get(p.id)).toBeUndefined();
     expect(store.people.list().map((x) => x.id)).toEqual([other.id]);
     const tomb = store.people.listWithTombstones().find((x) => x.id === p.id)!;
-    expect(tomb).toMatchObject({ hasThumbnail: false, templateCount: 0 });
+    expect(tomb).toMatchObject({ hasThumbnail: false, templateCount: 0, externalId: null, notes: null });
+    expect(tomb.name).toMatch(/^Erased [0-9A-F]{8}$/);
     expect(tomb.deletedAt).not.toBeNull();
     expect(tomb.updatedAt).toBe(tomb.deletedAt);
     expect(store.templates.listMeta(p.id)).toEqual([]);
@@ -186,12 +187,14 @@ describe('people', () => {
     expect(store.attendance.list({ from: '2026-03-02', to: '2026-03-02' })).toHaveLength(1);
     expect(store.audit.list()[0]).toMatchObject({
       actor: 'admin',
-      action: 'person.delete',
+      action: 'person.erase',
       subjectId: p.id,
-      details: { templatesDeleted: 2 },
+      details: { templatesErased: 2, attendance: 'keep', attendanceKept: 1, attendanceDeleted: 0 },
     });
 
-    expect(() => store.people.softDelete(p.id)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => store.people.erase(p.id, { attendance: 'keep' })).toThrow(
+      expect.objectContaining({ code: 'NOT_FOUND' }),
+    );
     expect(() =>
       store.templates.add({ personId: p.id, modelId: 'm1', embedding: vector(4), source: 'camera' }),
     ).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));

@@ -106,7 +106,16 @@ describe('presence import run twice', () => {
       vi.spyOn(process.stderr, 'write').mockImplementation(() => true),
     ];
     try {
-      return await main(['node', 'presence', '--db', db, 'import', path.join(dir, 'import')]);
+      return await main([
+        'node',
+        'presence',
+        '--db',
+        db,
+        'import',
+        '--consent-recorded-by',
+        'Test admin',
+        path.join(dir, 'import'),
+      ]);
     } finally {
       for (const spy of quiet) spy.mockRestore();
     }

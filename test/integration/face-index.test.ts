@@ -127,7 +127,7 @@ describe('the threshold in force', () => {
     const bea = enroll('Bea', at(0.55));
     await t.app.index.reviewed();
     const tight = t.app.index.threshold(AT_1E3);
-    t.app.people.delete(bea, 'admin');
+    t.app.people.erase(bea, 'Bea', 'admin');
     await t.app.index.reviewed();
     expect(t.app.index.threshold(AT_1E3)).toBeCloseTo(0.6, 6);
     expect(tight).toBeLessThan(0.55);
@@ -148,7 +148,7 @@ describe('another process writing to the same database', () => {
       cli.templates.add({ personId: id, modelId: 'test-4d', embedding: cedric, source: 'cli' });
       expect(t.app.index.identify(cedric, settings)).toMatchObject({ accepted: true, personId: id });
       expect(t.app.index.size).toBe(2);
-      cli.people.softDelete(id, 'cli');
+      cli.people.erase(id, { attendance: 'keep' }, 'cli');
       expect(t.app.index.identify(cedric, settings).accepted).toBe(false);
       // Other writes of that process (a person without a face yet, settings) cost no reload.
       const loads = vi.spyOn(t.app.store.templates, 'loadAll');

@@ -119,7 +119,7 @@ describe('Electron IPC binding', () => {
     expect(r).toMatchObject({ ok: false, error: { code: 'UNKNOWN_CHANNEL' } });
   });
 
-  it('runs the admin flow: first PIN, lock, wrong PIN, unlock, create, update, delete', async () => {
+  it('runs the admin flow: first PIN, lock, wrong PIN, unlock, create, update, erase', async () => {
     expect(await ipc.invoke('admin.status', undefined)).toMatchObject({
       ok: true,
       value: { hasPin: false, unlocked: false },
@@ -150,7 +150,10 @@ describe('Electron IPC binding', () => {
       ok: true,
       value: [{ id, name: 'Grace Hopper', templateCount: 0 }],
     });
-    expect(await ipc.invoke('people.delete', { id })).toEqual({ ok: true, value: { id, deleted: true } });
+    expect(await ipc.invoke('people.erase', { id, confirmName: 'Grace Hopper' })).toMatchObject({
+      ok: true,
+      value: { id, erased: true },
+    });
     expect(await ipc.invoke('people.get', { id })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     const actions = t.app.store.audit.list().map((a) => a.action);
     expect(actions).toEqual(
@@ -160,7 +163,7 @@ describe('Electron IPC binding', () => {
         'admin.unlock',
         'person.create',
         'person.update',
-        'person.delete',
+        'person.erase',
       ]),
     );
   });

@@ -20,7 +20,7 @@ const IMAGES = path.resolve(__dirname, '../fixtures/images');
 const readFileBytes = (file: string) => new Uint8Array(fs.readFileSync(file));
 /** A photo file for the import service, read when the import reaches it (as the CLI gives them). */
 const photoFile = (name: string, file: string) => ({ name, read: () => Promise.resolve(readFileBytes(file)) });
-const consent = { given: true as const, by: 'test administrator' };
+const consent = { given: true as const, by: 'test administrator', textVersion: 1 };
 
 /** Al Gore large on the left and Aaron Peirsol at about 60 % of his size on the right, as a JPEG. */
 async function groupPhoto(): Promise<Uint8Array> {
@@ -593,7 +593,7 @@ describe('kiosk check-in', () => {
   });
 
   it('forgets deleted people at once', async () => {
-    t.app.people.delete(bush, 'admin');
+    t.app.people.erase(bush, 'George W Bush', 'admin');
     await t.app.kiosk.frame(blank);
     for (let i = 0; i < 5; i++) {
       clock += 200;

@@ -37,7 +37,7 @@ beforeAll(async () => {
       name,
       read: () => Promise.resolve(new Uint8Array(fs.readFileSync(photo(name)))),
     })),
-    consent: { given: true, by: 'test administrator' },
+    consent: { given: true, by: 'test administrator', textVersion: 1 },
     source: 'import',
     actor: 'admin',
   });

@@ -21,7 +21,7 @@ import { frameOf } from '../helpers/camera-frame';
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const OLD = 'dlib128-a51-flip';
 const NEW = 'mfn-foamliu';
-const consent = { given: true as const, by: 'test administrator' };
+const consent = { given: true as const, by: 'test administrator', textVersion: 1 };
 const photo = (name: string) => ({
   name,
   read: () => Promise.resolve(new Uint8Array(fs.readFileSync(path.join(FACES, name)))),

@@ -1,15 +1,19 @@
 // The wizard as a whole, with a fake api and a fake frame source (jsdom has no camera).
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { fail, ok, person, settle } from './helpers';
+import { fail, ok, person, privacyApi, settle } from './helpers';
 import Enroll from '../../src/renderer/screens/Enroll.svelte';
 import StepReview from '../../src/renderer/components/enroll/StepReview.svelte';
 import type { PresenceApi } from '../../src/shared/contract';
 import { MAX_PHOTOS_PER_SESSION } from '../../src/shared/limits';
 
 /** The wizard describing a new person (step one done), waiting at consent. */
-async function startWizardFor(name: string, api: Pick<PresenceApi, 'people' | 'enroll'>): Promise<void> {
-  render(Enroll, { props: { api, ondone: vi.fn() } });
+async function startWizardFor(
+  name: string,
+  api: Pick<PresenceApi, 'people' | 'enroll'> & Partial<Pick<PresenceApi, 'privacy'>>,
+): Promise<void> {
+  const privacy = api.privacy ?? (privacyApi() as unknown as PresenceApi['privacy']);
+  render(Enroll, { props: { api: { ...api, privacy }, ondone: vi.fn() } });
   await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: name } });
   await fireEvent.click(screen.getByTestId('enroll-person-next'));
   await settle();
@@ -39,18 +43,19 @@ describe('Enroll screen', () => {
     const api = {
       people: { get: vi.fn(() => ok(ada)), list: vi.fn(() => ok([ada])) },
       enroll: { discard: vi.fn(() => ok({ discarded: 0 })) },
-    } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+      privacy: privacyApi(),
+    } as unknown as Pick<PresenceApi, 'people' | 'enroll' | 'privacy'>;
     render(Enroll, { props: { api, personId: ada.id, ondone: vi.fn() } });
     await settle();
     expect(screen.getByTestId('wizard-step').dataset.step).toBe('consent');
-    expect(screen.getByText(/Ada Lovelace has given consent/)).toBeTruthy();
+    expect(screen.getByText(/Ada Lovelace has been shown this text and gives consent/)).toBeTruthy();
   });
 
   it('describes a new person in step one without creating them, and moves on to consent', async () => {
     const create = vi.fn(() => ok(person('Grace Hopper')));
-    const api = { people: { create, list: vi.fn(() => ok([])) }, enroll: {} } as unknown as Pick<
+    const api = { people: { create, list: vi.fn(() => ok([])) }, enroll: {}, privacy: privacyApi() } as unknown as Pick<
       PresenceApi,
-      'people' | 'enroll'
+      'people' | 'enroll' | 'privacy'
     >;
     render(Enroll, { props: { api, ondone: vi.fn() } });
     expect(screen.getByTestId('wizard-step').dataset.step).toBe('person');
@@ -59,13 +64,16 @@ describe('Enroll screen', () => {
     await settle();
     expect(create).not.toHaveBeenCalled(); // created by main with the first saved template
     expect(screen.getByTestId('wizard-step').dataset.step).toBe('consent');
-    expect(screen.getByText(/Grace Hopper has given consent/)).toBeTruthy();
+    expect(screen.getByText(/Grace Hopper has been shown this text and gives consent/)).toBeTruthy();
   });
 
   it('stops at step one when the external ID already belongs to someone', async () => {
     const ada = person('Ada Lovelace', { externalId: 'E-17' });
     const list = vi.fn(() => ok([ada]));
-    const api = { people: { list }, enroll: {} } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+    const api = { people: { list }, enroll: {}, privacy: privacyApi() } as unknown as Pick<
+      PresenceApi,
+      'people' | 'enroll' | 'privacy'
+    >;
     render(Enroll, { props: { api, ondone: vi.fn() } });
     await fireEvent.input(screen.getByTestId('enroll-name'), { target: { value: 'Grace Hopper' } });
     await fireEvent.input(screen.getByTestId('enroll-external-id'), { target: { value: 'E-17' } });
@@ -86,7 +94,14 @@ describe('Enroll screen', () => {
       { pose: 'left' as const, shotId: 'aaaaaaaa-0000-4000-8000-000000000002', snapshot: null },
     ];
     render(StepReview, {
-      props: { api, person: ada, consent: { given: true, by: 'Front desk' }, shots, onback: vi.fn(), onsaved },
+      props: {
+        api,
+        person: ada,
+        consent: { given: true, by: 'Front desk', textVersion: 1 },
+        shots,
+        onback: vi.fn(),
+        onsaved,
+      },
     });
     // Two shots: saved if the administrator goes on, with a warning that recognition will be weaker.
     expect(screen.getByTestId('review-count').textContent).toBe('2 good shots will be saved.');
@@ -96,7 +111,7 @@ describe('Enroll screen', () => {
     expect(commit).toHaveBeenCalledWith({
       personId: ada.id,
       shotIds: shots.map((s) => s.shotId),
-      consent: { given: true, by: 'Front desk' },
+      consent: { given: true, by: 'Front desk', textVersion: 1 },
     });
     expect(onsaved).toHaveBeenCalledWith({ person: ada, added: 2 });
   });
@@ -110,7 +125,7 @@ describe('Enroll screen', () => {
       props: {
         api,
         person: { id: ada.id, name: ada.name, externalId: null, savedTemplates: 4 },
-        consent: { given: true, by: 'Front desk' },
+        consent: { given: true, by: 'Front desk', textVersion: 1 },
         shots,
         onback: vi.fn(),
         onsaved: vi.fn(),
@@ -133,7 +148,7 @@ describe('Enroll screen', () => {
       props: {
         api,
         person: { id: null, name: 'Grace Hopper', externalId: 'N-1' },
-        consent: { given: true, by: 'Front desk' },
+        consent: { given: true, by: 'Front desk', textVersion: 1 },
         shots,
         onback: vi.fn(),
         onsaved: vi.fn(),
@@ -144,7 +159,7 @@ describe('Enroll screen', () => {
     expect(commit).toHaveBeenCalledWith({
       newPerson: { name: 'Grace Hopper', externalId: 'N-1' },
       shotIds: [shots[0]!.shotId],
-      consent: { given: true, by: 'Front desk' },
+      consent: { given: true, by: 'Front desk', textVersion: 1 },
     });
   });
 
@@ -158,7 +173,7 @@ describe('Enroll screen', () => {
     const onchanged = vi.fn();
     const api = { enroll: { commit } } as unknown as Pick<PresenceApi, 'enroll'>;
     const shots = [{ pose: 'front' as const, shotId: 'aaaaaaaa-0000-4000-8000-000000000004', snapshot: null }];
-    const consent = { given: true as const, by: 'Front desk' };
+    const consent = { given: true as const, by: 'Front desk', textVersion: 1 };
     render(StepReview, {
       props: {
         api,
@@ -360,6 +375,35 @@ describe('Enroll screen', () => {
     expect(last).toMatchObject({ acceptDuplicates: true, personId: grace.id });
     expect(screen.getAllByTestId('import-result').map((li) => li.dataset.ok)).toEqual(['true', 'true']);
     expect(screen.queryByTestId('import-add-anyway')).toBeNull();
+  });
+});
+
+describe('Enroll screen: consent text', () => {
+  it('the photo import sends the version of the consent text the wizard showed', async () => {
+    const grace = person('Grace Hopper');
+    const importPhotos = vi.fn(() =>
+      ok({
+        results: [{ name: 'g.jpg', ok: true, alreadyEnrolled: false, error: null, duplicateOf: null }],
+        person: grace,
+      }),
+    );
+    const api = {
+      people: { list: vi.fn(() => ok([])) },
+      enroll: { importPhotos, discard: vi.fn(() => ok({ discarded: 0 })) },
+      privacy: privacyApi(4),
+    } as unknown as Pick<PresenceApi, 'people' | 'enroll' | 'privacy'>;
+    await startWizardFor('Grace Hopper', api);
+    expect(screen.getByTestId('consent-text-version').dataset.version).toBe('4');
+    await consentToImport();
+    const input = screen.getByTestId('import-files') as HTMLInputElement;
+    const file = { name: 'g.jpg', size: 3, arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer) };
+    Object.defineProperty(input, 'files', { value: [file], configurable: true });
+    await fireEvent.change(input);
+    await fireEvent.click(screen.getByTestId('import-upload'));
+    await settle();
+    expect(importPhotos).toHaveBeenCalledWith(
+      expect.objectContaining({ consent: { given: true, by: 'Front desk', textVersion: 4 } }),
+    );
   });
 });
 

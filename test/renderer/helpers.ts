@@ -1,10 +1,10 @@
 // Fakes for component tests. jsdom has no camera and no main process; the components take their api and
 // frame source as props precisely so that these tests can drive them with plain objects.
-import { afterEach } from 'vitest';
+import { afterEach, vi } from 'vitest';
 import { cleanup } from '@testing-library/svelte';
 import type { AppErrorData, Result } from '../../src/shared/errors';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/shared/settings';
-import type { Person } from '../../src/shared/types';
+import type { ConsentText, Person } from '../../src/shared/types';
 
 afterEach(() => cleanup());
 
@@ -44,4 +44,21 @@ export function person(name: string, extra: Partial<Person> = {}): Person {
 /** Lets pending promise callbacks and Svelte updates run. */
 export async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+/** A consent text in force, as privacy.consentText answers (the wizard and the bulk import show it). */
+export function consentText(version = 1): ConsentText {
+  return {
+    version,
+    texts: {
+      en: `Consent text version ${version}: your face is used for attendance only.`,
+      'zh-CN': `同意书第 ${version} 版：您的人脸仅用于考勤。`,
+    },
+    createdAt: '2026-10-01T08:00:00.000Z',
+  };
+}
+
+/** The privacy namespace of a fake api: only the consent text. */
+export function privacyApi(version = 1) {
+  return { consentText: vi.fn(() => ok(consentText(version))) };
 }

@@ -1,5 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { person } from './helpers';
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen } from '@testing-library/svelte';
+import { consentText, fail, ok, person, settle } from './helpers';
+import PeopleImport from '../../src/renderer/components/PeopleImport.svelte';
+import type { PresenceApi } from '../../src/shared/contract';
 import {
   MAX_PHOTOS_PER_PERSON,
   parseCsv,
@@ -152,5 +155,66 @@ describe('matching photos to people', () => {
     // With an ID of her own, the namesake is someone else: a new person.
     const other = person('Ada Lovelace', { externalId: 'E-1' });
     expect(planImport('name,external_id\nAda Lovelace,E-2', [], [other]).people[0]!.existing).toBeNull();
+  });
+});
+
+describe('the bulk import screen: consent', () => {
+  /** The import screen with a one-person CSV and their photo chosen; `consentText` answers privacy.consentText. */
+  async function chosen(consentText: () => unknown) {
+    const ada = person('Ada Lovelace', { templateCount: 0 });
+    const importPhotos = vi.fn(() =>
+      ok({ results: [{ name: 'Ada Lovelace.jpg', ok: true, alreadyEnrolled: false, error: null, duplicateOf: null }] }),
+    );
+    const api = {
+      people: { list: vi.fn(() => ok([])), create: vi.fn(() => ok(ada)) },
+      enroll: { importPhotos },
+      privacy: { consentText: vi.fn(consentText) },
+    } as unknown as Pick<PresenceApi, 'people' | 'enroll' | 'privacy'>;
+    render(PeopleImport, { props: { api, ondone: vi.fn() } });
+    await settle();
+    const csv = 'name\nAda Lovelace\n';
+    const csvInput = screen.getByTestId('people-import-csv') as HTMLInputElement;
+    Object.defineProperty(csvInput, 'files', {
+      value: [{ name: 'people.csv', size: csv.length, text: () => Promise.resolve(csv) }],
+      configurable: true,
+    });
+    await fireEvent.change(csvInput);
+    await settle();
+    const photos = screen.getByTestId('people-import-photos') as HTMLInputElement;
+    const photo = {
+      name: 'Ada Lovelace.jpg',
+      size: 3,
+      type: 'image/jpeg',
+      webkitRelativePath: '',
+      arrayBuffer: () => Promise.resolve(new Uint8Array([1, 2, 3]).buffer),
+    };
+    Object.defineProperty(photos, 'files', { value: [photo], configurable: true });
+    await fireEvent.change(photos);
+    await settle();
+    await fireEvent.click(screen.getByTestId('people-import-consent'));
+    await fireEvent.input(screen.getByTestId('people-import-consent-by'), { target: { value: 'HR, Jane Doe' } });
+    return { api, importPhotos };
+  }
+
+  it('shows the consent text in force and sends its version with every photo', async () => {
+    const { api, importPhotos } = await chosen(() => ok(consentText(5)));
+    expect(api.privacy.consentText).toHaveBeenCalled();
+    expect(screen.getByTestId('consent-text').textContent).toBe(
+      'Consent text version 5: your face is used for attendance only.',
+    );
+    const run = screen.getByTestId('people-import-run') as HTMLButtonElement;
+    expect(run.disabled).toBe(false);
+    await fireEvent.click(run);
+    await settle();
+    expect(importPhotos).toHaveBeenCalledWith(
+      expect.objectContaining({ consent: { given: true, by: 'HR, Jane Doe', textVersion: 5 } }),
+    );
+  });
+
+  it('imports no photo while the consent text cannot be loaded', async () => {
+    const { importPhotos } = await chosen(() => fail('INTERNAL', 'The consent text could not be read.'));
+    expect(screen.getByTestId('consent-text-error').textContent).toBe('The consent text could not be read.');
+    expect((screen.getByTestId('people-import-run') as HTMLButtonElement).disabled).toBe(true);
+    expect(importPhotos).not.toHaveBeenCalled();
   });
 });

@@ -9,10 +9,12 @@ import type { Person } from '../../src/shared/types';
 
 afterEach(() => i18n.setLocale('en'));
 
-function api(rows: Person[]): Pick<PresenceApi, 'people' | 'enroll'> {
+type PeopleApi = Pick<PresenceApi, 'people' | 'enroll' | 'settings' | 'privacy'>;
+
+function api(rows: Person[]): PeopleApi {
   return {
     people: { list: vi.fn(() => ok(rows)), thumbnail: vi.fn(() => ok(null)) },
-  } as unknown as Pick<PresenceApi, 'people' | 'enroll'>;
+  } as unknown as PeopleApi;
 }
 
 const rows = (): Person[] => [

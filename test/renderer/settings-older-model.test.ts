@@ -20,7 +20,7 @@ function renderWith(gallery: GalleryEncoderInfo | null) {
     settings: { get: vi.fn(() => ok(testSettings())), set: vi.fn() },
     engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => ok(status)) },
     admin: { setPin: vi.fn() },
-  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin'>;
+  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup'>;
   render(SettingsScreen, { props: { api, settings: testSettings(), onsaved: vi.fn() } });
 }
 

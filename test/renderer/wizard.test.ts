@@ -3,7 +3,7 @@
 // fake api that answers enroll.capture the way main would.
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen } from '@testing-library/svelte';
-import { ok, person, settle } from './helpers';
+import { fail, ok, person, privacyApi, settle } from './helpers';
 import StepCapture from '../../src/renderer/components/enroll/StepCapture.svelte';
 import StepConsent from '../../src/renderer/components/enroll/StepConsent.svelte';
 import { EnrollCapture, type FrameSource } from '../../src/renderer/lib/enroll.svelte';
@@ -59,9 +59,12 @@ function kept(pose: EnrollPose): string | undefined {
 }
 
 describe('enrollment wizard: consent step', () => {
+  const privacy = (version = 1) => ({ privacy: privacyApi(version) }) as unknown as Pick<PresenceApi, 'privacy'>;
+
   it('does not move on until consent is ticked and the collector is named', async () => {
     const onconsent = vi.fn();
-    render(StepConsent, { props: { person: person('Grace Hopper'), onconsent, onback: vi.fn() } });
+    render(StepConsent, { props: { api: privacy(), person: person('Grace Hopper'), onconsent, onback: vi.fn() } });
+    await settle();
     const next = screen.getByTestId('consent-next') as HTMLButtonElement;
     expect(next.disabled).toBe(true);
     await fireEvent.click(screen.getByTestId('consent-checkbox'));
@@ -69,7 +72,56 @@ describe('enrollment wizard: consent step', () => {
     await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
     expect(next.disabled).toBe(false);
     await fireEvent.click(next);
-    expect(onconsent).toHaveBeenCalledWith({ given: true, by: 'Front desk' }, 'camera');
+    expect(onconsent).toHaveBeenCalledWith({ given: true, by: 'Front desk', textVersion: 1 }, 'camera');
+  });
+
+  it('shows the consent text in force, in the current language, and sends the version it showed', async () => {
+    const { i18n } = await import('../../src/renderer/lib/i18n.svelte');
+    const onconsent = vi.fn();
+    const api = privacy(3);
+    render(StepConsent, { props: { api, person: person('Grace Hopper'), onconsent, onback: vi.fn() } });
+    await settle();
+    expect(api.privacy.consentText).toHaveBeenCalled();
+    expect(screen.getByTestId('consent-text').textContent).toBe(
+      'Consent text version 3: your face is used for attendance only.',
+    );
+    expect(screen.getByTestId('consent-text-version').textContent).toMatch(/version 3, in force since/);
+    try {
+      i18n.setLocale('zh-CN');
+      await settle();
+      expect(screen.getByTestId('consent-text').textContent).toBe('同意书第 3 版：您的人脸仅用于考勤。');
+      expect(screen.getByTestId('consent-text-version').textContent).toContain('同意书第 3 版');
+    } finally {
+      i18n.setLocale('en');
+    }
+    await fireEvent.click(screen.getByTestId('consent-checkbox'));
+    await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
+    await fireEvent.click(screen.getByTestId('consent-import'));
+    expect(onconsent).toHaveBeenCalledWith({ given: true, by: 'Front desk', textVersion: 3 }, 'import');
+  });
+
+  it('keeps both ways on disabled and says why when the consent text cannot be loaded', async () => {
+    const consentText = vi
+      .fn()
+      .mockReturnValueOnce(fail('INTERNAL', 'The consent text could not be read.'))
+      .mockReturnValueOnce(
+        ok({ version: 2, texts: { en: 'Text two.', 'zh-CN': '第二版。' }, createdAt: '2026-10-01' }),
+      );
+    const api = { privacy: { consentText } } as unknown as Pick<PresenceApi, 'privacy'>;
+    const onconsent = vi.fn();
+    render(StepConsent, { props: { api, person: person('Grace Hopper'), onconsent, onback: vi.fn() } });
+    await settle();
+    expect(screen.getByTestId('consent-text-error').textContent).toBe('The consent text could not be read.');
+    expect(screen.getByTestId('consent-text-missing').textContent).toMatch(/no face can be enrolled without it/);
+    await fireEvent.click(screen.getByTestId('consent-checkbox'));
+    await fireEvent.input(screen.getByTestId('consent-by'), { target: { value: 'Front desk' } });
+    expect((screen.getByTestId('consent-next') as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId('consent-import') as HTMLButtonElement).disabled).toBe(true);
+    await fireEvent.click(screen.getByTestId('consent-text-retry'));
+    await settle();
+    expect(screen.getByTestId('consent-text').textContent).toBe('Text two.');
+    await fireEvent.click(screen.getByTestId('consent-next'));
+    expect(onconsent).toHaveBeenCalledWith({ given: true, by: 'Front desk', textVersion: 2 }, 'camera');
   });
 });
 

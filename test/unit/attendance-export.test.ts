@@ -1,6 +1,11 @@
-import { readSheet } from 'read-excel-file/node';
+import readXlsxFile, { readSheet } from 'read-excel-file/node';
 import { describe, expect, it } from 'vitest';
-import { attendanceCsv, exportAttendance, exportTimesheet } from '../../src/main/domain/attendance-export';
+import {
+  attendanceCsv,
+  exportAttendance,
+  exportTimesheet,
+  type ExportAudit,
+} from '../../src/main/domain/attendance-export';
 import { buildReport } from '../../src/main/domain/attendance-report';
 import type { AttendanceMode } from '../../src/shared/attendance';
 import { localDayKey } from '../../src/shared/local-day';
@@ -40,6 +45,29 @@ function reportOf(
 }
 
 const read = (file: ExportFile) => readSheet(Buffer.from(file.bytes));
+
+/** The audit log's head at the export, as AttendanceService passes it (AuditRepo.verify()). */
+const HEAD = '0f'.repeat(32);
+const AUDIT: ExportAudit = {
+  status: { ok: true, entries: 42, head: HEAD, brokenAt: null },
+  exportedAt: '2026-03-11T04:00:00.000Z',
+};
+const SENTENCE =
+  `Run \`presence audit verify --head ${HEAD}\` on the database: if its chain still contains this head at ` +
+  'entry 42, no entry before the export was changed or removed.';
+
+/** The CSV's audit block under a table `width` columns wide: a blank row, then label and value rows. */
+function auditLines(width: number): string[] {
+  const pad = ','.repeat(width - 2);
+  return [
+    ','.repeat(width - 1),
+    `Audit log entries,42${pad}`,
+    `Audit log head,${HEAD}${pad}`,
+    `Exported at (UTC),2026-03-11T04:00:00.000Z${pad}`,
+    `Audit log,"${SENTENCE}"${pad}`,
+  ];
+}
+
 /** A CSV file's text after its byte-order mark (TextDecoder would drop a BOM silently: keep it to check). */
 function text(file: ExportFile): string {
   const decoded = new TextDecoder('utf-8', { ignoreBOM: true }).decode(file.bytes);
@@ -89,7 +117,7 @@ describe('timesheet export', () => {
   const report = reportOf(shanghaiEvents, SHANGHAI, shanghaiRange);
 
   it('writes CSV per person, in local HH:MM, with hours, flags and a totals row each', async () => {
-    const file = await exportTimesheet(report, 'csv');
+    const file = await exportTimesheet(report, 'csv', AUDIT);
     expect(file.filename).toBe('timesheet-2026-03-09-to-2026-03-11.csv');
     expect(file.mime).toBe('text/csv');
     expect([...file.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // BOM for Excel
@@ -108,11 +136,17 @@ describe('timesheet export', () => {
       `'=1+2,"Bo, Jr.",2026-03-11,09:00,09:20,0.33,0.00,`,
       // The total adds the minutes (40), not the rounded lines (0.66).
       `'=1+2,"Bo, Jr.",total,,,0.67,0.00,`,
+      // After the table and a blank row, the audit log's head: every row as wide as the header.
+      ',,,,,,,',
+      'Audit log entries,42,,,,,,',
+      `Audit log head,${HEAD},,,,,,`,
+      'Exported at (UTC),2026-03-11T04:00:00.000Z,,,,,,',
+      `Audit log,"${SENTENCE}",,,,,,`,
     ]);
   });
 
   it('writes XLSX with real date, time and number cells in the station zone', async () => {
-    const file = await exportTimesheet(report, 'xlsx');
+    const file = await exportTimesheet(report, 'xlsx', AUDIT);
     expect(file.filename).toBe('timesheet-2026-03-09-to-2026-03-11.xlsx');
     expect(file.mime).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const rows = await read(file);
@@ -184,14 +218,15 @@ describe('timesheet export', () => {
       shanghaiRange,
       'check_in_only',
     );
-    expect(text(await exportTimesheet(checkIns, 'csv')).split('\r\n')).toEqual([
+    expect(text(await exportTimesheet(checkIns, 'csv', AUDIT)).split('\r\n')).toEqual([
       'external_id,name,date,first_in,last_out,worked_hours,break_hours,flags',
       'E-001,Ada Lovelace,2026-03-09,08:30,,,,',
       'E-001,Ada Lovelace,2026-03-10,08:45,,,,manual',
       'E-001,Ada Lovelace,total,,,,,',
+      ...auditLines(8),
       '',
     ]);
-    const rows = await read(await exportTimesheet(checkIns, 'xlsx'));
+    const rows = await read(await exportTimesheet(checkIns, 'xlsx', AUDIT));
     expect(shown(rows[1]![3])).toBe('2026-03-09T08:30:00');
     expect(rows.slice(1).map((r) => r.slice(4, 7))).toEqual([
       [null, null, null],
@@ -220,14 +255,15 @@ const newYorkRange = {
 describe('timesheet across a daylight-saving change', () => {
   it('shows each day in its own offset, in CSV and XLSX', async () => {
     const report = reportOf(newYorkEvents, NEW_YORK, newYorkRange);
-    expect(text(await exportTimesheet(report, 'csv')).split('\r\n')).toEqual([
+    expect(text(await exportTimesheet(report, 'csv', AUDIT)).split('\r\n')).toEqual([
       'external_id,name,date,first_in,last_out,worked_hours,break_hours,flags',
       'E-001,Ada Lovelace,2026-03-06,08:30,17:00,8.50,0.00,',
       'E-001,Ada Lovelace,2026-03-09,08:30,22:30,14.00,0.00,corrected automatic',
       'E-001,Ada Lovelace,total,,,22.50,0.00,',
+      ...auditLines(8),
       '',
     ]);
-    const rows = await read(await exportTimesheet(report, 'xlsx'));
+    const rows = await read(await exportTimesheet(report, 'xlsx', AUDIT));
     expect(rows[1]![2]).toEqual(dayOf('2026-03-06'));
     expect(shown(rows[1]![3])).toBe('2026-03-06T08:30:05');
     expect(shown(rows[2]![3])).toBe('2026-03-09T08:30:05');
@@ -240,10 +276,17 @@ describe('timesheet across a daylight-saving change', () => {
 
 describe('event log export', () => {
   it('writes CSV with the external id, source, correction and reason, times on the wall clock', async () => {
-    const file = await exportAttendance(newYorkEvents, { from: '2026-03-06', to: '2026-03-09' }, 'csv', NEW_YORK);
+    const file = await exportAttendance(
+      newYorkEvents,
+      { from: '2026-03-06', to: '2026-03-09' },
+      'csv',
+      AUDIT,
+      NEW_YORK,
+    );
     expect(file.filename).toBe('attendance-2026-03-06-to-2026-03-09.csv');
     expect([...file.bytes.slice(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(text(file)).toBe(attendanceCsv(newYorkEvents, NEW_YORK));
+    // The table, then the audit block.
+    expect(text(file)).toBe(attendanceCsv(newYorkEvents, NEW_YORK) + auditLines(13).join('\r\n') + '\r\n');
     expect(attendanceCsv(newYorkEvents, NEW_YORK).split('\r\n')).toEqual([
       'date,time,time_utc,person,external_id,person_id,kind,station,distance,liveness,source,corrected,reason',
       '2026-03-06,08:30:05,2026-03-06T13:30:05Z,Ada Lovelace,E-001,p1,in,Front door,0.3000,,kiosk,,',
@@ -288,7 +331,7 @@ describe('event log export', () => {
     ],
   ] as const) {
     it(`writes XLSX with a date cell, the local time (${zone}) and number cells`, async () => {
-      const file = await exportAttendance(list, { from: '2026-03-06', to: '2026-03-11' }, 'xlsx', zone);
+      const file = await exportAttendance(list, { from: '2026-03-06', to: '2026-03-11' }, 'xlsx', AUDIT, zone);
       expect(file.filename).toBe('attendance-2026-03-06-to-2026-03-11.xlsx');
       const rows = await read(file);
       expect(rows[0]).toEqual([
@@ -319,4 +362,50 @@ describe('event log export', () => {
       });
     });
   }
+});
+
+describe("the audit log's head in every export", () => {
+  const report = reportOf(shanghaiEvents, SHANGHAI, shanghaiRange);
+
+  it('is on a second XLSX sheet "Audit", after the data sheet, in both files', async () => {
+    for (const file of [
+      await exportTimesheet(report, 'xlsx', AUDIT),
+      await exportAttendance(shanghaiEvents, { from: '2026-03-09', to: '2026-03-11' }, 'xlsx', AUDIT, SHANGHAI),
+    ]) {
+      const sheets = await readXlsxFile(Buffer.from(file.bytes));
+      expect(sheets.map((s) => s.sheet)).toEqual([
+        file.filename.startsWith('timesheet') ? 'Timesheet' : 'Events',
+        'Audit',
+      ]);
+      expect(sheets[1]!.data).toEqual([
+        ['Audit log entries', 42],
+        ['Audit log head', HEAD],
+        ['Exported at (UTC)', '2026-03-11T04:00:00.000Z'],
+        ['Audit log', SENTENCE],
+      ]);
+      // The data sheet has no audit rows in it.
+      expect(sheets[0]!.data.flat()).not.toContain(HEAD);
+    }
+  });
+
+  it('still exports with a broken chain, and says so where the sentence goes', async () => {
+    const broken: ExportAudit = {
+      status: { ok: false, entries: 7, head: HEAD, brokenAt: { seq: 7, at: '2026-03-10T09:00:00.000Z' } },
+      exportedAt: '2026-03-11T04:00:00.000Z',
+    };
+    const lines = text(await exportTimesheet(report, 'csv', broken)).split('\r\n');
+    expect(lines.slice(-6, -1)).toEqual([
+      ',,,,,,,',
+      // The head is that of the entries before the break.
+      'Audit log entries,6,,,,,,',
+      `Audit log head,${HEAD},,,,,,`,
+      'Exported at (UTC),2026-03-11T04:00:00.000Z,,,,,,',
+      expect.stringMatching(
+        /^Audit log,WARNING: the audit log had already been altered outside Presence when this was exported: its hash chain breaks at entry #7 \(2026-03-10T09:00:00\.000Z\)\. .*,,,,,,$/,
+      ),
+    ]);
+    const sheets = await readXlsxFile(Buffer.from((await exportTimesheet(report, 'xlsx', broken)).bytes));
+    expect(sheets[1]!.data[0]).toEqual(['Audit log entries', 6]);
+    expect(sheets[1]!.data[3]![1]).toMatch(/^WARNING: .* breaks at entry #7 /);
+  });
 });

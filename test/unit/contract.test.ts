@@ -17,7 +17,18 @@ function parse(channel: ChannelName, input: unknown) {
 
 describe('the contract', () => {
   it('names every channel in a known namespace', () => {
-    const namespaces = new Set(['app', 'settings', 'admin', 'people', 'attendance', 'engine', 'kiosk', 'enroll']);
+    const namespaces = new Set([
+      'app',
+      'settings',
+      'admin',
+      'people',
+      'attendance',
+      'engine',
+      'kiosk',
+      'enroll',
+      'privacy',
+      'backup',
+    ]);
     for (const c of CHANNELS) expect(namespaces.has(c.split('.')[0]!), c).toBe(true);
   });
 
@@ -53,7 +64,7 @@ describe('the contract', () => {
     expect(parse('kiosk.frame', { frame, station: uuid }).success).toBe(true);
     expect(parse('kiosk.frame', { frame, station: uuid, stationName: 'Back door' }).success).toBe(true);
     expect(parse('kiosk.reset', { station: 'door-1' }).success).toBe(true);
-    const consent = { given: true, by: 'desk' };
+    const consent = { given: true, by: 'desk', textVersion: 1 };
     expect(parse('enroll.commit', { personId: uuid, shotIds: [uuid], consent }).success).toBe(true);
     expect(
       parse('enroll.commit', { newPerson: { name: 'Ada', externalId: 'E-1' }, shotIds: [uuid], consent }).success,
@@ -91,22 +102,39 @@ describe('the contract', () => {
     ],
     ['kiosk.reset', undefined, 'expected object'],
     ['enroll.commit', { personId: uuid, shotIds: [uuid], consent: { given: false, by: 'x' } }, 'Consent is required'],
-    ['enroll.commit', { personId: uuid, shotIds: [uuid, uuid], consent: { given: true, by: 'x' } }, 'only once'],
-    ['enroll.commit', { personId: uuid, shotIds: [], consent: { given: true, by: 'x' } }, 'at least one good shot'],
-    ['enroll.commit', { shotIds: [uuid], consent: { given: true, by: 'x' } }, 'either personId'],
     [
       'enroll.commit',
-      { personId: uuid, newPerson: { name: 'Ada' }, shotIds: [uuid], consent: { given: true, by: 'x' } },
+      { personId: uuid, shotIds: [uuid, uuid], consent: { given: true, by: 'x', textVersion: 1 } },
+      'only once',
+    ],
+    [
+      'enroll.commit',
+      { personId: uuid, shotIds: [], consent: { given: true, by: 'x', textVersion: 1 } },
+      'at least one good shot',
+    ],
+    ['enroll.commit', { shotIds: [uuid], consent: { given: true, by: 'x', textVersion: 1 } }, 'either personId'],
+    [
+      'enroll.commit',
+      {
+        personId: uuid,
+        newPerson: { name: 'Ada' },
+        shotIds: [uuid],
+        consent: { given: true, by: 'x', textVersion: 1 },
+      },
       'not both',
     ],
     [
       'enroll.commit',
-      { newPerson: { name: '' }, shotIds: [uuid], consent: { given: true, by: 'x' } },
+      { newPerson: { name: '' }, shotIds: [uuid], consent: { given: true, by: 'x', textVersion: 1 } },
       'A name is required',
     ],
     [
       'enroll.importPhotos',
-      { personId: uuid, photos: [{ name: 'a.jpg', bytes: new Uint8Array(0) }], consent: { given: true, by: 'x' } },
+      {
+        personId: uuid,
+        photos: [{ name: 'a.jpg', bytes: new Uint8Array(0) }],
+        consent: { given: true, by: 'x', textVersion: 1 },
+      },
       'empty',
     ],
   ] as const)('refuses bad input to %s (%j)', (channel, input, message) => {
@@ -120,7 +148,7 @@ describe('the contract', () => {
     const r = parse('enroll.importPhotos', {
       personId: uuid,
       photos: [{ name: 'huge.jpg', bytes: big }],
-      consent: { given: true, by: 'x' },
+      consent: { given: true, by: 'x', textVersion: 1 },
     });
     expect(r.success).toBe(false);
   });

@@ -27,7 +27,7 @@ function issue(channel: ChannelName, input: unknown): string | null {
 
 describe('the contract holds every name to the rule', () => {
   const frame = { width: 16, height: 16, rgba: new Uint8Array(16 * 16 * 4) };
-  const consent = (by: string) => ({ given: true, by });
+  const consent = (by: string) => ({ given: true, by, textVersion: 1 });
 
   it.each(REFUSED)('refuses a name, an ID number, a consent recorder and a station name that %s', (_, text, why) => {
     expect(issue('people.create', { name: text })).toMatch(why);

@@ -46,3 +46,35 @@ export function verifyChain(db: Database.Database): AuditChainStatus {
   }
   return { ok: true, entries, head: previous, brokenAt: null };
 }
+
+/** Where a head taken earlier (an export's, say) sits in the chain: after how many entries, at which. */
+export interface ChainPosition {
+  /** The number of entries up to and including it; 0 for GENESIS, the head of an empty log. */
+  entries: number;
+  /** That entry's seq and time; null for GENESIS. */
+  seq: number | null;
+  at: string | null;
+}
+
+/**
+ * Finds `hash` as the head of the chain's first entries, walking only the part of the chain that holds:
+ * a hash stored on an entry after a break proves nothing. null when no such entry has it (it was changed
+ * or removed since, or the hash is from another database).
+ */
+export function findHead(db: Database.Database, hash: string): ChainPosition | null {
+  const wanted = hash.toLowerCase();
+  if (wanted === GENESIS) return { entries: 0, seq: null, at: null };
+  const rows = db
+    .prepare('SELECT seq, id, at, actor, action, subject_id, details, hash FROM audit_log ORDER BY seq')
+    .iterate() as IterableIterator<ChainedFields & { seq: number; hash: string | null }>;
+  let previous = GENESIS;
+  let entries = 0;
+  for (const row of rows) {
+    entries += 1;
+    const expected = entryHash(previous, row);
+    if (row.hash !== expected) return null;
+    if (expected === wanted) return { entries, seq: row.seq, at: row.at };
+    previous = expected;
+  }
+  return null;
+}

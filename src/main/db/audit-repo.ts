@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
-import { entryHash, GENESIS, verifyChain, type AuditChainStatus } from './audit-chain';
+import { entryHash, findHead, GENESIS, verifyChain, type AuditChainStatus, type ChainPosition } from './audit-chain';
 import { isoNow, systemClock, type Clock } from './clock';
 import { ACTORS, type Actor, type AuditEntry } from './types';
 
@@ -97,6 +97,11 @@ export class AuditRepo {
   /** Checks the whole hash chain: OK with its head, or the first entry that does not follow. */
   verify(): AuditChainStatus {
     return verifyChain(this.#db);
+  }
+
+  /** Where a head printed earlier (in an export) sits in the part of the chain that holds; null if nowhere. */
+  findHead(hash: string): ChainPosition | null {
+    return findHead(this.#db, hash);
   }
 
   list(opts: AuditListOptions = {}): AuditEntry[] {

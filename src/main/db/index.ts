@@ -1,6 +1,6 @@
 // Public surface of the data layer.
 
-export { openDatabase, type OpenDatabaseOptions } from './open';
+export { compact, openDatabase, type OpenDatabaseOptions } from './open';
 export { migrate, schemaVersion, latestSchemaVersion } from './migrate';
 export { MIGRATIONS, type Migration } from './migrations';
 export { Store, openStore, type StoreOptions } from './store';
@@ -9,12 +9,17 @@ export {
   type PersonCreateInput,
   type PersonUpdateInput,
   type PersonListOptions,
-  type ConsentInput,
+  type ErasureOptions,
+  type Erasure,
 } from './people-repo';
+export { ConsentRepo, type ConsentEventInput } from './consent-repo';
+export { RetentionRepo, type RetentionCutoffs } from './retention-repo';
 export { TemplatesRepo, type EncoderCensusRow, type TemplateInput } from './templates-repo';
 export { AttendanceRepo, type AttendanceInput, type AttendanceListOptions } from './attendance-repo';
 export { AuditRepo, type AuditInput, type AuditListOptions } from './audit-repo';
 export { SettingsRepo } from './settings-repo';
 export { AdminAuthRepo } from './admin-auth-repo';
+export { BackupRepo, type BackupRunState, type BackupScheduleRow } from './backup-repo';
+export { checkDatabaseFile, copyDatabase, integrityProblems } from './backup-copy';
 export { systemClock, type Clock } from './clock';
 export * from './types';

@@ -2,6 +2,7 @@
 // fold ASCII only, so "zoë" would neither find "ZOË" nor sort next to "Zoe"; people lists are small
 // enough to filter and sort here.
 
+import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import { lineTextProblem } from '../../shared/limits';
 import { optionalText, requiredText } from './validate';
@@ -37,4 +38,17 @@ function checkLine(text: string, label: string): string {
   const problem = lineTextProblem(text, label);
   if (problem) throw new AppError('INVALID_INPUT', problem);
   return text;
+}
+
+/**
+ * What an erased person's record is called instead of their name: random, so that it says nothing about
+ * them and cannot be linked back; distinct enough that kept attendance of two erased people stays apart.
+ */
+export function erasedLabel(): string {
+  return `Erased ${randomBytes(4).toString('hex').toUpperCase()}`;
+}
+
+/** The label of attendance that retention anonymised (domain/retention.ts), as random as erasedLabel. */
+export function anonymousLabel(): string {
+  return `Anonymous ${randomBytes(4).toString('hex').toUpperCase()}`;
 }

@@ -5,6 +5,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { assertNotNewer, latestSchemaVersion, migrate, schemaVersion } from './migrate';
+import { MIGRATIONS } from './migrations';
 
 export interface OpenDatabaseOptions {
   /** Open without writing: no folder creation, no migration (an outdated file is refused). */
@@ -60,7 +61,11 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
       // (a power cut can lose the last commit, never corrupt the file).
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      migrate(db);
+      // Deleted content is overwritten with zeros, not left in free pages: an erased person's name or
+      // face template must not be readable from the file afterwards (domain/privacy.ts compacts too).
+      db.pragma('secure_delete = ON');
+      const applied = migrate(db);
+      if (applied.some((v) => MIGRATIONS.find((m) => m.version === v)?.vacuumAfter)) compact(db);
     } else {
       assertNotNewer(db);
       const current = schemaVersion(db);
@@ -80,4 +85,22 @@ export function openDatabase(file: string, opts: OpenDatabaseOptions = {}): Data
     );
   }
   return db;
+}
+
+/**
+ * Rewrites the file without free pages and empties the WAL, so that what was deleted is gone from the
+ * database, -wal and -shm files and not only from its tables. Best effort: another connection's open
+ * read keeps part of the WAL; the next compaction finishes. Returns whether both steps completed.
+ */
+export function compact(db: Database.Database): boolean {
+  try {
+    // PRAGMA optimize may have run ANALYZE, and this SQLite has STAT4: sqlite_stat4 keeps sample index
+    // keys (external IDs among them) until the statistics are gathered again.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat4'").get()) db.exec('ANALYZE');
+    db.exec('VACUUM');
+    const [r] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number; log: number; checkpointed: number }[];
+    return r === undefined || r.busy === 0;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,6 @@
-// People: the identities templates and attendance belong to. Deleting is a tombstone (kept for later
-// sync and for attendance history) that drops everything biometric; purge removes the row entirely.
+// People: the identities templates and attendance belong to. Removing a person is an erasure: their face
+// data and everything that names them go, and what is left is a tombstone with a random label, kept only
+// while attendance kept for payroll refers to it (and, later, for sync); purge removes a row entirely.
 
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -7,11 +8,12 @@ import { AppError } from '../../shared/errors';
 import { thumbnailAad, type TemplateCipher } from '../security/template-cipher';
 import type { AuditRepo } from './audit-repo';
 import { unreadableReason } from './templates-repo';
-import { compareNames, foldForSearch, optionalLineText, requiredLineText } from './names';
+import { CURRENT_CONSENT_COLUMNS } from './consent-repo';
+import { compareNames, erasedLabel, foldForSearch, optionalLineText, requiredLineText } from './names';
 import { isoNow, systemClock, type Clock } from './clock';
 import type { Person } from '../../shared/types';
 import type { Actor, PersonRow } from './types';
-import { actor as checkActor, EXTERNAL_ID_MAX, isoTime, NAME_MAX, NOTES_MAX, optionalText } from './validate';
+import { actor as checkActor, EXTERNAL_ID_MAX, NAME_MAX, NOTES_MAX, optionalText } from './validate';
 
 export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
 
@@ -33,11 +35,18 @@ export interface PersonListOptions {
   query?: string;
 }
 
-export interface ConsentInput {
-  /** When consent was given (ISO time). */
-  at: string;
-  /** Who recorded it, e.g. the operator's name. */
-  by: string;
+/** What erasure does with the person's attendance (Settings, erasedAttendance). */
+export interface ErasureOptions {
+  attendance: 'keep' | 'delete';
+}
+
+export interface Erasure {
+  label: string;
+  templatesErased: number;
+  /** Attendance rows kept under the label, or deleted. */
+  attendanceRows: number;
+  /** No attendance was kept, so nothing needed the tombstone: the row is gone too. */
+  rowRemoved: boolean;
 }
 
 interface PersonDbRow {
@@ -57,7 +66,7 @@ interface PersonDbRow {
 }
 
 const PERSON_COLUMNS = `
-  p.id, p.name, p.external_id, p.notes, p.consent_at, p.consent_by,
+  p.id, p.name, p.external_id, p.notes, ${CURRENT_CONSENT_COLUMNS},
   (p.thumbnail IS NOT NULL AND p.thumbnail_damaged_at IS NULL) AS has_thumbnail,
   (SELECT count(*) FROM face_templates t WHERE t.person_id = p.id) AS template_count,
   (SELECT count(*) FROM face_templates t WHERE t.person_id = p.id AND t.damaged_at IS NOT NULL) AS unreadable_templates,
@@ -110,11 +119,10 @@ export class PeopleRepo {
   readonly #externalIdOwner: Database.Statement<[string, string], { id: string; name: string }>;
   readonly #insert: Database.Statement<[string, string, string | null, string | null, string, string]>;
   readonly #update: Database.Statement<[string, string | null, string | null, string, string]>;
-  readonly #setConsent: Database.Statement<[string, string, string, string]>;
   readonly #setThumbnail: Database.Statement<[Buffer | null, string, string]>;
   readonly #getThumbnail: Database.Statement<[string], { thumbnail: Buffer | null }>;
   readonly #markThumbnailDamaged: Database.Statement<[string, string]>;
-  readonly #tombstone: Database.Statement<[string, string, string]>;
+  readonly #tombstone: Database.Statement<[string, string, string, string]>;
   readonly #deleteTemplates: Database.Statement<[string]>;
   readonly #purge: Database.Statement<[string]>;
 
@@ -135,9 +143,6 @@ export class PeopleRepo {
     this.#update = db.prepare(
       'UPDATE people SET name = ?, external_id = ?, notes = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
     );
-    this.#setConsent = db.prepare(
-      'UPDATE people SET consent_at = ?, consent_by = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
-    );
     this.#setThumbnail = db.prepare(
       'UPDATE people SET thumbnail = ?, thumbnail_damaged_at = NULL, updated_at = ? WHERE id = ? AND deleted_at IS NULL',
     );
@@ -148,7 +153,8 @@ export class PeopleRepo {
       'UPDATE people SET thumbnail_damaged_at = ? WHERE id = ? AND thumbnail IS NOT NULL AND thumbnail_damaged_at IS NULL',
     );
     this.#tombstone = db.prepare(
-      'UPDATE people SET deleted_at = ?, updated_at = ?, thumbnail = NULL, thumbnail_damaged_at = NULL WHERE id = ? AND deleted_at IS NULL',
+      `UPDATE people SET name = ?, external_id = NULL, notes = NULL, thumbnail = NULL, thumbnail_damaged_at = NULL,
+         deleted_at = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL`,
     );
     this.#deleteTemplates = db.prepare('DELETE FROM face_templates WHERE person_id = ?');
     this.#purge = db.prepare('DELETE FROM people WHERE id = ?');
@@ -245,19 +251,6 @@ export class PeopleRepo {
       .immediate();
   }
 
-  setConsent(id: string, consent: ConsentInput, actor?: Actor): Person {
-    const who = checkActor(actor);
-    const at = isoTime(consent.at, 'Consent time');
-    const by = requiredLineText(consent.by, 'Who recorded the consent', NAME_MAX);
-    return this.#db
-      .transaction(() => {
-        if (this.#setConsent.run(at, by, isoNow(this.#clock), id).changes === 0) throw notFound(id);
-        this.#audit.append({ actor: who, action: 'person.consent', subjectId: id, details: { consentAt: at } });
-        return toPerson(this.#get.get(id)!);
-      })
-      .immediate();
-  }
-
   /** Stores the JPEG encrypted (AAD `thumbnail:<id>`); null removes it. */
   setThumbnail(id: string, jpeg: Uint8Array | null, actor?: Actor): void {
     const who = checkActor(actor);
@@ -330,17 +323,76 @@ export class PeopleRepo {
   }
 
   /**
-   * Deletes a person: tombstone kept (for sync and attendance history), thumbnail cleared and every face
-   * template hard-deleted, in one transaction with its audit entry.
+   * Erases a living person (GDPR Art. 17), in one transaction with its audit entry: every face template
+   * (with its chip), the thumbnail, the notes, the external ID and the consent history go, and the name
+   * becomes a random label. Attendance is kept under that label for payroll, or deleted; a punch an
+   * administrator had already removed goes either way. With no attendance kept, nothing needs the
+   * tombstone and the row goes too. The audit entry holds counts only.
    */
-  softDelete(id: string, actor?: Actor): void {
+  erase(id: string, options: ErasureOptions, actor?: Actor): Erasure {
     const who = checkActor(actor);
-    this.#db
-      .transaction(() => {
+    return this.#db
+      .transaction((): Erasure => {
         const now = isoNow(this.#clock);
-        if (this.#tombstone.run(now, now, id).changes === 0) throw notFound(id);
-        const templatesDeleted = this.#deleteTemplates.run(id).changes;
-        this.#audit.append({ actor: who, action: 'person.delete', subjectId: id, details: { templatesDeleted } });
+        const label = erasedLabel();
+        if (this.#tombstone.run(label, now, now, id).changes === 0) throw notFound(id);
+        const templatesErased = this.#deleteTemplates.run(id).changes;
+        this.#db.prepare('DELETE FROM consent_events WHERE person_id = ?').run(id);
+        const dropped = this.#db.prepare(
+          options.attendance === 'delete'
+            ? 'DELETE FROM attendance_events WHERE person_id = ?'
+            : 'DELETE FROM attendance_events WHERE person_id = ? AND deleted_at IS NOT NULL',
+        );
+        const deleted = dropped.run(id).changes;
+        const kept = (
+          this.#db.prepare('SELECT count(*) AS n FROM attendance_events WHERE person_id = ?').get(id) as { n: number }
+        ).n;
+        const rowRemoved = kept === 0;
+        if (rowRemoved) this.#purge.run(id);
+        this.#audit.append({
+          actor: who,
+          action: 'person.erase',
+          subjectId: id,
+          details: {
+            templatesErased,
+            attendance: options.attendance,
+            attendanceKept: kept,
+            attendanceDeleted: deleted,
+          },
+        });
+        return { label, templatesErased, attendanceRows: options.attendance === 'keep' ? kept : deleted, rowRemoved };
+      })
+      .immediate();
+  }
+
+  /**
+   * Erases a living person's face data (templates with their chips, and the thumbnail) and keeps the
+   * person: consent withdrawn, or not seen for longer than retention allows. Audited with counts.
+   */
+  eraseFaceData(
+    id: string,
+    why: 'consent_withdrawn' | 'retention',
+    actor?: Actor,
+  ): { templates: number; thumbnail: boolean } {
+    const who = checkActor(actor);
+    return this.#db
+      .transaction(() => {
+        const row = this.#get.get(id);
+        if (!row) throw notFound(id);
+        const thumbnail =
+          this.#db
+            .prepare(
+              'UPDATE people SET thumbnail = NULL, thumbnail_damaged_at = NULL, updated_at = ? WHERE id = ? AND thumbnail IS NOT NULL',
+            )
+            .run(isoNow(this.#clock), id).changes > 0;
+        const templates = this.#deleteTemplates.run(id).changes;
+        this.#audit.append({
+          actor: who,
+          action: 'person.face_data_erased',
+          subjectId: id,
+          details: { why, templates, thumbnail },
+        });
+        return { templates, thumbnail };
       })
       .immediate();
   }

@@ -7,9 +7,12 @@ import type { KeyProvider } from '../security/key-provider';
 import { AdminAuthRepo } from './admin-auth-repo';
 import { AttendanceRepo } from './attendance-repo';
 import { AuditRepo } from './audit-repo';
+import { BackupRepo } from './backup-repo';
+import { ConsentRepo } from './consent-repo';
 import { systemClock, type Clock } from './clock';
-import { openDatabase, type OpenDatabaseOptions } from './open';
+import { compact, openDatabase, type OpenDatabaseOptions } from './open';
 import { PeopleRepo } from './people-repo';
+import { RetentionRepo } from './retention-repo';
 import { SettingsRepo } from './settings-repo';
 import { TemplatesRepo, wellFormedCiphertext } from './templates-repo';
 
@@ -25,8 +28,11 @@ export class Store {
   readonly templates: TemplatesRepo;
   readonly attendance: AttendanceRepo;
   readonly audit: AuditRepo;
+  readonly consent: ConsentRepo;
+  readonly retention: RetentionRepo;
   readonly settings: SettingsRepo;
   readonly adminAuth: AdminAuthRepo;
+  readonly backups: BackupRepo;
 
   /** SQLite's count of commits by other connections, as each observer last saw it (changedElsewhere). */
   readonly #seenVersions = new Map<string, number>();
@@ -41,8 +47,11 @@ export class Store {
     this.people = new PeopleRepo(db, cipher, this.audit, clock);
     this.templates = new TemplatesRepo(db, cipher, this.audit, clock);
     this.attendance = new AttendanceRepo(db, this.audit, clock);
+    this.consent = new ConsentRepo(db, this.audit, clock);
+    this.retention = new RetentionRepo(db, this.people, this.audit, clock);
     this.settings = new SettingsRepo(db, this.audit, clock);
     this.adminAuth = new AdminAuthRepo(db, clock);
+    this.backups = new BackupRepo(db, cipher, this.audit, clock);
   }
 
   /**
@@ -78,6 +87,14 @@ export class Store {
       thumbnails: this.people.unreadableThumbnails(),
       settings: this.settings.unreadable(),
     };
+  }
+
+  /**
+   * After an erasure: rewrites the file and empties the WAL so the removed bytes are gone from disk, not
+   * only from the tables (open.ts compact). Best effort; false when another connection held part back.
+   */
+  compact(): boolean {
+    return compact(this.db);
   }
 
   /** Closes the connection; safe to call twice. */

@@ -1,9 +1,18 @@
 // Attendance as CSV or XLSX files: the event log (one row per punch, times in the station's time zone,
 // what a person reads on the wall clock, and in UTC, what a payroll system can rely on) and the
-// timesheet (one row per person and day, hours and flags, a totals row per person).
+// timesheet (one row per person and day, hours and flags, a totals row per person). Every file carries
+// the audit log's chain head at the moment of export (audit-chain.ts), so that a copy kept outside can
+// prove later that no entry up to then was changed or cut off: in CSV as a short block after the table,
+// in XLSX on a second sheet "Audit".
 import writeXlsxFile, { type CellObject } from 'write-excel-file/node';
 import { wallClock } from '../../shared/local-day';
-import type { AttendanceDayRow, AttendanceEvent, AttendanceReport, ExportFile } from '../../shared/types';
+import type {
+  AttendanceDayRow,
+  AttendanceEvent,
+  AttendanceReport,
+  AuditLogStatus,
+  ExportFile,
+} from '../../shared/types';
 
 const XLSX_MIME = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
@@ -58,7 +67,54 @@ function toCsv<T>(columns: readonly Column<T>[], lines: readonly T[]): string {
   return rows.map((r) => r.join(',')).join('\r\n') + '\r\n';
 }
 
-function csvFile(base: string, csv: string): ExportFile {
+// ---- The audit log's head, in every file ----
+
+/** The audit log's chain check (AuditRepo.verify()) at the moment of an export, and that moment. */
+export interface ExportAudit {
+  status: AuditLogStatus;
+  /** ISO instant (UTC) of the export. */
+  exportedAt: string;
+}
+
+/** The entries the head covers: all of them, or those before the break when the chain is broken. */
+function headEntries(status: AuditLogStatus): number {
+  return status.ok ? status.entries : status.entries - 1;
+}
+
+/** What the head proves and how to check it; or, with a chain broken already, that it was. */
+export function auditSentence(status: AuditLogStatus): string {
+  return status.ok
+    ? `Run \`presence audit verify --head ${status.head}\` on the database: if its chain still contains this ` +
+        `head at entry ${status.entries}, no entry before the export was changed or removed.`
+    : `WARNING: the audit log had already been altered outside Presence when this was exported: its hash ` +
+        `chain breaks at entry #${status.brokenAt!.seq} (${status.brokenAt!.at}). The head above covers only ` +
+        'the entries before that; keep the database file as evidence and compare it with a backup.';
+}
+
+/** Label and value, in this order, in the CSV block and on the XLSX "Audit" sheet. */
+function auditFacts(audit: ExportAudit): Array<[string, number | string]> {
+  return [
+    ['Audit log entries', headEntries(audit.status)],
+    ['Audit log head', audit.status.head],
+    ['Exported at (UTC)', audit.exportedAt],
+    ['Audit log', auditSentence(audit.status)],
+  ];
+}
+
+/**
+ * The CSV's audit block: after the table, one blank row, then one "label,value" row per fact. Every row
+ * has the header's number of fields (the blank one as Excel writes it, all commas), so a strict parser
+ * reads the file as one rectangular table; the data rows and their columns are exactly as without it,
+ * and an importer that stops at the first blank row (or a person) reads only them.
+ */
+export function auditCsv(audit: ExportAudit, width: number): string {
+  const pad = (cells: string[]): string => [...cells, ...Array<string>(width - cells.length).fill('')].join(',');
+  const rows = [pad([]), ...auditFacts(audit).map(([label, value]) => pad([label, csvCell(String(value))]))];
+  return rows.join('\r\n') + '\r\n';
+}
+
+function csvFile<T>(base: string, columns: readonly Column<T>[], lines: readonly T[], audit: ExportAudit): ExportFile {
+  const csv = toCsv(columns, lines) + auditCsv(audit, columns.length);
   // A byte-order mark makes Excel read the UTF-8 names (e.g. Chinese) correctly.
   return { filename: `${base}.csv`, mime: 'text/csv', bytes: new TextEncoder().encode('\uFEFF' + csv) };
 }
@@ -68,17 +124,22 @@ async function xlsxFile<T>(
   sheet: string,
   columns: readonly Column<T>[],
   lines: readonly T[],
+  audit: ExportAudit,
   bold: (line: T) => boolean = () => false,
 ): Promise<ExportFile> {
   const header = columns.map((c) => ({ value: c.header, type: String, fontWeight: 'bold' as const }));
   const body = lines.map((l) =>
     columns.map((c) => (bold(l) ? { ...c.cell(l), fontWeight: 'bold' as const } : c.cell(l))),
   );
-  const buffer = await writeXlsxFile([header, ...body], {
-    sheet,
-    columns: columns.map((c) => ({ width: c.width })),
-    stickyRowsCount: 1,
-  }).toBuffer();
+  // The data sheet stays a plain table; the head goes on a sheet of its own.
+  const auditRows = auditFacts(audit).map(([label, value]): CellObject[] => [
+    { value: label, type: String, fontWeight: 'bold' },
+    typeof value === 'number' ? { value, type: Number } : textCell(value),
+  ]);
+  const buffer = await writeXlsxFile([
+    { data: [header, ...body], sheet, columns: columns.map((c) => ({ width: c.width })), stickyRowsCount: 1 },
+    { data: auditRows, sheet: 'Audit', columns: [{ width: 20 }, { width: 70 }] },
+  ]).toBuffer();
   return {
     filename: `${base}.xlsx`,
     mime: XLSX_MIME,
@@ -132,7 +193,10 @@ function eventColumns(timeZone: string | undefined): Column<AttendanceEvent>[] {
   ];
 }
 
-/** The event log as CSV text (no byte-order mark); `timeZone` defaults to the process's. */
+/**
+ * The event log as a CSV table (no byte-order mark, no audit block); `timeZone` defaults to the
+ * process's.
+ */
 export function attendanceCsv(events: readonly AttendanceEvent[], timeZone?: string): string {
   return toCsv(eventColumns(timeZone), events);
 }
@@ -141,11 +205,12 @@ export async function exportAttendance(
   events: readonly AttendanceEvent[],
   range: { from: string; to: string },
   format: 'csv' | 'xlsx',
+  audit: ExportAudit,
   timeZone?: string,
 ): Promise<ExportFile> {
   const base = `attendance-${range.from}-to-${range.to}`;
-  if (format === 'csv') return csvFile(base, attendanceCsv(events, timeZone));
-  return xlsxFile(base, 'Events', eventColumns(timeZone), events);
+  if (format === 'csv') return csvFile(base, eventColumns(timeZone), events, audit);
+  return xlsxFile(base, 'Events', eventColumns(timeZone), events, audit);
 }
 
 // ---- The timesheet ----
@@ -247,13 +312,21 @@ function timesheetColumns(timeZone: string): Column<TimesheetLine>[] {
   ];
 }
 
-/** The timesheet as CSV text (no byte-order mark); clock times are HH:MM in `report.timeZone`. */
+/**
+ * The timesheet as a CSV table (no byte-order mark, no audit block); clock times are HH:MM in
+ * `report.timeZone`.
+ */
 export function timesheetCsv(report: AttendanceReport): string {
   return toCsv(timesheetColumns(report.timeZone), timesheetLines(report));
 }
 
-export async function exportTimesheet(report: AttendanceReport, format: 'csv' | 'xlsx'): Promise<ExportFile> {
+export async function exportTimesheet(
+  report: AttendanceReport,
+  format: 'csv' | 'xlsx',
+  audit: ExportAudit,
+): Promise<ExportFile> {
   const base = `timesheet-${report.from}-to-${report.to}`;
-  if (format === 'csv') return csvFile(base, timesheetCsv(report));
-  return xlsxFile(base, 'Timesheet', timesheetColumns(report.timeZone), timesheetLines(report), (l) => l.day === null);
+  const columns = timesheetColumns(report.timeZone);
+  if (format === 'csv') return csvFile(base, columns, timesheetLines(report), audit);
+  return xlsxFile(base, 'Timesheet', columns, timesheetLines(report), audit, (l) => l.day === null);
 }

@@ -6,7 +6,7 @@ import { instantOfWallClock } from '../../shared/local-day';
 import type { Settings } from '../../shared/settings';
 import type { AttendanceEvent, AttendanceKind, AttendanceReport, ExportFile } from '../../shared/types';
 import type { Actor, Store } from '../db';
-import { exportAttendance, exportTimesheet } from './attendance-export';
+import { exportAttendance, exportTimesheet, type ExportAudit } from './attendance-export';
 import { buildReport } from './attendance-report';
 import { sweepAttendance } from './attendance-sweep';
 import { workDayOf } from './check-in';
@@ -56,9 +56,18 @@ export class AttendanceService {
     });
   }
 
+  /**
+   * A file of the range, with the audit log's chain head of this moment in it (attendance-export.ts):
+   * taken after the automatic check-out has run, so the head covers its entries too. A broken chain
+   * does not stop the export; the file says it was broken.
+   */
   export(range: DayRange, format: 'csv' | 'xlsx', sheet: 'timesheet' | 'events' = 'timesheet'): Promise<ExportFile> {
-    if (sheet === 'timesheet') return exportTimesheet(this.report(range), format);
-    return exportAttendance(this.list(range), range, format, this.zoneName(this.settings()));
+    if (sheet === 'timesheet') {
+      const report = this.report(range);
+      return exportTimesheet(report, format, this.auditHead());
+    }
+    const events = this.list(range);
+    return exportAttendance(events, range, format, this.auditHead(), this.zoneName(this.settings()));
   }
 
   add(
@@ -103,6 +112,10 @@ export class AttendanceService {
   delete(id: string, reason: string, actor: Actor): { id: string; deleted: true } {
     this.store.attendance.remove(id, reason, actor);
     return { id, deleted: true };
+  }
+
+  private auditHead(): ExportAudit {
+    return { status: this.store.audit.verify(), exportedAt: new Date(this.now()).toISOString() };
   }
 
   /** The zone the station's days are in, by name (the process's own when Settings leave it unset). */

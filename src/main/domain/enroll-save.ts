@@ -7,10 +7,19 @@ import type { EnrollCommitResult, EnrollPose, Person } from '../../shared/types'
 import type { Actor, Store, TemplateSource } from '../db';
 import type { FaceIndex } from './face-index';
 
+/**
+ * The person's consent, as the operator recorded it. `textVersion` is the version of the consent text
+ * the person was shown (the screens send the one they displayed); the CLI, which shows no text, omits it
+ * and records the version in force. Either way, consent to an older text is refused (ConsentRepo.record).
+ */
 export interface Consent {
   given: true;
   by: string;
+  textVersion?: number;
 }
+
+/** How a consent was recorded, from how the templates were made. */
+const CONSENT_METHOD = { camera: 'screen', import: 'import', cli: 'cli' } as const;
 
 export type DuplicateOf = { personId: string; name: string; distance: number } | null;
 
@@ -75,7 +84,17 @@ export class TemplateWriter {
     if (existing !== undefined) this.requirePerson(existing);
     const { personId, metas, replaced } = store.transaction(() => {
       const personId = existing ?? store.people.create((target as { newPerson: EnrollNewPerson }).newPerson, actor).id;
-      store.people.setConsent(personId, { at: new Date(this.now()).toISOString(), by: consent.by }, actor);
+      // Each enrollment is a consent event of its own: the history shows every time consent was given.
+      store.consent.record(
+        personId,
+        {
+          kind: 'given',
+          recordedBy: consent.by,
+          method: CONSENT_METHOD[source],
+          textVersion: this.textVersion(consent),
+        },
+        actor,
+      );
       const replaced = replaceExisting && existing !== undefined ? store.templates.deleteForPerson(personId, actor) : 0;
       const added = store.templates.addMany(
         faces.map((f) => ({
@@ -97,6 +116,22 @@ export class TemplateWriter {
     if (replaced > 0) index.removePerson(personId);
     metas.forEach((meta, i) => index.add(meta.id, personId, faces[i]!.embedding));
     return { person: this.requirePerson(personId), added: metas.length, replaced };
+  }
+
+  /** Refuses, before any photo is looked at, a consent given to a consent text that is no longer in force. */
+  checkConsent(consent: Consent): void {
+    const inForce = this.deps.store.consent.textInForce().version;
+    if (this.textVersion(consent) !== inForce)
+      throw new AppError(
+        'CONSENT_REQUIRED',
+        `The consent text was changed (version ${inForce} is in force now, the person was shown version ` +
+          `${consent.textVersion}): show them the current text and record their consent again.`,
+        { textVersion: inForce },
+      );
+  }
+
+  private textVersion(consent: Consent): number {
+    return consent.textVersion ?? this.deps.store.consent.textInForce().version;
   }
 
   /** The person exists, or the new person's details could be saved as they are. */

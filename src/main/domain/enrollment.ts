@@ -143,6 +143,7 @@ export class EnrollmentService {
     replaceExisting = false,
   ): EnrollCommitResult {
     this.writer.checkTarget(target);
+    this.writer.checkConsent(consent);
     if (new Set(shotIds).size !== shotIds.length)
       throw new AppError('INVALID_INPUT', 'Each shot can be saved only once.');
     const shots = shotIds.map((id) => {

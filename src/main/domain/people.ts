@@ -1,8 +1,19 @@
-// People as the UI and CLI see them; deletion also drops the person's templates from the live index.
+// People as the UI and CLI see them: their records, consent history, erasure and withdrawal (which also
+// drop the person's templates from the live index), and the subject access export.
 import { AppError } from '../../shared/errors';
 import { nameKey } from '../../shared/limits';
-import type { Person, TemplateSummary } from '../../shared/types';
+import type { Settings } from '../../shared/settings';
+import type {
+  ConsentEvent,
+  ConsentMethod,
+  ConsentWithdrawal,
+  ErasureResult,
+  ExportFile,
+  Person,
+  TemplateSummary,
+} from '../../shared/types';
 import type { Actor, Store } from '../db';
+import { subjectAccessArchive } from './subject-export';
 import { decodeChip } from '../engine';
 import type { FaceIndex } from './face-index';
 
@@ -10,6 +21,8 @@ export class PeopleService {
   constructor(
     private readonly store: Store,
     private readonly index: FaceIndex,
+    private readonly settings: () => Settings,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** With each person's probable duplicates (the gallery review's), so the administrator sees them. */
@@ -60,12 +73,60 @@ export class PeopleService {
     return this.store.people.update(id, patch, actor);
   }
 
-  /** Erases the person's templates and thumbnail and leaves a tombstone; attendance history stays. */
-  delete(id: string, actor: Actor): { id: string; deleted: true } {
-    this.get(id);
-    this.store.people.softDelete(id, actor);
+  /**
+   * Erases the person (GDPR Art. 17) once `confirmName` repeats their name (compared as nameKey: case and
+   * spacing forgiven); attendance is kept under a random label or deleted, as Settings say. The file is
+   * compacted afterwards so the erased bytes leave the disk as well as the tables.
+   */
+  erase(id: string, confirmName: string, actor: Actor): ErasureResult {
+    const person = this.get(id);
+    if (nameKey(confirmName) !== nameKey(person.name))
+      throw new AppError(
+        'INVALID_INPUT',
+        'The name typed does not match the name of the person to erase. Type their name exactly as it is shown to confirm.',
+        { field: 'confirmName' },
+      );
+    const attendance = this.settings().erasedAttendance;
+    const erasure = this.store.people.erase(id, { attendance }, actor);
     this.index.removePerson(id);
-    return { id, deleted: true };
+    this.store.compact();
+    return {
+      id,
+      erased: true,
+      label: erasure.label,
+      attendance: attendance === 'keep' ? 'kept' : 'deleted',
+      attendanceRows: erasure.attendanceRows,
+    };
+  }
+
+  /** The person's consent events, oldest first. */
+  consentHistory(id: string): ConsentEvent[] {
+    this.get(id);
+    return this.store.consent.history(id);
+  }
+
+  /**
+   * Consent withdrawn (GDPR Art. 7(3)): the withdrawal is recorded and the face data erased in one
+   * transaction, and the person leaves the live gallery at once. The person and their attendance stay;
+   * they can be enrolled again with a new consent.
+   */
+  withdrawConsent(id: string, recordedBy: string, method: ConsentMethod, actor: Actor): ConsentWithdrawal {
+    this.get(id);
+    const { event, erased } = this.store.transaction(() => {
+      const event = this.store.consent.record(id, { kind: 'withdrawn', recordedBy, method, textVersion: null }, actor);
+      return { event, erased: this.store.people.eraseFaceData(id, 'consent_withdrawn', actor) };
+    });
+    this.index.removePerson(id);
+    this.store.compact();
+    return { event, templatesErased: erased.templates, thumbnailErased: erased.thumbnail };
+  }
+
+  /** Subject access (GDPR Art. 15): everything stored about the person, as one ZIP they can read. */
+  export(id: string, actor: Actor): ExportFile {
+    const person = this.get(id);
+    const file = subjectAccessArchive(this.store, person, this.now());
+    this.store.audit.append({ actor, action: 'person.export', subjectId: id });
+    return file;
   }
 
   /** The person's templates, newest last; which of them recognition uses now (the gallery's encoder). */

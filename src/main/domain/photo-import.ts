@@ -69,6 +69,7 @@ export class PhotoImporter {
     const { target, photos, consent, source, actor, acceptDuplicates = false, onPhoto } = request;
     // A new person's details are checked before any photo is analysed, so a taken ID number is said at once.
     this.deps.writer.checkTarget(target);
+    this.deps.writer.checkConsent(consent);
     const personId = existingId(target);
     const results: ImportPhotoResult[] = [];
     type Good = {

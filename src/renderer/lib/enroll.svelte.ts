@@ -16,6 +16,8 @@ export interface KeptShot {
 export interface Consent {
   given: true;
   by: string;
+  /** The version of the consent text the person was shown (privacy.consentText). */
+  textVersion: number;
 }
 
 /**

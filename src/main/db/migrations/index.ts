@@ -6,6 +6,8 @@ import { migration003TemplateChip } from './003-template-chip';
 import { migration004ChangeCounter } from './004-change-counter';
 import { migration005AttendanceCorrections } from './005-attendance-corrections';
 import { migration006AuditChain } from './006-audit-chain';
+import { migration007ConsentAndErasure } from './007-consent-and-erasure';
+import { migration008BackupSchedule } from './008-backup-schedule';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -17,4 +19,6 @@ export const MIGRATIONS: readonly Migration[] = [
   migration004ChangeCounter,
   migration005AttendanceCorrections,
   migration006AuditChain,
+  migration007ConsentAndErasure,
+  migration008BackupSchedule,
 ];

@@ -5,4 +5,9 @@ export interface Migration {
   version: number;
   name: string;
   up(db: Database.Database): void;
+  /**
+   * The step removes personal data (rewrites or deletes rows): VACUUM once the migrations are done, so
+   * what it removed is not left in free pages of the file (open.ts).
+   */
+  vacuumAfter?: boolean;
 }
