@@ -1,6 +1,7 @@
 // `presence eval lfw|ident`: the project's accuracy figures, measured on data given by path.
 // The last line of output is one JSON object, so scripts can read it with `tail -n 1`.
 import type { Command } from 'commander';
+import type { EngineStartOptions } from '../main/engine';
 import { createInProcessEngine } from '../main/engine/engine';
 import { evaluateIdent, evaluateLfw } from '../main/evaluation';
 import { existingPath } from './context';
@@ -16,6 +17,11 @@ function progress(label: string) {
   };
 }
 
+/** The shipped encoder, or the trained model given with --model (its head on top of its base encoder). */
+function startOptions(opts: { model?: string }): EngineStartOptions {
+  return opts.model ? { modelDir: opts.model } : {};
+}
+
 export function registerEval(program: Command): void {
   const ev = program.command('eval').description('measure recognition accuracy on a labelled data set');
 
@@ -27,11 +33,16 @@ export function registerEval(program: Command): void {
       existingPath('file'),
     )
     .requiredOption('--images <dir>', 'folder with <Name>/<Name>_NNNN.jpg', existingPath('directory'))
+    .option(
+      '--model <dir>',
+      'a model folder written by presence train (default: the shipped encoder)',
+      existingPath('directory'),
+    )
     .option('--json', 'print only the JSON result line')
-    .action(async (opts: { pairs: string; images: string; json?: boolean }) => {
+    .action(async (opts: { pairs: string; images: string; model?: string; json?: boolean }) => {
       const engine = createInProcessEngine();
       try {
-        await engine.start();
+        await engine.start(startOptions(opts));
         const result = await evaluateLfw({
           pairsFile: opts.pairs,
           imagesDir: opts.images,
@@ -56,11 +67,16 @@ export function registerEval(program: Command): void {
     .description('open-set 1:N identification (list of "role identity image" rows: enroll, probe, impostor)')
     .requiredOption('--list <file>', 'tab-separated list file', existingPath('file'))
     .requiredOption('--images <dir>', 'folder the image paths are relative to', existingPath('directory'))
+    .option(
+      '--model <dir>',
+      'a model folder written by presence train (default: the shipped encoder)',
+      existingPath('directory'),
+    )
     .option('--json', 'print only the JSON result line')
-    .action(async (opts: { list: string; images: string; json?: boolean }) => {
+    .action(async (opts: { list: string; images: string; model?: string; json?: boolean }) => {
       const engine = createInProcessEngine();
       try {
-        await engine.start();
+        await engine.start(startOptions(opts));
         const result = await evaluateIdent({
           listFile: opts.list,
           imagesDir: opts.images,

@@ -6,6 +6,7 @@ import { mirror, similarityTo, warpAffine } from './align';
 import * as encoder from './encoder';
 import type { EncoderConfig } from './encoder-configs';
 import type { RgbImage } from './image';
+import { applyHead } from './trained-head';
 
 /** Where a face's landmarks are: five points always, dlib's 51 when Face Mesh ran. */
 export interface FacePoints {
@@ -55,5 +56,6 @@ export function embedFaces(img: RgbImage, faces: FacePoints[], cfg: EncoderConfi
     }
     offset += spec.dim;
   }
-  return fused.map((f) => encoder.l2normalize(f));
+  const head = cfg.trained?.head;
+  return fused.map((f) => (head ? applyHead(head, encoder.l2normalize(f)) : encoder.l2normalize(f)));
 }

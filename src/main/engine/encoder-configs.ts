@@ -1,5 +1,8 @@
 // The embedding spaces the engine can produce: data only (no TF.js), so choosing and naming an encoder
 // costs nothing in a process that runs no inference (the Electron main process, the CLI's settings).
+import type { DistanceTable } from '../../shared/distance-table';
+import type { HeadWeights } from './trained-head';
+
 export interface EncoderPart {
   encoder: string;
   /** 'dlib51': fit dlib's own 51-point mean face (as dlib cuts its chips) instead of the five points. */
@@ -15,6 +18,11 @@ export interface EncoderConfig {
   flip: boolean;
   /** Distance between unit vectors at the best LFW dev accuracy: the accept threshold until calibration sets one. */
   defaultThreshold: number;
+  /**
+   * A model trained by `presence train` (engine/trained-head.ts): its head is applied to the base
+   * encoder's embedding, and its own distance table replaces the shipped one.
+   */
+  trained?: { dir: string; head: HeadWeights; distances: DistanceTable };
 }
 
 /**

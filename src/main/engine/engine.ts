@@ -18,6 +18,7 @@ import { centredFace, centredFaceLandmarks, EVAL_MAX_FACES } from './eval-photo'
 import { FaceTracker } from './tracker';
 import { decodeChip } from './chip';
 import { defaultEncoderConfig, encoderConfigOf } from './encoder-choice';
+import { readTrainedModel, trainedEncoderConfig } from './trained-head';
 import {
   stoppedStatus,
   type AnalyzeInput,
@@ -69,7 +70,7 @@ export class InProcessEngine implements EvaluationEngine {
   start(options: EngineStartOptions = {}): Promise<EngineStatus> {
     let wanted: EncoderConfig;
     try {
-      wanted = options.encoderId === undefined ? this.config : encoderConfigOf(options.encoderId);
+      wanted = this.configFor(options);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -83,6 +84,21 @@ export class InProcessEngine implements EvaluationEngine {
     return this.starting;
   }
 
+  /** The embedding space a start asks for: a trained model's folder, an encoder id, or the one running. */
+  private configFor(options: EngineStartOptions): EncoderConfig {
+    if (options.modelDir !== undefined) {
+      const cfg = trainedEncoderConfig(readTrainedModel(options.modelDir));
+      if (options.encoderId !== undefined && options.encoderId !== cfg.id)
+        throw new AppError(
+          'INVALID_INPUT',
+          `The model in ${options.modelDir} is ${cfg.id}, not the encoder ${options.encoderId} that was asked for.`,
+        );
+      return cfg;
+    }
+    if (options.encoderId === undefined || options.encoderId === this.config.id) return this.config;
+    return encoderConfigOf(options.encoderId);
+  }
+
   /** Loads another encoder into the running engine (the detector and landmarks stay as they are). */
   private async switchTo(cfg: EncoderConfig): Promise<EngineStatus> {
     const dir = this.modelsDir!;
@@ -93,6 +109,7 @@ export class InProcessEngine implements EvaluationEngine {
       const loadMs = Math.round(performance.now() - s);
       models.push({ id: p.encoder, role: 'encoder', file: modelFile(dir, p.encoder), loadMs });
     }
+    checkHeadSize(cfg);
     this.config = cfg;
     embedFaces(warmUpImage(), [{ five: centredFaceLandmarks(128, 128) }], cfg);
     this.st = {
@@ -100,7 +117,7 @@ export class InProcessEngine implements EvaluationEngine {
       encoderId: cfg.id,
       embeddingSize: embeddingSize(cfg),
       defaultThreshold: cfg.defaultThreshold,
-      distances: readDistanceTable(dir, cfg.id),
+      distances: distancesOf(dir, cfg),
       models,
     };
     return this.status();
@@ -131,6 +148,7 @@ export class InProcessEngine implements EvaluationEngine {
       await timed(landmarks.LANDMARKS_ID, 'landmarks', () => landmarks.load(dir));
       await timed(liveness.LIVENESS_ID, 'liveness', () => liveness.load(dir));
       for (const p of this.config.parts) await timed(p.encoder, 'encoder', () => encoder.load(dir, p.encoder));
+      checkHeadSize(this.config);
       await this.warmUp();
       this.st = {
         ...this.st,
@@ -139,7 +157,7 @@ export class InProcessEngine implements EvaluationEngine {
         encoderId: this.config.id,
         embeddingSize: embeddingSize(this.config),
         defaultThreshold: this.config.defaultThreshold,
-        distances: readDistanceTable(dir, this.config.id),
+        distances: distancesOf(dir, this.config),
         models,
         loadMs: Math.round(performance.now() - t0),
         error: null,
@@ -297,4 +315,18 @@ export function createInProcessEngine(opts?: {
   encoder?: EncoderConfig;
 }): InProcessEngine {
   return new InProcessEngine(opts);
+}
+
+/** A trained model's own table, else the shipped one of the encoder (models/). */
+function distancesOf(modelsDir: string, cfg: EncoderConfig) {
+  return cfg.trained?.distances ?? readDistanceTable(modelsDir, cfg.id);
+}
+
+/** A head trained on another size of embedding than its base encoder gives cannot be applied. */
+function checkHeadSize(cfg: EncoderConfig): void {
+  if (cfg.trained && cfg.trained.head.size !== embeddingSize(cfg))
+    throw new AppError(
+      'MODEL_CHECKSUM',
+      `The trained model in ${cfg.trained.dir} has a ${cfg.trained.head.size}-D head, but its base encoder gives ${embeddingSize(cfg)}-D embeddings: train it again.`,
+    );
 }

@@ -19,6 +19,16 @@ export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-
 export { isKnownEncoder } from './encoder-choice';
 export { readImageFile } from './photo-file';
 export { decodeChip } from './chip-format';
+export {
+  applyHead,
+  readTrainedModel,
+  trainedModelId,
+  HEAD_FORMAT,
+  type HeadWeights,
+  type TrainedModel,
+  type TrainedModelManifest,
+  type ValidationFigures,
+} from './trained-head';
 
 export function createWorkerEngine(opts?: {
   workerPath?: string;

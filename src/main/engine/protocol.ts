@@ -6,7 +6,7 @@ import type { AnalyzeInput, AnalyzeOptions } from './types';
 import type { EvalEmbedding } from './types';
 
 export type WorkerRequest =
-  | { type: 'start'; id: number; modelsDir?: string; backend?: EngineBackend; encoderId?: string }
+  | { type: 'start'; id: number; modelsDir?: string; backend?: EngineBackend; encoderId?: string; modelDir?: string }
   | { type: 'analyze'; id: number; input: AnalyzeInput; options?: AnalyzeOptions }
   | { type: 'embedChips'; id: number; chips: Uint8Array[] }
   | { type: 'embedForEvaluation'; id: number; input: AnalyzeInput }

@@ -43,6 +43,11 @@ export interface EngineStartOptions {
    * started again with another one switches to it.
    */
   encoderId?: string;
+  /**
+   * A model folder written by `presence train` (engine/trained-head.ts): run its base encoder and apply
+   * its head; its id becomes the embedding space. With encoderId too, the two must name the same space.
+   */
+  modelDir?: string;
 }
 
 export interface FaceEngine {

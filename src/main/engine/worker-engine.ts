@@ -7,6 +7,7 @@ import type { AnalyzeResult, EngineBackend, EngineStatus } from '../../shared/fa
 import { inputTransfers, type WorkerReply, type WorkerRequest } from './protocol';
 import { resolveWorkerPath } from './paths';
 import { defaultEncoderConfig, encoderConfigOf } from './encoder-choice';
+import { readTrainedModel } from './trained-head';
 import {
   stoppedStatus,
   type AnalyzeInput,
@@ -42,6 +43,8 @@ export class WorkerEngine implements EvaluationEngine {
   readonly defaultEncoderId: string;
   /** The encoder asked for last: a worker restarted after a crash runs it again. */
   private encoderId: string;
+  /** The trained model folder asked for last (its id is encoderId), if any. */
+  private modelDir: string | undefined;
 
   constructor(private readonly opts: WorkerEngineOptions = {}) {
     this.defaultEncoderId = defaultEncoderConfig(opts.encoder).id;
@@ -132,17 +135,35 @@ export class WorkerEngine implements EvaluationEngine {
       modelsDir: this.opts.modelsDir,
       backend: this.opts.backend,
       encoderId: this.encoderId,
+      modelDir: this.modelDir,
     });
     this.st = { ...status, restarts: this.st.restarts };
     return this.status();
   }
 
   async start(options: EngineStartOptions = {}): Promise<EngineStatus> {
-    if (options.encoderId !== undefined) this.encoderId = encoderConfigOf(options.encoderId).id;
+    if (options.modelDir !== undefined) {
+      // Read here too, so a wrong folder is refused before a worker is disturbed.
+      const id = readTrainedModel(options.modelDir).manifest.id;
+      if (options.encoderId !== undefined && options.encoderId !== id)
+        throw new AppError(
+          'INVALID_INPUT',
+          `The model in ${options.modelDir} is ${id}, not the encoder ${options.encoderId} that was asked for.`,
+        );
+      this.modelDir = options.modelDir;
+      this.encoderId = id;
+    } else if (options.encoderId !== undefined && !(this.modelDir && options.encoderId === this.encoderId)) {
+      this.encoderId = encoderConfigOf(options.encoderId).id;
+      this.modelDir = undefined;
+    }
     this.wanted = true;
     if (this.worker && this.st.state === 'ready') {
       if (this.st.encoderId === this.encoderId) return this.status();
-      const status = await this.call<EngineStatus>({ type: 'start', encoderId: this.encoderId });
+      const status = await this.call<EngineStatus>({
+        type: 'start',
+        encoderId: this.encoderId,
+        modelDir: this.modelDir,
+      });
       this.st = { ...status, restarts: this.st.restarts };
       return this.status();
     }

@@ -19,7 +19,7 @@ port.on('message', async (req: WorkerRequest) => {
     switch (req.type) {
       case 'start':
         engine ??= new InProcessEngine({ modelsDir: req.modelsDir, backend: req.backend });
-        value = await engine.start({ encoderId: req.encoderId });
+        value = await engine.start({ encoderId: req.encoderId, modelDir: req.modelDir });
         break;
       case 'analyze':
         if (!engine) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.');

@@ -1,0 +1,147 @@
+// A model trained by `presence train --mode head`: a projection head on top of a shipped encoder's
+// unit vectors, y = normalise(x + x·W + b) (residual, so a zero W is the base encoder itself). Its folder:
+//   manifest.json   format, id, base encoder, training settings and validation figures
+//   head.bin        float32 little-endian: W row-major (size x size), then b (size)
+//   distances.json  its impostor/genuine distance table (shared/distance-table.ts), measured on the
+//                   validation data, which the threshold in force is read from
+// The engine runs the base encoder and applies the head after it: no TF.js here, a 128 x 128 matrix
+// product is microseconds in plain JS.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../shared/errors';
+import type { DistanceTable } from '../../shared/distance-table';
+import { ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
+
+export const HEAD_FORMAT = 'presence-head/1';
+
+export interface ValidationFigures {
+  accuracy: number;
+  auc: number;
+  tarAtFar1e3: number;
+}
+
+export interface TrainedModelManifest {
+  format: typeof HEAD_FORMAT;
+  /** The embedding space: `<baseEncoder>+head-<first 8 hex of the weights' sha256>`. */
+  id: string;
+  baseEncoder: string;
+  embeddingSize: number;
+  weightsFile: string;
+  weightsSha256: string;
+  dataHash: string;
+  training: Record<string, unknown>;
+  validation: { pairs: number | null; before: ValidationFigures | null; after: ValidationFigures | null };
+  createdAt: string;
+}
+
+export interface HeadWeights {
+  size: number;
+  /** size x size, row-major: w[i * size + j] maps input i to output j. */
+  w: Float32Array;
+  b: Float32Array;
+}
+
+export interface TrainedModel {
+  dir: string;
+  manifest: TrainedModelManifest;
+  head: HeadWeights;
+  distances: DistanceTable;
+}
+
+/** y = normalise(x + x·W + b): one face's embedding in the trained space. */
+export function applyHead(head: HeadWeights, x: Float32Array): Float32Array {
+  const n = head.size;
+  if (x.length !== n) throw new Error(`applyHead: a ${x.length}-D embedding for a ${n}-D head`);
+  const y = Float32Array.from(head.b);
+  for (let i = 0; i < n; i++) {
+    const xi = x[i]!;
+    y[i]! += xi;
+    if (xi === 0) continue;
+    const row = i * n;
+    for (let j = 0; j < n; j++) y[j]! += xi * head.w[row + j]!;
+  }
+  let s = 0;
+  for (let j = 0; j < n; j++) s += y[j]! * y[j]!;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  for (let j = 0; j < n; j++) y[j]! *= inv;
+  return y;
+}
+
+/** The id a head's weights give it (the manifest must say the same). */
+export function trainedModelId(baseEncoder: string, weightsSha256: string): string {
+  return `${baseEncoder}+head-${weightsSha256.slice(0, 8)}`;
+}
+
+const invalid = (dir: string, why: string) =>
+  new AppError(
+    'MODEL_CHECKSUM',
+    `${dir} is not a usable trained model: ${why}. Train it again with presence train, or choose another folder.`,
+  );
+
+function readJson(dir: string, file: string): unknown {
+  const full = path.join(dir, file);
+  let text: string;
+  try {
+    text = readFileSync(full, 'utf8');
+  } catch {
+    throw new AppError(
+      'MODEL_MISSING',
+      `${dir} holds no ${file}: it is not a model folder written by presence train (check the path).`,
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw invalid(dir, `${file} is not valid JSON`);
+  }
+}
+
+/**
+ * Reads and checks a trained model folder: its format, that the base encoder is one this version runs,
+ * that head.bin is the file the manifest names (size and sha256) and that its id follows from it, and
+ * that the distance table was measured in its own space. Any mismatch is refused with a sentence.
+ */
+export function readTrainedModel(dirArg: string): TrainedModel {
+  const dir = path.resolve(dirArg);
+  const m = readJson(dir, 'manifest.json') as Partial<TrainedModelManifest>;
+  if (m.format !== HEAD_FORMAT) throw invalid(dir, `its format is ${String(m.format)}, not ${HEAD_FORMAT}`);
+  const base =
+    typeof m.baseEncoder === 'string' && Object.hasOwn(ENCODER_CONFIGS, m.baseEncoder) ? m.baseEncoder : null;
+  if (!base) throw invalid(dir, `its base encoder ${String(m.baseEncoder)} is not one this version of Presence runs`);
+  const size = m.embeddingSize;
+  if (!Number.isInteger(size) || size! <= 0 || size! > 4096) throw invalid(dir, 'its embedding size is not valid');
+  if (typeof m.weightsFile !== 'string' || path.basename(m.weightsFile) !== m.weightsFile)
+    throw invalid(dir, 'its manifest names no weights file in the folder');
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path.join(dir, m.weightsFile));
+  } catch {
+    throw new AppError('MODEL_MISSING', `${dir} holds no ${m.weightsFile}: copy the whole model folder.`);
+  }
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  if (sha !== m.weightsSha256)
+    throw invalid(dir, `${m.weightsFile} is not the file its manifest names (sha256 differs)`);
+  if (m.id !== trainedModelId(base, sha)) throw invalid(dir, `its id ${String(m.id)} does not follow from its weights`);
+  const n = size!;
+  if (bytes.length !== (n * n + n) * 4)
+    throw invalid(dir, `${m.weightsFile} has ${bytes.length} bytes, not ${(n * n + n) * 4}`);
+  const floats = new Float32Array(n * n + n);
+  for (let i = 0; i < floats.length; i++) floats[i] = bytes.readFloatLE(i * 4);
+  if (!floats.every(Number.isFinite)) throw invalid(dir, `${m.weightsFile} holds values that are not numbers`);
+  const distances = readJson(dir, 'distances.json') as DistanceTable;
+  if (distances.encoderId !== m.id || !distances.impostor?.length || !distances.genuine?.length)
+    throw invalid(dir, 'its distance table was not measured with this model');
+  return {
+    dir,
+    manifest: m as TrainedModelManifest,
+    head: { size: n, w: floats.subarray(0, n * n), b: floats.subarray(n * n) },
+    distances,
+  };
+}
+
+/** The engine's config for a trained model: its base encoder's networks and alignment, then the head. */
+export function trainedEncoderConfig(model: TrainedModel): EncoderConfig {
+  const base = ENCODER_CONFIGS[model.manifest.baseEncoder]!;
+  return { ...base, id: model.manifest.id, trained: { dir: model.dir, head: model.head, distances: model.distances } };
+}
