@@ -74,6 +74,18 @@ export default tseslint.config(
       message: 'The evaluation runners measure the engine and the domain on files: no database, no transport.',
     },
     {
+      part: 'src/main/training',
+      forbid: [
+        ...layers('db', 'domain', 'transport', 'security', 'app', 'cli', 'renderer'),
+        'electron',
+        // The engine through its barrel only (types: the caller hands in a running engine).
+        '**/engine/*',
+        '!**/engine/index',
+      ],
+      message:
+        'Training learns from embeddings: it reaches the engine only through its barrel, and imports no database, domain, transport or app code.',
+    },
+    {
       part: 'src/cli',
       forbid: [
         '**/main/engine/*',

@@ -8,6 +8,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 await build({
   entryPoints: [
     'aligned-crops.ts',
+    'cluster-quality.ts',
     'compare.ts',
     'distance-table.ts',
     'eval.ts',
@@ -27,5 +28,5 @@ await build({
   logLevel: 'warning',
 });
 console.log(
-  'bundled bench/.build/{aligned-crops,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,soak,stranger}.mjs',
+  'bundled bench/.build/{aligned-crops,cluster-quality,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,soak,stranger}.mjs',
 );

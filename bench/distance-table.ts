@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { InProcessEngine } from '../src/main/engine/engine';
 import { resolveModelsDir } from '../src/main/engine/paths';
-import type { DistanceTable } from '../src/shared/distance-table';
+import { distanceTableRows, type DistanceTable } from '../src/shared/distance-table';
 import { cachedEmbeddings } from './embedding-cache';
 
 const args = process.argv.slice(2);
@@ -110,36 +110,14 @@ for (const p of people) {
 genuine.sort((a, b) => a - b);
 console.log(`# genuine comparisons: ${genuine.length}`);
 
-const rates: number[] = [];
-for (let e = -9; e <= -1; e++) for (const m of [1, 2, 5]) rates.push(Number((m * 10 ** e).toPrecision(3)));
-rates.push(0.3);
-rates.sort((a, b) => a - b);
-const impostorRows = rates
-  .filter((far) => Math.floor(far * n + 1e-9) >= 1)
-  .map((far) => ({ far: Number(far.toPrecision(3)), distance: +imp[Math.floor(far * n + 1e-9) - 1]!.toFixed(5) }));
-const genuineRows: DistanceTable['genuine'] = [];
-let above = genuine.length;
-let gi = 0;
-for (let s = 0; s <= 200; s++) {
-  const d = s / 100;
-  while (gi < genuine.length && genuine[gi]! <= d) {
-    gi++;
-    above--;
-  }
-  genuineRows.push({ distance: d, frr: +(above / genuine.length).toPrecision(4) });
-}
 const table: DistanceTable = {
   encoderId,
   measuredOn: `LFW deep-funneled development photos: ${all.length} photos of ${people.length} people; a photo against the centroid of up to ${galleryMax} photos of a person (the matcher's rule)`,
   command: `node bench/build.mjs && node bench/.build/distance-table.mjs ${imagesDir} --cache CACHE.json${galleryMax !== 3 ? ` --gallery ${galleryMax}` : ''}${aliases.map(([a, b]) => ` --same ${a}=${b}`).join('')}`,
-  impostorPairs: n,
-  genuinePairs: genuine.length,
-  minImpostor: +imp[0]!.toFixed(5),
-  impostor: impostorRows,
-  genuine: genuineRows,
+  ...distanceTableRows(imp, genuine),
 };
 writeFileSync(out, JSON.stringify(table, null, 1) + '\n');
-for (const r of impostorRows) console.log(`far ${r.far.toExponential(0)}  distance ${r.distance.toFixed(4)}`);
+for (const r of table.impostor) console.log(`far ${r.far.toExponential(0)}  distance ${r.distance.toFixed(4)}`);
 console.log(`# wrote ${out}`);
 
 if (path.dirname(path.resolve(out)) === path.resolve(modelsDir)) {

@@ -1,7 +1,7 @@
 // Writes the data of the training study (bench/RESULTS.md, "Training a head"): an LFW-layout folder is
 // split BY IDENTITY, so that nobody is in both the training part and the part that measures it.
 //
-//   OUT/train/<Name>/...       the training half: people with >= 2 photos (symbolic links to the photos)
+//   OUT/train/<Name>/...       the training half: people with >= 2 photos (copies of the photos)
 //   OUT/val-pairs.txt          LFW-format pairs ("N", N same then N different) of the other half only
 //   OUT/val-ident.tsv          a 1:N list of the other half only: 3 photos enrolled of each person with
 //                              >= 5, up to 9 probes each, one impostor photo of each other person there
@@ -13,7 +13,7 @@
 //
 // Usage (after bench/build.mjs): node bench/.build/train-split.mjs IMAGES_DIR OUT_DIR [--seed 1] [--site 200]
 // Paths in the lists are relative to IMAGES_DIR, so `presence eval ... --images IMAGES_DIR` reads them.
-import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { mulberry32 } from '../src/main/domain/prng';
 
@@ -72,7 +72,7 @@ function linkFolder(dir: string, who: readonly Person[], photosOf: (p: Person) =
   for (const p of who) {
     mkdirSync(path.join(dir, p.name), { recursive: true });
     for (const k of photosOf(p)) {
-      symlinkSync(path.resolve(imagesDir, file(p.name, k)), path.join(dir, file(p.name, k)));
+      copyFileSync(path.resolve(imagesDir, file(p.name, k)), path.join(dir, file(p.name, k)));
       n++;
     }
   }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppError, isAppError, type ErrorCode } from '../shared/errors';
 import { lineTextProblem } from '../shared/limits';
-import type { MatchReason } from '../main/domain/identify';
+import type { IdentifyService, MatchReason } from '../main/domain/identify';
 import type { PresenceApp } from '../main/app';
 import { readImageFile } from '../main/engine';
 import { existingPath, openApp, statArgument, type GlobalOptions } from './context';
@@ -52,12 +52,13 @@ type PhotoResult = Awaited<ReturnType<PresenceApp['enrollment']['importPhotos']>
 
 /** `existing`: the command only reads, so a database that is not there is a mistyped --db (see openApp). */
 async function withEngine<T>(
-  opts: GlobalOptions & { existing?: boolean },
+  opts: GlobalOptions & { existing?: boolean; start?: boolean },
   fn: (app: PresenceApp) => Promise<T>,
 ): Promise<T> {
   const app = openApp(opts, 'in-process', { existing: opts.existing });
   try {
-    await app.startEngine();
+    // start: false for a caller that starts the engine its own way (identify --model).
+    if (opts.start !== false) await app.startEngine();
     return await fn(app);
   } finally {
     await app.close();
@@ -202,6 +203,11 @@ export function registerFaces(program: Command): void {
     .command('identify')
     .description('say who is in each photo, or that they are not enrolled (one engine start for them all)')
     .argument('<images...>', 'photos to identify, or folders of photos (JPEG, PNG or WebP)', photoArguments)
+    .option(
+      '--model <dir>',
+      "try a model folder written by presence train: everyone's face chips are embedded with it in memory (the stored templates stay as they are)",
+      existingPath('directory'),
+    )
     .option('--json', 'print one JSON object per line for each photo')
     .addHelpText(
       'after',
@@ -209,11 +215,20 @@ export function registerFaces(program: Command): void {
         'could not be identified (unreadable, or no face in it): that photo has its own line, the others\n' +
         'are still identified. A face that is not enrolled is an answer, not a failure.',
     )
-    .action(async (photos: Photo[], opts: { json?: boolean }, cmd: Command) => {
-      await withEngine({ ...cmd.optsWithGlobals<GlobalOptions>(), existing: true }, async (app) => {
+    .action(async (photos: Photo[], opts: { json?: boolean; model?: string }, cmd: Command) => {
+      const global = cmd.optsWithGlobals<GlobalOptions>();
+      await withEngine({ ...global, existing: true, start: !opts.model }, async (app) => {
+        let identify = app.identify;
+        if (opts.model) {
+          const trial = await app.identifyWithModel(opts.model);
+          identify = trial.identify;
+          const note = `Trying ${app.engine.status().encoderId} on ${trial.people} enrolled people${trial.withoutChips ? ` (${trial.withoutChips} left out: no stored face chip)` : ''}.`;
+          if (opts.json) process.stderr.write(`${note}\n`);
+          else console.log(note);
+        }
         const lines: IdentifyLine[] = [];
         for (const photo of photos) {
-          const line = await identifyPhoto(app, photo.path);
+          const line = await identifyPhoto(identify, photo.path);
           lines.push(line);
           console.log(opts.json ? JSON.stringify(line) : describeLine(photo.shown, line));
         }
@@ -285,10 +300,10 @@ interface IdentifyLine {
 }
 
 /** The app's own decision on one photo (IdentifyService: the kiosk's rule for every face in it). */
-async function identifyPhoto(app: PresenceApp, image: string): Promise<IdentifyLine> {
+async function identifyPhoto(identify: IdentifyService, image: string): Promise<IdentifyLine> {
   let found;
   try {
-    found = await app.identify.photo({ kind: 'file', path: image });
+    found = await identify.photo({ kind: 'file', path: image });
   } catch (e) {
     if (!isAppError(e)) throw e;
     return {

@@ -12,6 +12,9 @@ import { registerTemplates } from './templates';
 import { registerAdmin } from './admin';
 import { registerAudit } from './audit';
 import { registerBackup } from './backup';
+import { registerSettings } from './settings';
+import { registerTrain } from './train';
+import { registerCluster } from './cluster';
 import { AnsweredFailure } from './context';
 
 export function buildProgram(): Command {
@@ -32,6 +35,9 @@ export function buildProgram(): Command {
   registerAdmin(program);
   registerAudit(program);
   registerBackup(program);
+  registerSettings(program);
+  registerTrain(program);
+  registerCluster(program);
   return program;
 }
 

@@ -4,8 +4,7 @@ import type { Command } from 'commander';
 import { SingleBar, Presets } from 'cli-progress';
 import { AppError } from '../shared/errors';
 import type { PresenceApp } from '../main/app';
-import { isKnownEncoder } from '../main/engine';
-import { peopleWithoutChips, planGallery } from '../main/domain/reembed';
+import { peopleWithoutChips } from '../main/domain/reembed';
 import { openApp, type GlobalOptions } from './context';
 
 /** One line per encoder: templates, people, and how many templates keep their chip. */
@@ -68,12 +67,13 @@ export function registerTemplates(program: Command): void {
     .action(async (opts: { json?: boolean }, cmd: Command) => {
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'in-process', { existing: true });
       try {
-        const plan = planGallery(app.store.templates.encoderCensus(), app.engine.defaultEncoderId, isKnownEncoder);
+        const { plan, selection } = app.galleryPlan();
         const models = census(app);
         if (opts.json) {
-          console.log(JSON.stringify({ ...plan, models }));
+          console.log(JSON.stringify({ ...plan, models, trainedModelError: selection.error }));
           return;
         }
+        if (selection.error) console.log(selection.error);
         for (const m of models)
           console.log(`${m.modelId}: ${m.templates} template(s) of ${m.people} people, ${m.withChip} with a face chip`);
         if (models.length === 0) console.log('No face templates yet.');
@@ -93,7 +93,10 @@ export function registerTemplates(program: Command): void {
     .action(async (_opts: unknown, cmd: Command) => {
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>(), 'in-process', { existing: true });
       try {
-        const target = app.engine.defaultEncoderId;
+        // The default is the trained model chosen in the settings, when there is one (domain/trained-model.ts).
+        const { plan, selection } = app.galleryPlan();
+        if (selection.error) throw new AppError('MODEL_MISSING', selection.error);
+        const target = plan.defaultEncoder;
         const rows = app.store.templates.encoderCensus();
         const stuck = peopleWithoutChips(rows, target).size;
         if (stuck > 0)
@@ -111,7 +114,7 @@ export function registerTemplates(program: Command): void {
           );
           return;
         }
-        await app.engine.start({ encoderId: target });
+        await app.engine.start(selection.model ? { modelDir: selection.model.dir } : { encoderId: target });
         const bar = progress('re-embedding');
         let result;
         try {

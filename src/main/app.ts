@@ -5,18 +5,28 @@ import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPat
 import type { GalleryEncoderInfo } from '../shared/face';
 import type { AppInfo, AuditLogStatus } from '../shared/types';
 import { openStore, type Store } from './db';
-import { isKnownEncoder, type FaceEngine } from './engine';
+import { trainedModelInfo, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
 import { AttendanceService } from './domain/attendance';
 import { BackupService } from './domain/backup';
 import { EnrollmentService } from './domain/enrollment';
 import { enrollTargetOf } from './domain/enroll-save';
 import { photoInMemory } from './domain/photo-import';
-import { databaseGallery, FaceIndex, encoderSpaceOf } from './domain/face-index';
+import { databaseGallery, FaceIndex, encoderSpaceOf, fixedGallery } from './domain/face-index';
 import { IdentifyService } from './domain/identify';
 import { KioskService } from './domain/kiosk';
 import { PeopleService } from './domain/people';
-import { planGallery, ReembedService } from './domain/reembed';
+import { PhotoGroupingService } from './domain/photo-grouping';
+import { ReembedService, type GalleryPlan } from './domain/reembed';
+import {
+  checkModelChoice,
+  engineStartFor,
+  galleryFromChips,
+  galleryPlanFor,
+  inspectModel,
+  selectedModel,
+  type ModelSelection,
+} from './domain/trained-model';
 import { PrivacyService } from './domain/privacy';
 import { RetentionService } from './domain/retention';
 import type { KeyProvider } from './security/key-provider';
@@ -38,6 +48,7 @@ export class PresenceApp {
   readonly admin: AdminService;
   readonly people: PeopleService;
   readonly enrollment: EnrollmentService;
+  readonly grouping: PhotoGroupingService;
   readonly kiosk: KioskService;
   readonly identify: IdentifyService;
   readonly reembed: ReembedService;
@@ -60,6 +71,10 @@ export class PresenceApp {
     this.admin = new AdminService(this.store, now);
     this.people = new PeopleService(this.store, this.index, settings, now);
     this.enrollment = new EnrollmentService(
+      { engine: this.engine, index: this.index, store: this.store, settings },
+      now,
+    );
+    this.grouping = new PhotoGroupingService(
       { engine: this.engine, index: this.index, store: this.store, settings },
       now,
     );
@@ -139,8 +154,9 @@ export class PresenceApp {
   }
 
   private async bootEngine(onProgress?: (done: number, total: number) => void): Promise<void> {
-    const plan = planGallery(this.store.templates.encoderCensus(), this.engine.defaultEncoderId, isKnownEncoder);
-    const status = await this.engine.start({ encoderId: plan.galleryEncoder });
+    const { plan, selection } = this.galleryPlan();
+    const { model, error } = selection;
+    const status = await this.engine.start(engineStartFor(plan, model));
     let reembedded = 0;
     if (plan.toReembed + plan.toDrop > 0)
       reembedded = (await this.reembed.run({ actor: 'system', onProgress })).reembedded;
@@ -151,7 +167,56 @@ export class PresenceApp {
       defaultEncoder: plan.defaultEncoder,
       withoutChips: plan.withoutChips,
       reembedded,
+      trainedModel: model && status.encoderId === model.manifest.id ? trainedModelInfo(model) : null,
+      trainedModelError:
+        error ??
+        (model && status.encoderId !== model.manifest.id
+          ? `${plan.withoutChips} enrolled people have no stored face chip: recognition stays on ${status.encoderId} until they are enrolled again.`
+          : null),
     };
+  }
+
+  /**
+   * Which encoder the gallery should use now: the trained model the administrator selected when its folder
+   * is readable (selection.error says why not otherwise), else the shipped one; see domain/reembed.ts.
+   */
+  galleryPlan(): { plan: GalleryPlan; selection: ModelSelection } {
+    const selection = selectedModel(this.settings().trainedModel);
+    const plan = galleryPlanFor(this.store.templates.encoderCensus(), this.engine.defaultEncoderId, selection.model);
+    return { plan, selection };
+  }
+
+  /**
+   * Identification with a trained model that is not (yet) the station's: the engine runs the model, and
+   * a gallery made in memory from everyone's face chips (domain/trained-model.ts) answers instead of the
+   * stored templates, which stay as they are. For `presence identify --model`; not for a running station.
+   */
+  async identifyWithModel(
+    modelDir: string,
+  ): Promise<{ identify: IdentifyService; people: number; withoutChips: number }> {
+    const status = await this.engine.start({ modelDir });
+    const { templates, people, withoutChips } = await galleryFromChips(this.store, this.engine);
+    const index = new FaceIndex(fixedGallery(templates));
+    const space = encoderSpaceOf(status);
+    if (space) index.use(space);
+    const settings = () => this.settings();
+    return {
+      identify: new IdentifyService({ engine: this.engine, index, store: this.store, settings }),
+      people,
+      withoutChips,
+    };
+  }
+
+  /**
+   * Another trained model (or the shipped encoder again) was chosen: the engine switches to it and the
+   * gallery is re-embedded from its chips before the next frame is answered (frames wait for it).
+   */
+  private async switchModel(): Promise<void> {
+    const previous = this.engineStart;
+    if (!previous) return; // not started yet: the first start reads the settings
+    await previous.catch(() => undefined);
+    this.engineStart = null;
+    await this.startEngine();
   }
 
   /** Which encoder the gallery uses, and how many people keep it on an older one; null before the start. */
@@ -167,6 +232,14 @@ export class PresenceApp {
   }
 
   updateSettings(patch: SettingsPatch, actor: 'admin' | 'cli'): Settings {
+    if (patch.trainedModel) {
+      const model = checkModelChoice(
+        patch.trainedModel,
+        this.store.templates.encoderCensus(),
+        this.engine.defaultEncoderId,
+      );
+      patch = { ...patch, trainedModel: model.dir }; // stored as a full path: the CLI may have been given a relative one
+    }
     const next = applySettingsPatch(this.settings(), patch);
     // Store only the keys that changed, so the audit entry says exactly what was changed.
     const changed = Object.fromEntries(
@@ -207,11 +280,24 @@ export class PresenceApp {
       'app.info': (_input, ctx) =>
         ctx.session.unlocked ? this.info() : { ...this.info(), dataPath: '', databasePath: '' },
       'settings.get': () => this.settings(),
-      'settings.set': (patch) => this.updateSettings(patch, 'admin'),
+      'settings.set': async (patch) => {
+        const before = this.settings().trainedModel;
+        const next = this.updateSettings(patch, 'admin');
+        if (next.trainedModel !== before) await this.switchModel();
+        return next;
+      },
+      'models.inspect': ({ dir }) => inspectModel(dir),
 
       'admin.status': (_i, ctx) => this.admin.status(ctx.session),
-      'admin.unlock': ({ pin }, ctx) => this.admin.unlock(ctx.session, pin),
-      'admin.lock': (_i, ctx) => this.admin.lock(ctx.session),
+      // A locked session's sets of group photos go with it (domain/photo-grouping.ts).
+      'admin.unlock': ({ pin }, ctx) => {
+        if (!ctx.session.unlocked) this.grouping.release(ctx.session);
+        return this.admin.unlock(ctx.session, pin);
+      },
+      'admin.lock': (_i, ctx) => {
+        this.grouping.release(ctx.session);
+        return this.admin.lock(ctx.session);
+      },
       'admin.setPin': (input, ctx) => this.admin.setPin(ctx.session, input),
 
       // Probable duplicates come from the gallery review: wait for the one of the gallery as it is now.
@@ -285,6 +371,38 @@ export class PresenceApp {
         });
         return { results: r.results, person: r.commit?.person ?? null };
       },
+
+      // Group photos: each set belongs to the admin session (window or connection) that opened it.
+      'groups.open': (_i, ctx) => this.grouping.open(ctx.session),
+      'groups.addPhotos': async ({ session, photos }, ctx) => {
+        await this.requireEngine();
+        return this.grouping.addPhotos(
+          session,
+          ctx.session,
+          photos.map((p) => photoInMemory(p.name, p.bytes)),
+        );
+      },
+      'groups.cluster': async ({ session }, ctx) => {
+        await this.requireEngine();
+        return this.grouping.cluster(session, ctx.session);
+      },
+      'groups.match': async ({ session, faceIds }, ctx) => {
+        await this.requireEngine();
+        return this.grouping.match(session, ctx.session, faceIds);
+      },
+      'groups.enroll': async ({ session, faceIds, consent, acceptDuplicates, ...target }, ctx) => {
+        await this.requireEngine();
+        return this.grouping.enroll({
+          session,
+          owner: ctx.session,
+          faceIds,
+          target: enrollTargetOf(target),
+          consent,
+          acceptDuplicates,
+          actor: 'admin',
+        });
+      },
+      'groups.close': ({ session }, ctx) => this.grouping.close(session, ctx.session),
     };
   }
 
@@ -299,6 +417,7 @@ export class PresenceApp {
     this.sweepTimer = null;
     this.retentionTimer = null;
     this.backupTimer = null;
+    this.grouping.dispose();
     // A backup being copied reads the database: it finishes before the connection closes.
     await this.backups.idle();
     await this.engine.stop();

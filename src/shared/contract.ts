@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import { ATTENDANCE_KINDS, REASON_MAX } from './attendance';
 import { minutesOfClock } from './local-day';
-import type { EngineStatus } from './face';
+import type { EngineStatus, TrainedModelInfo } from './face';
 import {
   BACKUP_EVERY_DAYS_MAX,
   BACKUP_KEEP_MAX,
@@ -15,6 +15,7 @@ import {
   lineTextRule,
   MAX_IMAGE_BYTES,
   MAX_PHOTOS_PER_IMPORT,
+  MAX_GROUP_FACES,
   NAME_MAX,
   NOTES_MAX,
   PIN_MAX_DIGITS,
@@ -47,6 +48,7 @@ import type {
   TemplateSummary,
 } from './types';
 import type { Result } from './errors';
+import type { GroupAddResult, GroupEnrollResult, GroupingResult, GroupMatch, GroupSessionInfo } from './photo-groups';
 
 /**
  * public: reachable from the kiosk screen without an admin session (reads nothing personal
@@ -177,6 +179,14 @@ const enrollTarget = {
 };
 const oneTarget = (v: { personId?: string; newPerson?: object }) =>
   (v.personId === undefined) !== (v.newPerson === undefined);
+/** A set of unlabelled photos held in memory by groups.open, and the faces found in it. */
+const groupSession = z.uuid({ message: 'Expected the id of a set of photos (groups.open).' });
+const faceIds = z
+  .array(z.string().regex(/^f[0-9]{1,6}$/, { message: 'Expected a face id of this set of photos.' }))
+  .min(1, { message: 'Choose at least one face.' })
+  .max(MAX_GROUP_FACES)
+  // The same face twice would be saved as two identical templates.
+  .refine((ids) => new Set(ids).size === ids.length, { message: 'Each face can be chosen only once.' });
 const oneTargetMessage = {
   message: 'Say whose face this is: either personId (an existing person) or newPerson, not both.',
   path: ['personId'],
@@ -293,6 +303,8 @@ export const contract = {
   'privacy.verifyAudit': channel<AuditLogStatus>()(noInput, 'admin'),
 
   'engine.status': channel<EngineStatus>()(noInput, 'public'),
+  /** What a model folder written by `presence train` says about itself, before Settings selects it. */
+  'models.inspect': channel<TrainedModelInfo>()(z.object({ dir: z.string().min(1).max(1024) }).strict(), 'admin'),
   'engine.calibrate': channel<CalibrationResult>()(
     z.union([z.undefined(), z.object({ targetFar: z.number().min(1e-6).max(0.1).optional() }).strict()]),
     'admin',
@@ -369,6 +381,38 @@ export const contract = {
       .refine(oneTarget, oneTargetMessage),
     'admin',
   ),
+
+  /**
+   * "Group photos": a new set of unlabelled photos (a company event), held in main's memory only, until its
+   * groups are enrolled, it is closed, or it goes unused (GROUP_IDLE_MINUTES) or the admin session locks.
+   */
+  'groups.open': channel<GroupSessionInfo>()(noInput, 'admin'),
+  /** Finds and embeds every face of these photos (one per call from the screens), into the set. */
+  'groups.addPhotos': channel<GroupAddResult>()(
+    z.object({ session: groupSession, photos: z.array(photoSchema).min(1).max(MAX_PHOTOS_PER_IMPORT) }).strict(),
+    'admin',
+  ),
+  /** Groups the set's faces into people, largest group first, each with its probable enrolled match. */
+  'groups.cluster': channel<GroupingResult>()(z.object({ session: groupSession }).strict(), 'admin'),
+  /** The probable enrolled match of a group as the administrator edited it (merged, split, a face removed). */
+  'groups.match': channel<GroupMatch | null>()(z.object({ session: groupSession, faceIds }).strict(), 'admin'),
+  /** Saves a group's faces as a person's templates (created now when new), with their consent. */
+  'groups.enroll': channel<GroupEnrollResult>()(
+    z
+      .object({
+        ...enrollTarget,
+        session: groupSession,
+        faceIds,
+        consent,
+        /** Save faces that look like someone else already enrolled (the administrator confirmed them). */
+        acceptDuplicates: z.boolean().optional(),
+      })
+      .strict()
+      .refine(oneTarget, oneTargetMessage),
+    'admin',
+  ),
+  /** Lets the set go: its photos and faces leave memory. */
+  'groups.close': channel<{ closed: boolean }>()(z.object({ session: groupSession }).strict(), 'admin'),
 
   /** The scheduled backups (Settings > Privacy): the schedule, the last backup, the last failure. */
   'backup.status': channel<BackupStatus>()(noInput, 'admin'),

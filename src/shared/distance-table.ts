@@ -92,3 +92,39 @@ export function frrAtDistance(table: DistanceTable, distance: number): number {
   }
   return rows[rows.length - 1].frr;
 }
+
+/**
+ * The rows of a table from measured distances, sorted ascending: impostor quantiles at 1, 2, 5 x 10^-9
+ * .. 10^-1 and 0.3 (only the rates that at least one comparison stands behind; with too few comparisons
+ * for any of them, the smallest distance at 1/n), genuine false-reject rates on a 0.00..2.00 grid. Every
+ * table is laid out this way (bench/distance-table.ts for the shipped encoders, training/ for trained heads).
+ */
+export function distanceTableRows(
+  impostorSorted: ArrayLike<number>,
+  genuineSorted: ArrayLike<number>,
+): Pick<DistanceTable, 'impostorPairs' | 'genuinePairs' | 'minImpostor' | 'impostor' | 'genuine'> {
+  const n = impostorSorted.length;
+  const g = genuineSorted.length;
+  if (!n || !g) throw new Error('a distance table needs impostor and genuine distances');
+  const rates: number[] = [];
+  for (let e = -9; e <= -1; e++) for (const m of [1, 2, 5]) rates.push(Number((m * 10 ** e).toPrecision(3)));
+  rates.push(0.3);
+  rates.sort((a, b) => a - b);
+  const impostor = rates
+    .filter((far) => Math.floor(far * n + 1e-9) >= 1)
+    .map((far) => ({ far, distance: +impostorSorted[Math.floor(far * n + 1e-9) - 1]!.toFixed(5) }));
+  if (!impostor.length)
+    impostor.push({ far: Number((1 / n).toPrecision(3)), distance: +impostorSorted[0]!.toFixed(5) });
+  const genuine: DistanceTable['genuine'] = [];
+  let above = g;
+  let gi = 0;
+  for (let s = 0; s <= 200; s++) {
+    const d = s / 100;
+    while (gi < g && genuineSorted[gi]! <= d) {
+      gi++;
+      above--;
+    }
+    genuine.push({ distance: d, frr: +(above / g).toPrecision(4) });
+  }
+  return { impostorPairs: n, genuinePairs: g, minImpostor: +impostorSorted[0]!.toFixed(5), impostor, genuine };
+}

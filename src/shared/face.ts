@@ -131,4 +131,29 @@ export interface GalleryEncoderInfo {
   withoutChips: number;
   /** Templates re-embedded from their chips when the engine started. */
   reembedded: number;
+  /** The trained model in use (settings.trainedModel), null for the shipped encoder. */
+  trainedModel: TrainedModelInfo | null;
+  /** Why the trained model selected in the settings is not in use: the shipped encoder runs instead. */
+  trainedModelError: string | null;
+}
+
+/** Accuracy, AUC and TAR at FAR 1e-3 on a model's validation pairs (presence train --val-pairs). */
+export interface ValidationFigures {
+  accuracy: number;
+  auc: number;
+  tarAtFar1e3: number;
+}
+
+/** What a model folder written by `presence train` says about itself (engine/trained-head.ts). */
+export interface TrainedModelInfo {
+  /** Its embedding space: `<base encoder>+head-<hash>`. */
+  id: string;
+  dir: string;
+  baseEncoder: string;
+  people: number | null;
+  photos: number | null;
+  epochs: number | null;
+  createdAt: string;
+  /** On the validation pairs: the shipped base encoder (before) and the trained model (after). */
+  validation: { pairs: number | null; before: ValidationFigures | null; after: ValidationFigures | null };
 }

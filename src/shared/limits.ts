@@ -125,3 +125,15 @@ export function lineTextRule(label: string) {
 export function nameKey(name: string): string {
   return name.normalize('NFKC').trim().replace(/\s+/gu, ' ').toLowerCase();
 }
+
+/**
+ * "Group photos" (Enroll screen): a set of unlabelled photos held in memory until its groups are enrolled.
+ * At most this many photos per set, faces looked at per photo (a team photo), and sets open at once; a
+ * set unused this long is let go. Photos travel one per call, like the photo import.
+ */
+export const MAX_GROUP_PHOTOS = 300;
+export const MAX_FACES_PER_GROUP_PHOTO = 12;
+/** Each face keeps its embedding, thumbnail and aligned chip (tens of kilobytes): this bounds a set's memory. */
+export const MAX_GROUP_FACES = 1500;
+export const MAX_GROUP_SESSIONS = 2;
+export const GROUP_IDLE_MINUTES = 15;

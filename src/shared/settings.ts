@@ -100,6 +100,11 @@ const fields = {
    * attendanceRetentionMonths removes it), or deleted with the person.
    */
   erasedAttendance: z.enum(['keep', 'delete']),
+  /**
+   * A model folder written by `presence train` that recognition uses instead of the shipped encoder
+   * (this station's; the gallery is re-embedded from its face chips when it changes); null = the shipped one.
+   */
+  trainedModel: z.string().min(1).max(1024).nullable(),
 };
 
 export const settingsSchema = z.object(fields).strict();
@@ -131,6 +136,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   attendanceRetentionMonths: null,
   oldAttendance: 'anonymise',
   erasedAttendance: 'keep',
+  trainedModel: null,
 }) as Settings;
 
 /** Applies a validated patch; nested kiosk options merge rather than replace. */

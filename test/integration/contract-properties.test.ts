@@ -221,6 +221,15 @@ const target = mostly(
   fc.oneof(fc.record({ personId: uuid }), fc.record({ newPerson: person })),
   fc.oneof(fc.record({ personId: uuid, newPerson: person }), fc.constant({})),
 );
+/** A set of photos (groups.*): random ids name no open set. */
+const groupSession = mostly(fc.uuid());
+const groupFaceIds = mostly(
+  fc.array(
+    fc.integer({ min: 0, max: 20 }).map((i) => `f${i}`),
+    { minLength: 1, maxLength: 4 },
+  ),
+  fc.oneof(fc.constant([]), fc.array(hostileString, { maxLength: 3 })),
+);
 const noInput = fc.oneof(fc.constant(undefined), fc.constant({}), anyValue);
 /** Two days, in order more often than not (the schema refuses a range that ends before it starts). */
 const days = fc
@@ -257,6 +266,11 @@ function settingsPatch(field: <T>(valid: fc.Arbitrary<T>, other?: fc.Arbitrary<u
       timeZone: field(
         fc.constantFrom('Europe/Berlin', 'Asia/Shanghai', 'UTC', null),
         fc.oneof(fc.constant('Mars/Olympus'), hostileString),
+      ),
+      // Only null is sure to be taken: a folder must hold a trained model (models.inspect below).
+      trainedModel: field(
+        fc.constant(null),
+        fc.oneof(fc.constantFrom('/tmp', '/nonexistent/model', '.'), hostileString),
       ),
     },
     { requiredKeys: [] },
@@ -311,6 +325,7 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
   'privacy.runRetention': noInput,
   'privacy.verifyAudit': noInput,
   'engine.status': noInput,
+  'models.inspect': fc.record({ dir: mostly(fc.constantFrom('/tmp', '/nonexistent/model', '.', '/etc/passwd')) }),
   'engine.calibrate': fc.oneof(fc.constant(undefined), fc.record({ targetFar: maybe(number) })),
   'kiosk.frame': fc.record(
     { frame, station, stationName: maybe(hostileString) },
@@ -339,6 +354,28 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
       maybe(fc.oneof(fc.boolean(), anyValue)),
     )
     .map(([who, photos, c, acceptDuplicates]) => ({ ...(who as object), photos, consent: c, acceptDuplicates })),
+  // Each run has its own admin session, so a set of photos is always another session's: these reach the
+  // handlers as EXPIRED (test/integration/photo-grouping.test.ts drives a real set).
+  'groups.open': noInput,
+  'groups.addPhotos': fc.record({
+    session: groupSession,
+    photos: mostly(
+      fc.array(fc.record({ name: text, bytes: photoBytes }), { minLength: 1, maxLength: 3 }),
+      fc.constant([]),
+    ),
+  }),
+  'groups.cluster': fc.record({ session: groupSession }),
+  'groups.match': fc.record({ session: groupSession, faceIds: groupFaceIds }),
+  'groups.enroll': fc
+    .tuple(target, groupSession, groupFaceIds, consent, maybe(fc.oneof(fc.boolean(), anyValue)))
+    .map(([who, session, faceIds, c, acceptDuplicates]) => ({
+      ...(who as object),
+      session,
+      faceIds,
+      consent: c,
+      acceptDuplicates,
+    })),
+  'groups.close': fc.record({ session: groupSession }),
   'backup.status': noInput,
   'backup.configure': fc.oneof(
     fc.constant({ off: true }),

@@ -2,69 +2,27 @@
 // (real models, a real LFW photo, test/fixtures/faces/SOURCE.md): the head is applied to the base
 // encoder's embedding, the model's own distance table is the one in force, and a folder that is not
 // what its manifest says is refused with a sentence.
-import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessEngine } from '../../src/main/engine/engine';
 import type { EvaluationEngine } from '../../src/main/engine/index';
-import {
-  applyHead,
-  HEAD_FORMAT,
-  readTrainedModel,
-  trainedModelId,
-  type HeadWeights,
-} from '../../src/main/engine/trained-head';
+import { applyHead, readTrainedModel } from '../../src/main/engine/trained-head';
 import { DEFAULT_ENCODER } from '../../src/main/engine/encoder-configs';
 import { isAppError } from '../../src/shared/errors';
 import { syntheticTable } from '../helpers/distance-table';
+import { HEAD_SIZE, someHead, writeModelFolder } from '../helpers/trained-model';
 
 const photo = { kind: 'file' as const, path: path.resolve(__dirname, '../fixtures/faces/Al_Gore_0001.jpg') };
-const SIZE = 128;
+const SIZE = HEAD_SIZE;
 let root: string;
 let engine: EvaluationEngine;
 
-/** A seeded head far from the identity, so that "the head was applied" is visible in the embedding. */
-function someHead(seed = 7): HeadWeights {
-  let s = seed;
-  const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * 2 - 1;
-  return {
-    size: SIZE,
-    w: Float32Array.from({ length: SIZE * SIZE }, () => rnd() * 0.3),
-    b: Float32Array.from({ length: SIZE }, () => rnd() * 0.05),
-  };
-}
-
-function writeModel(dir: string, head: HeadWeights, edit: (m: Record<string, unknown>) => void = () => {}): string {
-  const bytes = Buffer.alloc((head.w.length + head.b.length) * 4);
-  [...head.w, ...head.b].forEach((v, i) => bytes.writeFloatLE(v, i * 4));
-  const sha = createHash('sha256').update(bytes).digest('hex');
-  const id = trainedModelId(DEFAULT_ENCODER.id, sha);
-  const manifest: Record<string, unknown> = {
-    format: HEAD_FORMAT,
-    id,
-    baseEncoder: DEFAULT_ENCODER.id,
-    embeddingSize: head.size,
-    weightsFile: 'head.bin',
-    weightsSha256: sha,
-    dataHash: 'test',
-    training: { mode: 'head' },
-    validation: { pairs: null, before: null, after: null },
-    createdAt: new Date(0).toISOString(),
-  };
-  edit(manifest);
-  writeFileSync(path.join(dir, 'head.bin'), bytes);
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify(manifest));
-  writeFileSync(path.join(dir, 'distances.json'), JSON.stringify(syntheticTable(id)));
-  return id;
-}
-
 function modelDir(name: string, head = someHead(), edit?: (m: Record<string, unknown>) => void) {
   const dir = path.join(root, name);
-  mkdirSync(dir);
-  return { dir, id: writeModel(dir, head, edit) };
+  return { dir, id: writeModelFolder(dir, head, edit) };
 }
 
 function refusal(f: () => unknown): { code: string; message: string } {

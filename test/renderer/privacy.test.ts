@@ -294,7 +294,7 @@ describe('Settings: General | Privacy', () => {
       ...fakeApi(overview(), settings),
       engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
       admin: { setPin: vi.fn() },
-    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup'>;
+    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
     render(SettingsScreen, { props: { api, settings, onsaved: vi.fn() } });
     await settle();
     expect(screen.queryByTestId('screen-privacy')).toBeNull();

@@ -20,13 +20,20 @@ function renderWith(gallery: GalleryEncoderInfo | null) {
     settings: { get: vi.fn(() => ok(testSettings())), set: vi.fn() },
     engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => ok(status)) },
     admin: { setPin: vi.fn() },
-  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup'>;
+  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
   render(SettingsScreen, { props: { api, settings: testSettings(), onsaved: vi.fn() } });
 }
 
 describe('Settings: an older face model', () => {
   it('says how many people keep recognition on an older model, in English and Chinese', async () => {
-    renderWith({ galleryEncoder: 'dlib128-a51-flip', defaultEncoder: 'mfn-foamliu', withoutChips: 3, reembedded: 0 });
+    renderWith({
+      galleryEncoder: 'dlib128-a51-flip',
+      defaultEncoder: 'mfn-foamliu',
+      withoutChips: 3,
+      reembedded: 0,
+      trainedModel: null,
+      trainedModelError: null,
+    });
     await settle();
     expect(screen.getByTestId('settings-older-model').textContent).toBe(
       '3 people were enrolled with an older face model and have no stored face chip: re-enroll them to move to the new model.',
@@ -37,7 +44,14 @@ describe('Settings: an older face model', () => {
   });
 
   it('says nothing when everyone is on the current model', async () => {
-    renderWith({ galleryEncoder: 'mfn-foamliu', defaultEncoder: 'mfn-foamliu', withoutChips: 0, reembedded: 12 });
+    renderWith({
+      galleryEncoder: 'mfn-foamliu',
+      defaultEncoder: 'mfn-foamliu',
+      withoutChips: 0,
+      reembedded: 12,
+      trainedModel: null,
+      trainedModelError: null,
+    });
     await settle();
     expect(screen.queryByTestId('settings-older-model')).toBeNull();
   });

@@ -14,7 +14,7 @@ function renderSettings(over: Partial<ReturnType<typeof testSettings>> = {}) {
     settings: { get: vi.fn(() => ok(settings)), set },
     engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
     admin: { setPin: vi.fn() },
-  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup'>;
+  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
   const onsaved = vi.fn();
   render(SettingsScreen, { props: { api, settings, onsaved } });
   return { set, onsaved };
@@ -88,7 +88,7 @@ describe('Settings screen', () => {
       settings: { get: vi.fn(() => ok(settings)), set: vi.fn() },
       engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
       admin: { setPin },
-    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup'>;
+    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
     render(SettingsScreen, { props: { api, settings, onsaved: vi.fn() } });
     await settle();
     await fireEvent.input(screen.getByTestId('settings-pin-current'), { target: { value: '2468' } });

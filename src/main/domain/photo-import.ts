@@ -43,7 +43,7 @@ export interface PhotoImport {
  * The one test of "this photo is already enrolled for this person": the same file bytes. Stored with each
  * template (`source_ref`), so a re-run of an import adds nothing twice.
  */
-function photoRef(bytes: Uint8Array): string {
+export function photoRef(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 

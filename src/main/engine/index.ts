@@ -23,11 +23,11 @@ export {
   applyHead,
   readTrainedModel,
   trainedModelId,
+  trainedModelInfo,
   HEAD_FORMAT,
   type HeadWeights,
   type TrainedModel,
   type TrainedModelManifest,
-  type ValidationFigures,
 } from './trained-head';
 
 export function createWorkerEngine(opts?: {

@@ -11,15 +11,10 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
 import type { DistanceTable } from '../../shared/distance-table';
+import type { TrainedModelInfo, ValidationFigures } from '../../shared/face';
 import { ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 
 export const HEAD_FORMAT = 'presence-head/1';
-
-export interface ValidationFigures {
-  accuracy: number;
-  auc: number;
-  tarAtFar1e3: number;
-}
 
 export interface TrainedModelManifest {
   format: typeof HEAD_FORMAT;
@@ -49,23 +44,25 @@ export interface TrainedModel {
   distances: DistanceTable;
 }
 
-/** y = normalise(x + x·W + b): one face's embedding in the trained space. */
+/**
+ * y = normalise(x + x·W + b): one face's embedding in the trained space (accumulated in doubles, so the
+ * trainer's checks and the engine agree to the last float).
+ */
 export function applyHead(head: HeadWeights, x: Float32Array): Float32Array {
   const n = head.size;
-  if (x.length !== n) throw new Error(`applyHead: a ${x.length}-D embedding for a ${n}-D head`);
-  const y = Float32Array.from(head.b);
+  if (x.length !== n) throw new Error(`the head takes ${n}-D embeddings, not ${x.length}-D`);
+  const z = new Float64Array(n);
+  for (let j = 0; j < n; j++) z[j] = x[j]! + head.b[j]!;
   for (let i = 0; i < n; i++) {
     const xi = x[i]!;
-    y[i]! += xi;
     if (xi === 0) continue;
     const row = i * n;
-    for (let j = 0; j < n; j++) y[j]! += xi * head.w[row + j]!;
+    for (let j = 0; j < n; j++) z[j]! += xi * head.w[row + j]!;
   }
   let s = 0;
-  for (let j = 0; j < n; j++) s += y[j]! * y[j]!;
+  for (let j = 0; j < n; j++) s += z[j]! * z[j]!;
   const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
-  for (let j = 0; j < n; j++) y[j]! *= inv;
-  return y;
+  return Float32Array.from(z, (v) => v * inv);
 }
 
 /** The id a head's weights give it (the manifest must say the same). */
@@ -144,4 +141,30 @@ export function readTrainedModel(dirArg: string): TrainedModel {
 export function trainedEncoderConfig(model: TrainedModel): EncoderConfig {
   const base = ENCODER_CONFIGS[model.manifest.baseEncoder]!;
   return { ...base, id: model.manifest.id, trained: { dir: model.dir, head: model.head, distances: model.distances } };
+}
+
+/** What the screens and the CLI show of a model: its manifest's facts, never its weights. */
+export function trainedModelInfo(model: TrainedModel): TrainedModelInfo {
+  const m = model.manifest;
+  const count = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+  const figures = (v: unknown): ValidationFigures | null => {
+    const f = v as Partial<ValidationFigures> | null | undefined;
+    return f && [f.accuracy, f.auc, f.tarAtFar1e3].every((x) => typeof x === 'number')
+      ? { accuracy: f.accuracy!, auc: f.auc!, tarAtFar1e3: f.tarAtFar1e3! }
+      : null;
+  };
+  return {
+    id: m.id,
+    dir: model.dir,
+    baseEncoder: m.baseEncoder,
+    people: count(m.training?.people),
+    photos: count(m.training?.photos),
+    epochs: count(m.training?.epochs),
+    createdAt: typeof m.createdAt === 'string' ? m.createdAt : '',
+    validation: {
+      pairs: count(m.validation?.pairs),
+      before: figures(m.validation?.before),
+      after: figures(m.validation?.after),
+    },
+  };
 }

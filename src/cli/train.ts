@@ -1,0 +1,394 @@
+// `presence train DIR --out MODELDIR`: FaceNet's triplet loss on a labelled folder (one sub-folder of
+// photos per person), training a projection head on top of the shipped encoder (--mode head). The photos
+// go through the engine's own detection and alignment once (cached); training then runs on their
+// embeddings. The output is a model folder (src/main/training/model-folder.ts). With --json the last line
+// of stdout is one JSON object.
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import { SingleBar, Presets } from 'cli-progress';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../shared/errors';
+import { createInProcessEngine } from '../main/engine/engine';
+import { crowded } from '../main/domain/faces';
+import { parsePairs } from '../main/evaluation';
+import { EmbeddingCache } from '../main/training/embedding-cache';
+import { identityHead, applyHead, type HeadWeights } from '../main/training/head';
+import { measureDistanceTable } from '../main/training/distances';
+import { writeModelFolder } from '../main/training/model-folder';
+import {
+  dataHashOf,
+  embedTrainingPhotos,
+  embedValidationPhotos,
+  listLabelledFolder,
+  type PhotoFile,
+} from '../main/training/photos';
+import { trainHead, type EpochReport, type TrainConfig, type VerificationFigures } from '../main/training/trainer';
+import { MINERS, type Miner } from '../main/training/triplet';
+import { verify, type ValidationSet } from '../main/training/validation';
+import { AnsweredFailure, existingPath } from './context';
+
+interface TrainOpts {
+  out: string;
+  mode: 'head' | 'finetune';
+  epochs: number;
+  batchPeople: number;
+  batchPhotos: number;
+  margin: number;
+  miner: Miner;
+  auxWeight: number;
+  lr: number;
+  seed: number;
+  valPairs?: string;
+  valImages?: string;
+  resume?: boolean;
+  cache?: string;
+  json?: boolean;
+}
+
+/** Exit code of a run stopped by Ctrl-C (128 + SIGINT), after its checkpoint or cache was saved. */
+const INTERRUPTED = 130;
+
+const number =
+  (what: string, ok: (n: number) => boolean) =>
+  (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || !ok(n)) throw new InvalidArgumentError(`expected ${what}.`);
+    return n;
+  };
+const whole = (min: number) => number(`a whole number of at least ${min}`, (n) => Number.isInteger(n) && n >= min);
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description(
+      "train a projection head on the shipped encoder with FaceNet's triplet loss (DIR: one sub-folder of photos per person)",
+    )
+    .argument('<dir>', 'labelled folder: DIR/<person>/<photo>', existingPath('directory'))
+    .requiredOption('--out <dir>', 'model folder to write (created when missing)')
+    .addOption(
+      new Option('--mode <mode>', 'head: a projection head on the frozen encoder')
+        .choices(['head', 'finetune'])
+        .default('head'),
+    )
+    .option('--epochs <n>', 'epochs', whole(1), 20)
+    .option('--batch-people <n>', 'people per batch (P)', whole(2), 16)
+    .option('--batch-photos <n>', 'photos per person in a batch (K)', whole(2), 4)
+    .option(
+      '--margin <m>',
+      'triplet margin, in squared distance',
+      number('a number above 0', (n) => n > 0),
+      0.2,
+    )
+    .addOption(new Option('--miner <miner>', 'online triplet mining').choices([...MINERS]).default('semi-hard'))
+    .option(
+      '--aux-weight <w>',
+      'weight of a softmax cross-entropy term over the training identities (0: off)',
+      number('a number of 0 or more', (n) => n >= 0),
+      0,
+    )
+    .option(
+      '--lr <rate>',
+      'Adam learning rate',
+      number('a number above 0', (n) => n > 0),
+      1e-3,
+    )
+    .option('--seed <n>', 'seed of the batches and initial weights', number('a whole number', Number.isInteger), 1)
+    .option('--val-pairs <file>', 'LFW-format pairs file to validate on each epoch', existingPath('file'))
+    .option('--val-images <dir>', 'folder with <Name>/<Name>_NNNN.jpg for --val-pairs', existingPath('directory'))
+    .option('--resume', 'continue from the checkpoint in the model folder')
+    .option('--cache <file>', 'embedding cache (default: <out>/embeddings.json)')
+    .option('--json', 'print the result as one JSON object on the last line')
+    .action(async (dir: string, opts: TrainOpts) => {
+      await runTrain(dir, opts);
+    });
+}
+
+async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
+  if (opts.mode === 'finetune') {
+    process.stderr.write(
+      'presence: --mode finetune is not available in this version: only --mode head (a projection head on the shipped encoder) can be trained.\n',
+    );
+    throw new AnsweredFailure(2);
+  }
+  if ((opts.valPairs === undefined) !== (opts.valImages === undefined))
+    throw new AppError(
+      'INVALID_INPUT',
+      opts.valPairs
+        ? '--val-pairs needs --val-images: the folder its photos are in (<Name>/<Name>_NNNN.jpg).'
+        : '--val-images needs --val-pairs: the pairs file to validate on.',
+    );
+  const out = path.resolve(opts.out);
+  if (existsSync(out) && !statSync(out).isDirectory())
+    throw new AppError(
+      'INVALID_INPUT',
+      `--out ${opts.out} is a file: give a folder for the model (it is created when missing).`,
+    );
+  const checkpoint = path.join(out, 'checkpoint.json');
+  if (opts.resume && !existsSync(checkpoint))
+    throw new AppError('NOT_FOUND', `There is no checkpoint in ${out} to resume from: run without --resume to start.`);
+
+  const people = listLabelledFolder(dir).filter((p) => p.photos.length > 0);
+  if (people.length === 0)
+    throw new AppError(
+      'INVALID_INPUT',
+      `${dir} holds no photos in sub-folders: put one sub-folder of photos per person in it (${path.join(dir, 'Alice', 'photo1.jpg')}, ...).`,
+    );
+  if (people.length === 1)
+    throw new AppError(
+      'INVALID_INPUT',
+      `${dir} holds photos of one person only (${people[0]!.name}): training needs at least 2 people, each in their own sub-folder.`,
+    );
+
+  const say = (line: string) => (opts.json ? process.stderr.write(`${line}\n`) : console.log(line));
+  const stop = new AbortController();
+  const onSigint = () => stop.abort();
+  process.on('SIGINT', onSigint);
+  try {
+    mkdirSync(out, { recursive: true });
+    const cache = EmbeddingCache.open(path.resolve(opts.cache ?? path.join(out, 'embeddings.json')));
+    const allPhotos = people.flatMap((p) => p.photos);
+
+    // 1. Embeddings, through the engine (it is stopped before training: both would want the CPU).
+    const engine = createInProcessEngine();
+    let encoderId: string;
+    let embedded: Awaited<ReturnType<typeof embedTrainingPhotos>>;
+    let validation:
+      (ValidationSet & { photos: Map<string, { embedding: Float32Array | null; found: boolean }> }) | null = null;
+    try {
+      const status = await engine.start();
+      encoderId = status.encoderId!;
+      const bar = progress('photos');
+      embedded = await embedTrainingPhotos(engine, allPhotos, {
+        cache,
+        encoderId,
+        crowded,
+        signal: stop.signal,
+        onProgress: bar.update,
+      });
+      bar.stop();
+      if (!stop.signal.aborted && opts.valPairs && opts.valImages) {
+        const { pairs, folds } = parsePairs(readFileSync(opts.valPairs, 'utf8'), opts.valImages);
+        const files = [...new Set(pairs.flatMap((p) => [p.a, p.b]))];
+        const missing = files.filter((f) => !existsSync(f));
+        if (missing.length)
+          throw new AppError(
+            'NOT_FOUND',
+            `Missing from ${opts.valImages}: ${missing.length} of the ${files.length} photos named in ${opts.valPairs} (the first: ${missing[0]}). Check --val-images and the pairs file.`,
+          );
+        const vbar = progress('validation photos');
+        const photos = await embedValidationPhotos(engine, files, {
+          cache,
+          encoderId,
+          signal: stop.signal,
+          onProgress: vbar.update,
+        });
+        vbar.stop();
+        const embeddings = new Map([...photos].map(([f, e]) => [f, e.embedding]));
+        validation = { pairs, folds, embeddings, photos };
+      }
+    } finally {
+      await engine.stop();
+    }
+    if (stop.signal.aborted) {
+      cache.save();
+      say(
+        `Stopped while embedding photos: the ones done are kept in ${cache.file}; run the same command again to go on.`,
+      );
+      throw new AnsweredFailure(INTERRUPTED);
+    }
+
+    // 2. Who can be trained on.
+    const skipped = embedded.flatMap((t) => ('reason' in t ? [{ photo: t.photo.rel, reason: t.reason }] : []));
+    for (const s of skipped) say(`skipped ${s.photo}: ${s.reason}`);
+    const everyone = people.map((p) => ({
+      name: p.name,
+      total: p.photos.length,
+      embeddings: embedded.flatMap((t) =>
+        t.photo.rel.startsWith(`${p.name}/`) && 'embedding' in t ? [t.embedding] : [],
+      ),
+    }));
+    // A person needs two usable photos to give a positive pair; those with fewer are left out and said,
+    // so that one bad folder among hundreds does not stop a run. Fewer than two people left is bad input.
+    const short = everyone.filter((p) => p.embeddings.length < 2);
+    for (const p of short) say(`left out ${p.name}: ${p.embeddings.length} of ${p.total} photos usable, 2 needed`);
+    const usable = everyone.filter((p) => p.embeddings.length >= 2);
+    if (usable.length < 2) {
+      const list = short.map((p) => `${p.name} (${p.embeddings.length} of ${p.total} usable)`).join(', ');
+      throw new AppError(
+        'INVALID_INPUT',
+        `Training needs at least 2 people with 2 usable photos each (one face a photo), and ${usable.length === 1 ? 'only 1 person has' : `${usable.length} people have`} them. Too few usable photos: ${list}. Add photos of one face each.`,
+      );
+    }
+    const embeddings = usable.flatMap((p) => p.embeddings);
+    const labels = usable.flatMap((p, i) => p.embeddings.map(() => i));
+
+    // 3. Training.
+    const config: TrainConfig = {
+      epochs: opts.epochs,
+      batchPeople: opts.batchPeople,
+      batchPhotos: opts.batchPhotos,
+      margin: opts.margin,
+      miner: opts.miner,
+      auxWeight: opts.auxWeight,
+      learningRate: opts.lr,
+      seed: opts.seed,
+    };
+    const validate = validation ? (w: HeadWeights) => verify(validation, w) : undefined;
+    const valBefore = validate ? validate(identityHead(embeddings[0]!.length)) : null;
+    if (valBefore) say(`validation before training (the base encoder): ${figures(valBefore)}`);
+    say(
+      `training a head on ${embeddings.length} photos of ${usable.length} people (${encoderId}), ${config.epochs} epochs of ${config.miner} triplets${opts.resume ? ', resumed from the checkpoint' : ''}`,
+    );
+    let bar: ReturnType<typeof progress> | null = null;
+    const result = await trainHead({
+      config,
+      data: { embeddings, labels },
+      checkpoint,
+      resume: opts.resume === true,
+      signal: stop.signal,
+      validate,
+      onStep: (s) => {
+        if (!process.stderr.isTTY) return;
+        bar ??= progress(`epoch ${s.epoch}/${config.epochs}`);
+        bar.update(s.step, s.steps);
+        if (s.step === s.steps) {
+          bar.stop();
+          bar = null;
+        }
+      },
+      onEpoch: (r) => say(epochLine(r, config.epochs)),
+    });
+    (bar as ReturnType<typeof progress> | null)?.stop();
+    if (!result.finished) {
+      say(
+        `Stopped after ${result.epochsDone} of ${config.epochs} epochs${result.step ? ` and ${result.step} steps` : ''}: the checkpoint is in ${checkpoint}. To go on, run the same command with --resume.`,
+      );
+      throw new AnsweredFailure(INTERRUPTED);
+    }
+
+    // 4. The model folder.
+    const valAfter = validate ? validate(result.weights) : null;
+    const table = distanceTable(result.weights, validation, usable, opts, dir);
+    const manifest = writeModelFolder(out, {
+      weights: result.weights,
+      baseEncoder: encoderId,
+      dataHash: dataHashOf(allPhotos as PhotoFile[]),
+      training: {
+        mode: 'head',
+        epochs: result.epochsDone,
+        people: usable.length,
+        photos: embeddings.length,
+        skipped: skipped.length,
+        batchPeople: config.batchPeople,
+        batchPhotos: config.batchPhotos,
+        margin: config.margin,
+        miner: config.miner,
+        auxWeight: config.auxWeight,
+        learningRate: config.learningRate,
+        seed: config.seed,
+      },
+      validation: { pairs: validation ? validation.pairs.length : null, before: valBefore, after: valAfter },
+      distances: table,
+    });
+    if (valAfter) say(`validation after training: ${figures(valAfter)} (before: ${figures(valBefore!)})`);
+    say(`wrote ${manifest.id} to ${out}`);
+    console.log(
+      JSON.stringify({
+        epochs: result.epochsDone,
+        people: usable.length,
+        photos: embeddings.length,
+        skipped: skipped.length,
+        skippedPhotos: skipped,
+        valBefore,
+        valAfter,
+        out,
+        id: manifest.id,
+        baseEncoder: encoderId,
+        history: result.history,
+      }),
+    );
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
+
+/** On the validation photos in which a face was found when there are any, else on the training photos. */
+function distanceTable(
+  weights: HeadWeights,
+  validation: { photos: Map<string, { embedding: Float32Array | null; found: boolean }> } | null,
+  training: { name: string; embeddings: Float32Array[] }[],
+  opts: TrainOpts,
+  dir: string,
+) {
+  const command = `presence train ${dir} --out ${opts.out} --epochs ${opts.epochs} --batch-people ${opts.batchPeople} --batch-photos ${opts.batchPhotos} --margin ${opts.margin} --miner ${opts.miner} --aux-weight ${opts.auxWeight} --lr ${opts.lr} --seed ${opts.seed}${opts.valPairs ? ` --val-pairs ${opts.valPairs} --val-images ${opts.valImages}` : ''}`;
+  const rule =
+    "a photo against the centroid of every other person's photos (impostor) and of its own person's other photos (genuine), through the trained head";
+  if (validation) {
+    const byPerson = new Map<string, Float32Array[]>();
+    for (const [file, e] of validation.photos) {
+      if (!e.embedding || !e.found) continue;
+      const who = path.basename(path.dirname(file));
+      byPerson.set(who, [...(byPerson.get(who) ?? []), applyHead(weights, e.embedding)]);
+    }
+    const people = [...byPerson.keys()].sort().map((k) => byPerson.get(k)!);
+    const photos = people.reduce((s, p) => s + p.length, 0);
+    try {
+      return measureDistanceTable(people, {
+        encoderId: '',
+        measuredOn: `the validation photos of ${opts.valPairs} (${photos} photos of ${people.length} people, a face found in each); ${rule}`,
+        command,
+      });
+    } catch {
+      // Too few validation people for a table: the training photos below, said so.
+    }
+  }
+  const people = training.map((p) => p.embeddings.map((e) => applyHead(weights, e)));
+  const photos = people.reduce((s, p) => s + p.length, 0);
+  return measureDistanceTable(people, {
+    encoderId: '',
+    measuredOn: `the training photos (${photos} photos of ${people.length} people): no usable validation data was given, so these distances are optimistic (the head has seen these people); ${rule}`,
+    command,
+  });
+}
+
+function figures(v: VerificationFigures): string {
+  return `accuracy ${(v.accuracy * 100).toFixed(2)} %, AUC ${v.auc.toFixed(4)}, TAR at FAR 1e-3 ${(v.tarAtFar1e3 * 100).toFixed(1)} %`;
+}
+
+function epochLine(r: EpochReport, epochs: number): string {
+  const val = r.validation ? `  val ${(r.validation.accuracy * 100).toFixed(2)} %` : '';
+  const aux = r.auxLoss ? `  softmax ${r.auxLoss.toFixed(4)}` : '';
+  return `epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}${aux}  active ${(r.activeShare * 100).toFixed(1)} %  d²+ ${r.meanPositiveSq.toFixed(3)}  d²- ${r.meanNegativeSq.toFixed(3)}${val}`;
+}
+
+/** A bar on a terminal; otherwise a plain line at every tenth of the way (logs, scripts). */
+function progress(label: string): { update(done: number, total: number): void; stop(): void } {
+  if (process.stderr.isTTY) {
+    const bar = new SingleBar(
+      { format: `${label} {bar} {value}/{total}`, stream: process.stderr },
+      Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update(done, total) {
+        if (!started) bar.start(total, done);
+        else bar.update(done);
+        started = true;
+      },
+      stop: () => {
+        if (started) bar.stop();
+        started = false;
+      },
+    };
+  }
+  let shown = -1;
+  return {
+    update(done, total) {
+      const step = total === 0 ? 10 : Math.floor((done / total) * 10);
+      if (step === shown) return;
+      shown = step;
+      process.stderr.write(`${label} ${done}/${total}\n`);
+    },
+    stop: () => undefined,
+  };
+}
