@@ -137,7 +137,13 @@ function canonical(v: unknown): string {
   return JSON.stringify(norm(v));
 }
 
-const EMPTY: AnalyzeResult = { width: 640, height: 480, faces: [], timings: { totalMs: 0 } };
+const EMPTY: AnalyzeResult = {
+  width: 640,
+  height: 480,
+  encoderId: realStatus.encoderId!,
+  faces: [],
+  timings: { totalMs: 0 },
+};
 
 /** Answers "no face" to everything and remembers what it was asked with. */
 class OptionsProbe implements FaceEngine {
@@ -441,7 +447,8 @@ class ReplayEngine implements FaceEngine {
         throw new Error(
           `the kiosk now analyses with ${canonical(options)}; the cached frames were made with ${canonical(kioskOptions)}`,
         );
-      return Promise.resolve(frameTable[tagOf(input.frame)]!);
+      // A cache written before analyses named their space is of the encoder checked above.
+      return Promise.resolve({ ...frameTable[tagOf(input.frame)]!, encoderId: this.st.encoderId! });
     }
     // Enrollment hands the engine each photo's bytes, named by the bench with the photo's path.
     if (input.kind !== 'bytes') throw new Error('enrollment gave the engine something other than a photo file');
@@ -451,7 +458,7 @@ class ReplayEngine implements FaceEngine {
       );
     const r = input.name === undefined ? undefined : this.files.get(input.name);
     if (!r) throw new Error(`no cached enrollment analysis of ${input.name}`);
-    return Promise.resolve(r);
+    return Promise.resolve({ ...r, encoderId: this.st.encoderId! });
   }
   /** Stored chips are re-embedded only when the encoder changes, which a bench's fresh database never sees. */
   embedChips = (): Promise<Float32Array[]> =>

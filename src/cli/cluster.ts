@@ -6,7 +6,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, isAppError } from '../shared/errors';
 import type { Box } from '../shared/face';
-import { clusterFaces, defaultClusterThreshold } from '../main/domain/clustering';
+import { clusterFaces, defaultClusterThreshold, MAX_CLUSTER_FACES } from '../main/domain/clustering';
+
+/** Faces found in one photo at most (a team photo); the engine's own default is 10. */
+const MAX_FACES_A_PHOTO = 50;
 import { createInProcessEngine } from '../main/engine/engine';
 import { existingPath } from './context';
 
@@ -87,6 +90,12 @@ export async function clusterFolder(
       'INVALID_INPUT',
       `${dir} holds no photos (JPEG or PNG files, in it or in its sub-folders): there is nothing to group.`,
     );
+  // Said before hours of embedding, not after: even one face a photo would be too many to group at once.
+  if (photos.length > MAX_CLUSTER_FACES)
+    throw new AppError(
+      'INVALID_INPUT',
+      `${dir} holds ${photos.length} photos, more than the ${MAX_CLUSTER_FACES.toLocaleString('en')} faces one grouping takes: group its sub-folders one at a time.`,
+    );
   const engine = createInProcessEngine();
   const members: string[] = [];
   const embeddings: Float32Array[] = [];
@@ -104,10 +113,18 @@ export async function clusterFolder(
         `The face model ${status.encoderId} has no measured distance table to take a threshold from: give one with --threshold.`,
       );
     for (const [i, file] of photos.entries()) {
+      if (embeddings.length >= MAX_CLUSTER_FACES)
+        throw new AppError(
+          'INVALID_INPUT',
+          `The photos of ${dir} hold more than the ${MAX_CLUSTER_FACES.toLocaleString('en')} faces one grouping takes: group its sub-folders one at a time.`,
+        );
       const name = path.relative(dir, file).split(path.sep).join('/');
       try {
         // Liveness is about a camera in front of a person: a photo of a photo is still that person here.
-        const r = await engine.analyze({ kind: 'file', path: file }, { liveness: false });
+        // Every face, up to a crowd's worth (the engine finds 10 unless told): a photo with more is said.
+        const r = await engine.analyze({ kind: 'file', path: file }, { liveness: false, maxFaces: MAX_FACES_A_PHOTO });
+        if (r.faces.length >= MAX_FACES_A_PHOTO)
+          process.stderr.write(`${name}: only the ${MAX_FACES_A_PHOTO} largest faces of this photo are grouped\n`);
         if (r.faces.length === 0) throw new AppError('NO_FACE', 'No face found in this photo.');
         if (opts.mainFace) {
           members.push(name);

@@ -1,6 +1,7 @@
 // `presence settings [show]` and `presence settings set KEY VALUE`: the same settings as the Settings
 // screen, checked by the same schema and the same app (a trained model folder is checked as it is there).
 import type { Command } from 'commander';
+import path from 'node:path';
 import { AppError } from '../shared/errors';
 import { settingsPatchSchema, type Settings } from '../shared/settings';
 import { openApp, type GlobalOptions } from './context';
@@ -26,8 +27,13 @@ function patchOf(key: string, text: string): Record<string, unknown> {
   const [head, sub, ...rest] = key.split('.');
   if (rest.length || !head) throw new AppError('INVALID_INPUT', `${key} is not a setting: see presence settings.`);
   // A path is text even when it looks like a number.
+  const asText = text === 'null' ? null : text;
   const v =
-    head === 'trainedModel' || head === 'stationName' || head === 'cameraId' ? (text === 'null' ? null : text) : value;
+    head === 'trainedModel'
+      ? asText && path.resolve(asText) // the settings keep a folder by its full path
+      : head === 'stationName' || head === 'cameraId'
+        ? asText
+        : value;
   return sub ? { [head]: { [sub]: v } } : { [head]: v };
 }
 

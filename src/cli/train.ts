@@ -95,8 +95,8 @@ export function registerTrain(program: Command): void {
     .option('--seed <n>', 'seed of the batches and initial weights', number('a whole number', Number.isInteger), 1)
     .option('--val-pairs <file>', 'LFW-format pairs file to validate on each epoch', existingPath('file'))
     .option('--val-images <dir>', 'folder with <Name>/<Name>_NNNN.jpg for --val-pairs', existingPath('directory'))
-    .option('--resume', 'continue from the checkpoint in the model folder')
-    .option('--cache <file>', 'embedding cache (default: <out>/embeddings.json)')
+    .option('--resume', 'continue from the checkpoint (in <out>.work/)')
+    .option('--cache <file>', 'embedding cache (default: <out>.work/embeddings.json)')
     .option('--json', 'print the result as one JSON object on the last line')
     .action(async (dir: string, opts: TrainOpts) => {
       await runTrain(dir, opts);
@@ -123,9 +123,13 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
       'INVALID_INPUT',
       `--out ${opts.out} is a file: give a folder for the model (it is created when missing).`,
     );
-  const checkpoint = path.join(out, 'checkpoint.json');
+  // The checkpoint and the embedding cache hold the training people's face embeddings: they stay in a
+  // work folder beside the model, so that the model folder an administrator copies to stations holds
+  // the model only (manifest.json, head.bin, distances.json).
+  const work = `${out}.work`;
+  const checkpoint = path.join(work, 'checkpoint.json');
   if (opts.resume && !existsSync(checkpoint))
-    throw new AppError('NOT_FOUND', `There is no checkpoint in ${out} to resume from: run without --resume to start.`);
+    throw new AppError('NOT_FOUND', `There is no checkpoint in ${work} to resume from: run without --resume to start.`);
 
   const people = listLabelledFolder(dir).filter((p) => p.photos.length > 0);
   if (people.length === 0)
@@ -145,7 +149,8 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     mkdirSync(out, { recursive: true });
-    const cache = EmbeddingCache.open(path.resolve(opts.cache ?? path.join(out, 'embeddings.json')));
+    mkdirSync(work, { recursive: true, mode: 0o700 });
+    const cache = EmbeddingCache.open(path.resolve(opts.cache ?? path.join(work, 'embeddings.json')));
     const allPhotos = people.flatMap((p) => p.photos);
 
     // 1. Embeddings, through the engine (it is stopped before training: both would want the CPU).

@@ -2,7 +2,8 @@
 // every contract channel. The Electron app, `presence serve` and the CLI all build the app here.
 import path from 'node:path';
 import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPatch } from '../shared/settings';
-import type { GalleryEncoderInfo } from '../shared/face';
+import type { EngineStatus, GalleryEncoderInfo } from '../shared/face';
+import { isAppError } from '../shared/errors';
 import type { AppInfo, AuditLogStatus } from '../shared/types';
 import { openStore, type Store } from './db';
 import { trainedModelInfo, type FaceEngine } from './engine';
@@ -154,9 +155,21 @@ export class PresenceApp {
   }
 
   private async bootEngine(onProgress?: (done: number, total: number) => void): Promise<void> {
-    const { plan, selection } = this.galleryPlan();
-    const { model, error } = selection;
-    const status = await this.engine.start(engineStartFor(plan, model));
+    const planned = this.galleryPlan();
+    let { plan } = planned;
+    let { model, error } = planned.selection;
+    let status: EngineStatus;
+    try {
+      status = await this.engine.start(engineStartFor(plan, model));
+    } catch (e) {
+      if (!model || !isAppError(e)) throw e;
+      // The chosen model reads but does not run (a head made for another size of embedding): the shipped
+      // encoder recognises instead, and Settings and `templates status` say why.
+      error = `${e.message} Recognition uses the shipped encoder until this is fixed.`;
+      model = null;
+      plan = galleryPlanFor(this.store.templates.encoderCensus(), this.engine.defaultEncoderId, null);
+      status = await this.engine.start(engineStartFor(plan, null));
+    }
     let reembedded = 0;
     if (plan.toReembed + plan.toDrop > 0)
       reembedded = (await this.reembed.run({ actor: 'system', onProgress })).reembedded;
@@ -211,13 +224,23 @@ export class PresenceApp {
    * Another trained model (or the shipped encoder again) was chosen: the engine switches to it and the
    * gallery is re-embedded from its chips before the next frame is answered (frames wait for it).
    */
-  private async switchModel(): Promise<void> {
-    const previous = this.engineStart;
-    if (!previous) return; // not started yet: the first start reads the settings
-    await previous.catch(() => undefined);
-    this.engineStart = null;
-    await this.startEngine();
+  private switchModel(): Promise<void> {
+    // One switch at a time: two quick changes of the setting must not run two re-embeds at once.
+    const run = async () => {
+      const previous = this.engineStart;
+      if (!previous) return; // not started yet: the first start reads the settings
+      await previous.catch(() => undefined);
+      // Faces held in a Group photos set were embedded in the old space: they are let go (the screen
+      // says the set is gone). Held camera shots and photos are refused when saved (enroll-save.ts).
+      this.grouping.releaseAll();
+      this.engineStart = null;
+      await this.startEngine();
+    };
+    const next = this.switching.then(run, run);
+    this.switching = next.catch(() => undefined);
+    return next;
   }
+  private switching: Promise<void> = Promise.resolve();
 
   /** Which encoder the gallery uses, and how many people keep it on an older one; null before the start. */
   gallery(): GalleryEncoderInfo | null {

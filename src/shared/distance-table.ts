@@ -28,6 +28,29 @@ export interface DistanceTable {
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
 
 /**
+ * Why a table read from a file cannot be used for `encoderId` (null when it can): the threshold is read
+ * from it, so rows that are missing, not numbers, out of order or of another space are refused.
+ */
+export function distanceTableProblem(table: unknown, encoderId: string): string | null {
+  const t = table as Partial<DistanceTable> | null;
+  if (!t || typeof t !== 'object') return 'it is not a table';
+  if (t.encoderId !== encoderId) return `it was not measured for ${encoderId}`;
+  const imp = Array.isArray(t.impostor) ? t.impostor : [];
+  const gen = Array.isArray(t.genuine) ? t.genuine : [];
+  if (!imp.length || !gen.length) return 'it has no impostor or no genuine rows';
+  const finite = (xs: unknown[]) => xs.every((x) => typeof x === 'number' && Number.isFinite(x));
+  const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || x >= xs[i - 1]!);
+  const far = imp.map((r) => r?.far);
+  const dist = imp.map((r) => r?.distance);
+  if (!finite(far) || !finite(dist) || !finite(gen.map((r) => r?.distance)) || !finite(gen.map((r) => r?.frr)))
+    return 'some of its rows are not numbers';
+  if (!ascending(far as number[]) || !ascending(dist as number[])) return 'its impostor rows are out of order';
+  if (typeof t.minImpostor !== 'number' || !Number.isFinite(t.minImpostor))
+    return 'it has no smallest impostor distance';
+  return null;
+}
+
+/**
  * The per-comparison false-accept rate that makes the chance of a stranger being accepted as ANY of
  * `people` enrolled people equal to `stationFar`, if the stranger's distances to different people are
  * independent: 1 - (1 - p)^N = stationFar. (For small rates, p is about stationFar / N.)

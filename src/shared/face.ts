@@ -82,6 +82,11 @@ export interface AnalyzeResult {
   /** Size of the image that the coordinates refer to (after EXIF rotation and downscaling). */
   width: number;
   height: number;
+  /**
+   * The embedding space the faces' embeddings are in (the encoder that ran): a face is only ever compared
+   * with, or saved into, a gallery of the same space, even when the model changed while it was held.
+   */
+  encoderId: string;
   faces: FaceAnalysis[];
   timings: StageTimings;
 }

@@ -11,6 +11,7 @@ import {
   rmSync,
   statSync,
   writeFileSync,
+  readdirSync,
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -128,7 +129,9 @@ describe('presence train', () => {
     expect(table.measuredOn).toMatch(/validation photos/);
     expect(table.genuine).toHaveLength(201);
     expect(table.impostorPairs).toBeGreaterThan(0);
-    expect(existsSync(path.join(out, 'checkpoint.json'))).toBe(true);
+    expect(existsSync(path.join(`${out}.work`, 'checkpoint.json'))).toBe(true);
+    // The model folder holds the model only: the training people's embeddings stay in the work folder.
+    expect(readdirSync(out).sort()).toEqual(['distances.json', 'head.bin', 'manifest.json']);
 
     // The engine's reader accepts the folder, and its head gives the embedding the trainer's does.
     const model = readTrainedModel(out);

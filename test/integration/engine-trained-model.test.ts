@@ -89,7 +89,18 @@ describe('a trained head', () => {
     const renamed = modelDir('renamed', someHead(), (m) => void (m.id = 'mfn-foamliu+head-00000000'));
     expect(refusal(() => readTrainedModel(renamed.dir)).message).toMatch(/does not follow from its weights/);
     const unknownBase = modelDir('base', someHead(), (m) => void (m.baseEncoder = 'resnet-9000'));
-    expect(refusal(() => readTrainedModel(unknownBase.dir)).message).toMatch(/base encoder resnet-9000/);
+    expect(refusal(() => readTrainedModel(unknownBase.dir)).message).toMatch(/base encoder is not one this version/);
+    // Nothing a folder's files say is repeated: they may be any folder's files.
+    expect(refusal(() => readTrainedModel(unknownBase.dir)).message).not.toContain('resnet-9000');
+    expect(refusal(() => readTrainedModel('relative/model'))).toMatchObject({ code: 'INVALID_INPUT' });
+    const huge = modelDir('huge');
+    writeFileSync(path.join(huge.dir, 'distances.json'), Buffer.alloc(2 * 1024 * 1024, 32));
+    expect(refusal(() => readTrainedModel(huge.dir)).message).toMatch(/distances\.json is larger than a model's/);
+    const broken = modelDir('broken-table');
+    const table = syntheticTable(broken.id);
+    table.impostor = [...table.impostor].reverse();
+    writeFileSync(path.join(broken.dir, 'distances.json'), JSON.stringify(table));
+    expect(refusal(() => readTrainedModel(broken.dir)).message).toMatch(/impostor rows are out of order/);
     const otherTable = modelDir('table');
     writeFileSync(path.join(otherTable.dir, 'distances.json'), JSON.stringify(syntheticTable('mfn-foamliu')));
     expect(refusal(() => readTrainedModel(otherTable.dir)).message).toMatch(/distance table/);

@@ -169,7 +169,14 @@ describe('changing the encoder of an existing database', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(progress[0]).toEqual([0, 3]);
     expect(progress.at(-1)).toEqual([3, 3]);
-    expect(app.gallery()).toEqual({ galleryEncoder: NEW, defaultEncoder: NEW, withoutChips: 0, reembedded: 3 });
+    expect(app.gallery()).toEqual({
+      galleryEncoder: NEW,
+      defaultEncoder: NEW,
+      withoutChips: 0,
+      reembedded: 3,
+      trainedModel: null,
+      trainedModelError: null,
+    });
     expect(app.index.size).toBe(3);
 
     const after = rows(app);
@@ -244,7 +251,14 @@ describe('a database whose templates have no chips', () => {
     const app = appOn(db, NEW);
     await app.startEngine();
     expect(app.engine.status().encoderId).toBe(OLD);
-    expect(app.gallery()).toEqual({ galleryEncoder: OLD, defaultEncoder: NEW, withoutChips: 1, reembedded: 0 });
+    expect(app.gallery()).toEqual({
+      galleryEncoder: OLD,
+      defaultEncoder: NEW,
+      withoutChips: 1,
+      reembedded: 0,
+      trainedModel: null,
+      trainedModelError: null,
+    });
     expect(rows(app).map((r) => r.model_id)).toEqual([OLD, OLD, OLD]);
     expect(app.index.size).toBe(3);
     expect(await whoIs(app, 'Aaron_Peirsol_0002.jpg')).toBe('Aaron Peirsol');
@@ -267,7 +281,14 @@ describe('a database whose templates have no chips', () => {
   it('moves to the new encoder once everyone has a chip, dropping the chipless templates of people who keep others', async () => {
     const app = appOn(db, NEW);
     await app.startEngine();
-    expect(app.gallery()).toEqual({ galleryEncoder: NEW, defaultEncoder: NEW, withoutChips: 0, reembedded: 3 });
+    expect(app.gallery()).toEqual({
+      galleryEncoder: NEW,
+      defaultEncoder: NEW,
+      withoutChips: 0,
+      reembedded: 3,
+      trainedModel: null,
+      trainedModelError: null,
+    });
     const after = rows(app);
     expect(after.map((r) => r.model_id)).toEqual([NEW, NEW, NEW]);
     expect(after.every((r) => r.chip !== null)).toBe(true);

@@ -12,6 +12,7 @@ import { DEFAULT_ENCODER } from '../../src/main/engine';
 import type { GalleryEncoderInfo } from '../../src/shared/face';
 import { tempApp, appOn, type TempApp } from '../helpers/temp-app';
 import { someHead, writeModelFolder } from '../helpers/trained-model';
+import { frameOf } from '../helpers/camera-frame';
 
 const FACES = path.resolve(__dirname, '../fixtures/faces');
 const consent = { given: true as const, by: 'test administrator', textVersion: 1 };
@@ -84,6 +85,10 @@ describe('a trained model chosen in the settings', () => {
 
   it('moves the gallery to its space from the stored chips, and back to the shipped encoder', async () => {
     expect(models(t.app)).toEqual([DEFAULT_ENCODER.id]);
+    // A camera shot taken before the switch is of the old space: it must not be saved into the new one.
+    const shot = await t.app.enrollment.capture(await frameOf(path.join(FACES, 'Al_Gore_0001.jpg')));
+    expect(shot.accepted).toBe(true);
+    const before = await t.app.engine.analyze({ kind: 'file', path: path.join(FACES, 'Al_Gore_0001.jpg') });
     const tensors = tf.memory().numTensors;
     const r = await call(t.app, 'settings.set', { trainedModel: model.dir });
     expect(r).toMatchObject({ ok: true, value: { trainedModel: model.dir } });
@@ -98,6 +103,11 @@ describe('a trained model chosen in the settings', () => {
     });
     expect(await whoIs(t.app, 'Aaron_Peirsol_0002.jpg')).toBe('Aaron Peirsol');
     expect(await whoIs(t.app, 'George_W_Bush_0002.jpg')).toBe('George W Bush');
+    expect(() => t.app.enrollment.commit({ newPerson: { name: 'Al Gore' } }, [shot.shotId!], consent, 'admin')).toThrow(
+      /face model changed while these faces were waiting/,
+    );
+    // A face of the old space is not scored against the new gallery (a frame in flight during a switch).
+    expect(() => t.app.identify.requireSpace(before)).toThrow(/face model is changing/);
     // An enrollment while the model is in use is stored in its space.
     const more = await t.app.enrollment.importPhotos({
       target: { newPerson: { name: 'Al Gore' } },
@@ -139,6 +149,23 @@ describe('a trained model chosen in the settings', () => {
     }
     const notModel = await call(t.app, 'settings.set', { trainedModel: FACES });
     expect(notModel).toMatchObject({ ok: false, error: { code: 'MODEL_MISSING', details: { path: 'trainedModel' } } });
+  });
+
+  it('that reads but cannot run leaves the shipped encoder running, and says why', async () => {
+    // A 64-D head on a 128-D encoder: its folder is consistent, but it cannot be applied.
+    const small = path.join(t.dir, 'small-model');
+    const head = someHead(3, 0.02);
+    writeModelFolder(small, { size: 64, w: head.w.subarray(0, 64 * 64), b: head.b.subarray(0, 64) });
+    const r = await call(t.app, 'settings.set', { trainedModel: small });
+    expect(r.ok).toBe(true);
+    expect(t.app.engine.status().encoderId).toBe(DEFAULT_ENCODER.id);
+    expect(t.app.gallery()).toMatchObject({
+      galleryEncoder: DEFAULT_ENCODER.id,
+      trainedModel: null,
+      trainedModelError: expect.stringMatching(/64-D head.*shipped encoder/),
+    });
+    expect(await whoIs(t.app, 'Aaron_Peirsol_0002.jpg')).toBe('Aaron Peirsol');
+    expect((await call(t.app, 'settings.set', { trainedModel: null })).ok).toBe(true);
   });
 
   it('that can no longer be read at the next start leaves the shipped encoder running, and says why', async () => {

@@ -28,6 +28,8 @@ describe('the contract', () => {
       'enroll',
       'privacy',
       'backup',
+      'models',
+      'groups',
     ]);
     for (const c of CHANNELS) expect(namespaces.has(c.split('.')[0]!), c).toBe(true);
   });

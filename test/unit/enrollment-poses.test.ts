@@ -32,7 +32,13 @@ function faceAt(yaw: number, pitch = NEUTRAL_PITCH_DEG): FaceAnalysis {
 function service() {
   let next: FaceAnalysis = faceAt(0);
   const engine = {
-    analyze: async (): Promise<AnalyzeResult> => ({ width: 640, height: 480, faces: [next], timings: { totalMs: 1 } }),
+    analyze: async (): Promise<AnalyzeResult> => ({
+      width: 640,
+      height: 480,
+      encoderId: 'test-4d',
+      faces: [next],
+      timings: { totalMs: 1 },
+    }),
   } as unknown as FaceEngine;
   // Nobody is enrolled: the duplicate check finds no one. The store is not touched by capture.
   const index = { identify: () => ({ accepted: false, personId: null, distance: 1 }) };

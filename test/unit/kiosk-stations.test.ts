@@ -19,7 +19,7 @@ function heldEngine() {
         held.push({
           width,
           options,
-          done: () => resolve({ width, height, faces: [], timings: { totalMs: 1 } }),
+          done: () => resolve({ width, height, encoderId: 'test-4d', faces: [], timings: { totalMs: 1 } }),
           fail: reject,
         });
       }),

@@ -5,9 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   mineTriplets,
   pairwiseSquaredDistances,
-  semiHardCandidates,
   tripletLoss,
-  tripletLossOf,
   tripletStats,
   type Triplets,
 } from '../../src/main/training/triplet';
@@ -37,6 +35,25 @@ const D: number[][] = Array.from({ length: 6 }, (_, i) =>
 const margin = 0.2;
 const rows = (t: Triplets) => Array.from(t.anchor, (a, i) => [a, t.positive[i], t.negative[i]]);
 
+/** The reference: the negatives of (a, p) that FaceNet calls semi-hard: farther than the positive, but within the margin. */
+function semiHardCandidates(d: number[][], labels: readonly number[], a: number, p: number, margin: number): number[] {
+  const dap = d[a]![p]!;
+  const out: number[] = [];
+  for (let n = 0; n < d.length; n++)
+    if (labels[n] !== labels[a] && d[a]![n]! > dap && d[a]![n]! < dap + margin) out.push(n);
+  return out;
+}
+
+/** The reference: the textbook form on explicit triplets of embeddings (rows): max(||a-p||^2 - ||a-n||^2 + margin, 0). */
+function tripletLossOf(a: tf.Tensor2D, p: tf.Tensor2D, n: tf.Tensor2D, margin: number): tf.Tensor1D {
+  return tf.tidy(
+    () =>
+      tf.relu(
+        tf.add(tf.sub(tf.sum(tf.square(tf.sub(a, p)), 1), tf.sum(tf.square(tf.sub(a, n)), 1)), margin),
+      ) as tf.Tensor1D,
+  );
+}
+
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
@@ -58,6 +75,11 @@ describe('semi-hard mining', () => {
       [4, 5, 0], // semi-hard
       [5, 4, 0], // inactive (0 and 2 tie at 0.9: the first)
     ]);
+    // Where FaceNet's semi-hard band holds negatives, the one mined is the hardest of them.
+    for (const [a, p, n] of rows(t)) {
+      const band = semiHardCandidates(D, labels, a!, p!, margin);
+      if (band.length) expect(n, `anchor ${a}`).toBe(band.sort((x, y) => D[a!]![x]! - D[a!]![y]!)[0]);
+    }
     const s = tripletStats(D, labels, t, margin, 'semi-hard');
     expect(s.triplets).toBe(6);
     expect(s.activeShare).toBeCloseTo(3 / 6, 12);

@@ -16,6 +16,7 @@
 // reducible, and its dendrogram has no inversions, so cutting it at the threshold is the same as merging
 // while the closest pair is within it (test/unit/clustering.test.ts checks it against that brute-force
 // rule).
+import { AppError } from '../../shared/errors';
 import { distanceAtFar, type DistanceTable } from '../../shared/distance-table';
 
 export interface ClusterOptions {
@@ -53,7 +54,18 @@ export function defaultClusterThreshold(table: DistanceTable): number {
   return distanceAtFar(table, CLUSTER_FAR).distance;
 }
 
+/**
+ * The most faces one clustering takes: the distance matrix holds n(n-1)/2 doubles, 400 MB at 10,000
+ * faces, and it grows with the square. A larger folder is grouped in parts.
+ */
+export const MAX_CLUSTER_FACES = 10_000;
+
 export function clusterFaces(embeddings: readonly Float32Array[], options: ClusterOptions): Clustering {
+  if (embeddings.length > MAX_CLUSTER_FACES)
+    throw new AppError(
+      'INVALID_INPUT',
+      `${embeddings.length} faces are more than the ${MAX_CLUSTER_FACES.toLocaleString('en')} one grouping takes: group the photos in parts.`,
+    );
   const { threshold } = options;
   const minClusterSize = options.minClusterSize ?? 2;
   if (!Number.isFinite(threshold) || threshold < 0)

@@ -43,6 +43,8 @@ export const existingId = (target: EnrollTarget): string | undefined =>
 /** A face to save as a template. */
 export interface NewTemplate {
   embedding: Float32Array;
+  /** The space the embedding was made in (AnalyzeResult.encoderId): it must be the gallery's. */
+  encoderId: string;
   quality: number;
   pose: EnrollPose;
   chip: Uint8Array | null;
@@ -80,6 +82,13 @@ export class TemplateWriter {
   }: TemplatesToSave): EnrollCommitResult {
     const { store, index } = this.deps;
     const encoder = index.encoder;
+    // A face held while the face model changed (Settings > Face model) is in the old space: saved as it is
+    // it would be a template no face of its person ever matches again.
+    if (faces.some((f) => f.encoderId !== encoder.encoderId))
+      throw new AppError(
+        'CONFLICT',
+        'The face model changed while these faces were waiting to be saved: take or add the photos again.',
+      );
     const existing = existingId(target);
     if (existing !== undefined) this.requirePerson(existing);
     const { personId, metas, replaced } = store.transaction(() => {

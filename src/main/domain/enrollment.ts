@@ -113,6 +113,7 @@ export class EnrollmentService {
       session ?? personId ?? '',
       {
         embedding: face.embedding,
+        encoderId: analysis.encoderId,
         thumbnailJpeg: face.thumbnailJpeg ?? null,
         chip: face.chip ?? null,
         quality: qualityScore(face),
@@ -154,7 +155,13 @@ export class EnrollmentService {
     const front = shots.find((s) => s.pose === 'front') ?? shots[0];
     const added = this.writer.save({
       target,
-      faces: shots.map((s) => ({ embedding: s.embedding, quality: s.quality, pose: s.pose, chip: s.chip })),
+      faces: shots.map((s) => ({
+        embedding: s.embedding,
+        encoderId: s.encoderId,
+        quality: s.quality,
+        pose: s.pose,
+        chip: s.chip,
+      })),
       source: 'camera',
       consent,
       thumbnail: front?.thumbnailJpeg ?? null,

@@ -30,6 +30,20 @@ export class IdentifyService {
     return this.deps.index.identify(embedding, settings);
   }
 
+  /**
+   * Faces are compared only with a gallery of their own embedding space. They differ for the moments
+   * while the face model changes (Settings > Face model): the engine runs the new one before the gallery
+   * has been moved to it, and a face of one space scored against templates of another means nothing.
+   */
+  requireSpace(analysis: { encoderId: string }): void {
+    const gallery = this.deps.index.encoderId;
+    if (gallery !== null && analysis.encoderId !== gallery)
+      throw new AppError(
+        'ENGINE_UNAVAILABLE',
+        'The face model is changing and the enrolled faces are being moved to it: try again in a moment.',
+      );
+  }
+
   /** Nobody is enrolled: a face matches nobody because there is nobody to match (the kiosk says so). */
   get galleryEmpty(): boolean {
     return this.deps.index.size === 0;
@@ -42,6 +56,7 @@ export class IdentifyService {
   async photo(input: AnalyzeInput): Promise<PhotoFace[]> {
     const analysis = await this.deps.engine.analyze(input, { maxFaces: 10, liveness: false, embed: true });
     if (analysis.faces.length === 0) throw new AppError('NO_FACE', 'No face found in this photo.');
+    this.requireSpace(analysis);
     const settings = this.deps.settings();
     return analysis.faces.map((face) => {
       const decision = this.face(face.embedding, settings);

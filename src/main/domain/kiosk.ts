@@ -172,6 +172,14 @@ export class KioskService {
     });
 
     const face = analysis.faces[0];
+    if (face) {
+      try {
+        this.deps.identify.requireSpace(analysis);
+      } catch (e) {
+        station.smoother.dropVotes(); // votes of the old space must not confirm anyone in the new one
+        throw e;
+      }
+    }
     const challenged = this.challengeFrame(station, analysis.faces, settings, nowMs, result);
     if (challenged) return challenged;
     if (!face) {

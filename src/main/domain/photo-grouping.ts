@@ -5,7 +5,7 @@
 // template writer (enroll-save.ts), with the person's consent, as the photo import does.
 import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../../shared/errors';
-import type { FaceAnalysis } from '../../shared/face';
+import type { AnalyzeResult, FaceAnalysis } from '../../shared/face';
 import {
   GROUP_IDLE_MINUTES,
   MAX_FACES_PER_GROUP_PHOTO,
@@ -45,6 +45,8 @@ interface HeldFace {
   id: string;
   photo: string;
   embedding: Float32Array;
+  /** The space of the embedding (AnalyzeResult.encoderId). */
+  encoderId: string;
   thumbnail: Uint8Array | null;
   chip: Uint8Array | null;
   quality: number;
@@ -158,27 +160,39 @@ export class PhotoGroupingService {
         'CONFLICT',
         'This photo is in the set already (the same file), so its faces were not added again.',
       );
-    const analysis = await this.deps.engine.analyze(
-      { kind: 'bytes', bytes, name: photo.name },
-      { maxFaces: MAX_FACES_PER_GROUP_PHOTO, liveness: false, embed: true, thumbnail: true, chip: true },
-    );
+    // Taken before the engine looks, so that the same photo sent twice at once is refused the second
+    // time instead of giving its faces twice; let go again when this photo adds nothing.
+    set.photos.add(ref);
+    let analysis: AnalyzeResult;
+    try {
+      analysis = await this.deps.engine.analyze(
+        { kind: 'bytes', bytes, name: photo.name },
+        { maxFaces: MAX_FACES_PER_GROUP_PHOTO, liveness: false, embed: true, thumbnail: true, chip: true },
+      );
+    } catch (e) {
+      set.photos.delete(ref);
+      throw e;
+    }
     // The set may have been let go while the engine looked (closed, locked): nothing is kept then.
     if (this.sets.get(session) !== set || set.owner !== owner) throw expired();
     const faces = analysis.faces.filter((f) => f.embedding.length > 0);
-    if (faces.length === 0) throw new AppError('NO_FACE', 'No face found in this photo: it adds nobody to the groups.');
-    set.photos.add(ref);
+    if (faces.length === 0) {
+      set.photos.delete(ref);
+      throw new AppError('NO_FACE', 'No face found in this photo: it adds nobody to the groups.');
+    }
     const added = faces.slice(0, MAX_GROUP_FACES - set.faces.size).map((face, k) => {
-      const held = this.hold(set, photo.name, face, faces.length > 1 ? `${ref}#${k + 1}` : ref);
+      const held = this.hold(set, photo.name, face, analysis.encoderId, faces.length > 1 ? `${ref}#${k + 1}` : ref);
       return { id: held.id, photo: held.photo, thumbnail: held.thumbnail, problem: held.problem } satisfies GroupFace;
     });
     return { name: photo.name, ok: true, faces: added, error: null };
   }
 
-  private hold(set: PhotoSet, photo: string, face: FaceAnalysis, sourceRef: string): HeldFace {
+  private hold(set: PhotoSet, photo: string, face: FaceAnalysis, encoderId: string, sourceRef: string): HeldFace {
     const held: HeldFace = {
       id: `f${set.nextFace++}`,
       photo,
       embedding: face.embedding,
+      encoderId,
       thumbnail: face.thumbnailJpeg ?? null,
       chip: face.chip ?? null,
       quality: qualityScore(face),
@@ -279,6 +293,7 @@ export class PhotoGroupingService {
       target,
       faces: good.map((f): NewTemplate => ({
         embedding: f.embedding,
+        encoderId: f.encoderId,
         quality: f.quality,
         pose: f.pose,
         chip: f.chip,
@@ -313,6 +328,11 @@ export class PhotoGroupingService {
   get openSets(): number {
     this.sweep();
     return this.sets.size;
+  }
+
+  /** Lets every set go (the face model changed: their faces are of the old one). */
+  releaseAll(): void {
+    this.sets.clear();
   }
 
   /** Lets every set go (the app is closing). */

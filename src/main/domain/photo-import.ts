@@ -74,6 +74,7 @@ export class PhotoImporter {
     const results: ImportPhotoResult[] = [];
     type Good = {
       embedding: Float32Array;
+      encoderId: string;
       quality: number;
       pose: EnrollPose;
       thumbnail: Uint8Array | null;
@@ -134,6 +135,7 @@ export class PhotoImporter {
           name: photo.name,
           duplicateOf: this.deps.writer.duplicateOf(face.embedding, personId),
           embedding: face.embedding,
+          encoderId: analysis.encoderId,
           quality: qualityScore(face),
           pose: poseOf(face.quality),
           thumbnail: face.thumbnailJpeg ?? null,

@@ -10,6 +10,8 @@ const MAX_SHOTS = 60;
 
 export interface Shot {
   embedding: Float32Array;
+  /** The space of the embedding (AnalyzeResult.encoderId). */
+  encoderId: string;
   thumbnailJpeg: Uint8Array | null;
   /** The aligned face chip, stored with the template so a later encoder can embed it again. */
   chip: Uint8Array | null;

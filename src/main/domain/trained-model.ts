@@ -93,8 +93,10 @@ export async function galleryFromChips(
 ): Promise<{ templates: LoadedTemplate[]; people: number; withoutChips: number }> {
   const target = engine.status().encoderId;
   if (!target) throw new AppError('ENGINE_UNAVAILABLE', 'The face engine is not running: start it first.');
+  // Templates already in the target space are taken as they are; the others are embedded from their chips.
+  const templates: LoadedTemplate[] = store.templates.loadAll(target);
+  const ready = new Set(templates.map((t) => t.personId));
   const people = [...new Set(store.templates.encoderCensus().map((r) => r.personId))];
-  const templates: LoadedTemplate[] = [];
   let withoutChips = 0;
   for (const personId of people) {
     const rows = store.templates
@@ -104,9 +106,9 @@ export async function galleryFromChips(
     try {
       embedded = rows.length ? await engine.embedChips(rows.map((r) => r.chip)) : [];
     } catch (e) {
-      if (!isAppError(e)) throw e; // a damaged chip: this person is left out like one without chips
+      if (!isAppError(e)) throw e; // a damaged chip: this person's other templates are left out
     }
-    if (embedded.length === 0) withoutChips++;
+    if (embedded.length === 0 && !ready.has(personId)) withoutChips++;
     embedded.forEach((embedding, i) => templates.push({ templateId: rows[i]!.id, personId, embedding }));
   }
   return { templates, people: people.length - withoutChips, withoutChips };

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
-import type { DistanceTable } from '../../shared/distance-table';
+import { distanceTableProblem, type DistanceTable } from '../../shared/distance-table';
 
 export interface ManifestFile {
   file: string;
@@ -155,14 +155,7 @@ export function readDistanceTable(modelsDir: string, encoderConfigId: string): D
   const entry = readManifest(modelsDir).models.find((m) => m.id === `${encoderConfigId}.distances`);
   if (!entry) return null;
   const table = JSON.parse(readVerified(modelsDir, entry.files[0]!).toString('utf8')) as DistanceTable;
-  const ascending = (xs: number[]) => xs.every((x, i) => i === 0 || x >= xs[i - 1]!);
-  if (
-    table.encoderId !== encoderConfigId ||
-    !table.impostor?.length ||
-    !table.genuine?.length ||
-    !ascending(table.impostor.map((r) => r.far)) ||
-    !ascending(table.impostor.map((r) => r.distance))
-  )
+  if (distanceTableProblem(table, encoderConfigId) !== null)
     throw new AppError(
       'MODEL_CHECKSUM',
       `The distance table of ${encoderConfigId} is not a valid table: reinstall Presence.`,

@@ -186,5 +186,5 @@ export async function analyzeImage(
     out.push(a);
   }
   t.totalMs = performance.now() - start + (decodeMs ?? 0);
-  return { width: img.width, height: img.height, faces: out, timings: t };
+  return { width: img.width, height: img.height, encoderId: cfg.id, faces: out, timings: t };
 }

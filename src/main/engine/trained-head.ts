@@ -7,10 +7,10 @@
 // The engine runs the base encoder and applies the head after it: no TF.js here, a 128 x 128 matrix
 // product is microseconds in plain JS.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../shared/errors';
-import type { DistanceTable } from '../../shared/distance-table';
+import { distanceTableProblem, type DistanceTable } from '../../shared/distance-table';
 import type { TrainedModelInfo, ValidationFigures } from '../../shared/face';
 import { ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
 
@@ -76,17 +76,32 @@ const invalid = (dir: string, why: string) =>
     `${dir} is not a usable trained model: ${why}. Train it again with presence train, or choose another folder.`,
   );
 
-function readJson(dir: string, file: string): unknown {
+/** What a model folder's files may weigh: a table is a few KB, a manifest less. */
+const MAX_JSON_BYTES = { 'manifest.json': 256 * 1024, 'distances.json': 1024 * 1024 } as const;
+
+/**
+ * A file of the folder, read only when it is a regular file of at most `maxBytes` (a name that is a
+ * folder, a device or a pipe, or a huge file, is refused before anything is read: the main process that
+ * reads it also answers the kiosk).
+ */
+function readFileIn(dir: string, file: string, maxBytes: number): Buffer {
   const full = path.join(dir, file);
-  let text: string;
+  let st;
   try {
-    text = readFileSync(full, 'utf8');
+    st = statSync(full);
   } catch {
     throw new AppError(
       'MODEL_MISSING',
       `${dir} holds no ${file}: it is not a model folder written by presence train (check the path).`,
     );
   }
+  if (!st.isFile()) throw invalid(dir, `its ${file} is not a file`);
+  if (st.size > maxBytes) throw invalid(dir, `its ${file} is larger than a model's (${st.size} bytes)`);
+  return readFileSync(full);
+}
+
+function readJson(dir: string, file: keyof typeof MAX_JSON_BYTES): unknown {
+  const text = readFileIn(dir, file, MAX_JSON_BYTES[file]).toString('utf8');
   try {
     return JSON.parse(text);
   } catch {
@@ -95,40 +110,37 @@ function readJson(dir: string, file: string): unknown {
 }
 
 /**
- * Reads and checks a trained model folder: its format, that the base encoder is one this version runs,
- * that head.bin is the file the manifest names (size and sha256) and that its id follows from it, and
- * that the distance table was measured in its own space. Any mismatch is refused with a sentence.
+ * Reads and checks a trained model folder, given by its full path: its format, that the base encoder is
+ * one this version runs, that head.bin is the file the manifest names (size and sha256) and that its id
+ * follows from it, and that the distance table is a valid one measured in its own space. Any mismatch is
+ * refused with a sentence; nothing the files say is repeated in it, as they may be any folder's files.
  */
-export function readTrainedModel(dirArg: string): TrainedModel {
-  const dir = path.resolve(dirArg);
+export function readTrainedModel(dir: string): TrainedModel {
+  if (!path.isAbsolute(dir))
+    throw new AppError('INVALID_INPUT', `Give the model folder's full path, not ${dir}.`, { path: 'trainedModel' });
   const m = readJson(dir, 'manifest.json') as Partial<TrainedModelManifest>;
-  if (m.format !== HEAD_FORMAT) throw invalid(dir, `its format is ${String(m.format)}, not ${HEAD_FORMAT}`);
+  if (m.format !== HEAD_FORMAT) throw invalid(dir, `its manifest.json is not one presence train writes`);
   const base =
     typeof m.baseEncoder === 'string' && Object.hasOwn(ENCODER_CONFIGS, m.baseEncoder) ? m.baseEncoder : null;
-  if (!base) throw invalid(dir, `its base encoder ${String(m.baseEncoder)} is not one this version of Presence runs`);
+  if (!base) throw invalid(dir, 'its base encoder is not one this version of Presence runs');
   const size = m.embeddingSize;
   if (!Number.isInteger(size) || size! <= 0 || size! > 4096) throw invalid(dir, 'its embedding size is not valid');
   if (typeof m.weightsFile !== 'string' || path.basename(m.weightsFile) !== m.weightsFile)
     throw invalid(dir, 'its manifest names no weights file in the folder');
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path.join(dir, m.weightsFile));
-  } catch {
-    throw new AppError('MODEL_MISSING', `${dir} holds no ${m.weightsFile}: copy the whole model folder.`);
-  }
+  const n = size!;
+  const expected = (n * n + n) * 4;
+  const bytes = readFileIn(dir, m.weightsFile, expected);
+  if (bytes.length !== expected) throw invalid(dir, `its weights file has ${bytes.length} bytes, not ${expected}`);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== m.weightsSha256)
-    throw invalid(dir, `${m.weightsFile} is not the file its manifest names (sha256 differs)`);
-  if (m.id !== trainedModelId(base, sha)) throw invalid(dir, `its id ${String(m.id)} does not follow from its weights`);
-  const n = size!;
-  if (bytes.length !== (n * n + n) * 4)
-    throw invalid(dir, `${m.weightsFile} has ${bytes.length} bytes, not ${(n * n + n) * 4}`);
+    throw invalid(dir, 'its weights file is not the one its manifest names (sha256 differs)');
+  if (m.id !== trainedModelId(base, sha)) throw invalid(dir, 'its id does not follow from its weights');
   const floats = new Float32Array(n * n + n);
   for (let i = 0; i < floats.length; i++) floats[i] = bytes.readFloatLE(i * 4);
-  if (!floats.every(Number.isFinite)) throw invalid(dir, `${m.weightsFile} holds values that are not numbers`);
+  if (!floats.every(Number.isFinite)) throw invalid(dir, 'its weights hold values that are not numbers');
   const distances = readJson(dir, 'distances.json') as DistanceTable;
-  if (distances.encoderId !== m.id || !distances.impostor?.length || !distances.genuine?.length)
-    throw invalid(dir, 'its distance table was not measured with this model');
+  const problem = distanceTableProblem(distances, m.id);
+  if (problem) throw invalid(dir, `its distance table cannot be used: ${problem}`);
   return {
     dir,
     manifest: m as TrainedModelManifest,

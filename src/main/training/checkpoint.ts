@@ -25,7 +25,7 @@ export const decodeFloats = (text: string): Float32Array => float32FromLE(Buffer
 /** Writes a file so that readers see the old one or the new one, never half of one. */
 export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
+  writeFileSync(tmp, data, { mode: 0o600 }); // face embeddings of the training people
   renameSync(tmp, file);
 }
 

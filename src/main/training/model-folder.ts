@@ -4,20 +4,21 @@
 //   distances.json  the head's impostor/genuine distance table (src/shared/distance-table.ts)
 // The manifest is written last: a folder with a manifest is a whole one.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DistanceTable } from '../../shared/distance-table';
 import { float32ToLE, writeFileAtomic } from './checkpoint';
-import type { HeadWeights } from './head';
+import { HEAD_FORMAT, trainedModelId, type HeadWeights, type TrainedModelManifest } from '../engine';
 import type { Miner } from './triplet';
 import type { VerificationFigures } from './trainer';
 
-export const HEAD_FORMAT = 'presence-head/1';
+// The format, its id rule and what the manifest holds are the engine's, which reads the folder.
 export const HEAD_WEIGHTS_FILE = 'head.bin';
 export const MANIFEST_FILE = 'manifest.json';
 export const DISTANCES_FILE = 'distances.json';
 
-export interface ModelManifest {
+/** The engine's manifest (engine/trained-head.ts), with what `presence train --mode head` writes in it. */
+export interface ModelManifest extends Omit<TrainedModelManifest, 'training' | 'validation'> {
   format: typeof HEAD_FORMAT;
   /** `<baseEncoder>+head-<first 8 hex of sha256(head.bin)>`: the embedding space of templates made with it. */
   id: string;
@@ -58,10 +59,6 @@ export function headBytes(weights: HeadWeights): Buffer {
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
-export function modelId(baseEncoder: string, headBin: Uint8Array): string {
-  return `${baseEncoder}+head-${sha256(headBin).slice(0, 8)}`;
-}
-
 export interface ModelFolderInput {
   weights: HeadWeights;
   baseEncoder: string;
@@ -76,7 +73,7 @@ export interface ModelFolderInput {
 export function writeModelFolder(dir: string, input: ModelFolderInput): ModelManifest {
   mkdirSync(dir, { recursive: true });
   const bin = headBytes(input.weights);
-  const id = modelId(input.baseEncoder, bin);
+  const id = trainedModelId(input.baseEncoder, sha256(bin));
   const manifest: ModelManifest = {
     format: HEAD_FORMAT,
     id,
@@ -95,22 +92,4 @@ export function writeModelFolder(dir: string, input: ModelFolderInput): ModelMan
   writeFileAtomic(path.join(dir, DISTANCES_FILE), JSON.stringify(table, null, 1) + '\n');
   writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;
-}
-
-/**
- * The manifest of a model folder, for the CLI's own checks (the engine's loader, engine/trained-head.ts,
- * is the one that validates a folder before use). Says in a sentence what is wrong.
- */
-export function readModelManifest(dir: string): ModelManifest {
-  const file = path.join(dir, MANIFEST_FILE);
-  if (!existsSync(file)) throw new Error(`${dir} is not a trained model folder: it has no ${MANIFEST_FILE}.`);
-  let m: Partial<ModelManifest>;
-  try {
-    m = JSON.parse(readFileSync(file, 'utf8')) as Partial<ModelManifest>;
-  } catch {
-    throw new Error(`${file} is not readable JSON.`);
-  }
-  if (m.format !== HEAD_FORMAT)
-    throw new Error(`${file} is not a ${HEAD_FORMAT} manifest (format ${String(m.format)}).`);
-  return m as ModelManifest;
 }

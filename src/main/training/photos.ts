@@ -1,5 +1,6 @@
 // The labelled training folder (one sub-folder of photos per person) and its photos' embeddings through
 // the engine's own detection and alignment. A photo is used only when it shows exactly one usable face.
+import { isAppError, type AppError } from '../../shared/errors';
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -113,8 +114,16 @@ async function embedOne(
     if (!e.length) return { embedding: null, found: true, reason: 'the face could not be embedded' };
     return { embedding: e, found: true };
   } catch (err) {
-    return { embedding: null, found: false, reason: `unreadable: ${err instanceof Error ? err.message : String(err)}` };
+    // Only a problem of the photo itself is remembered as its answer; an engine that failed (or memory
+    // that ran out) is thrown, so that a re-run tries the photo again instead of skipping it for good.
+    if (!isPhotoProblem(err)) throw err;
+    return { embedding: null, found: false, reason: `unreadable: ${err.message}` };
   }
+}
+
+/** The photo cannot be used (unreadable, unsupported, too large, no face): not a failure of the run. */
+function isPhotoProblem(err: unknown): err is AppError {
+  return isAppError(err) && (err.code.startsWith('IMAGE_') || err.code === 'NO_FACE');
 }
 
 /**
@@ -142,7 +151,8 @@ export async function embedValidationPhotos(
       try {
         const r = await engine.embedForEvaluation({ kind: 'file', path: file });
         got = { embedding: r.embedding, found: r.found };
-      } catch {
+      } catch (err) {
+        if (!isPhotoProblem(err)) throw err;
         got = { embedding: null, found: false };
       }
       if (key) opts.cache.set(key, got);

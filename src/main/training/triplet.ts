@@ -44,22 +44,6 @@ function flat(d: DistanceMatrix): Flat {
   return { n, at: (i, j) => d[i]![j]! };
 }
 
-/** The negatives of (a, p) that FaceNet calls semi-hard: farther than the positive, but within the margin. */
-export function semiHardCandidates(
-  d: DistanceMatrix,
-  labels: readonly number[],
-  a: number,
-  p: number,
-  margin: number,
-): number[] {
-  const m = flat(d);
-  const dap = m.at(a, p);
-  const out: number[] = [];
-  for (let n = 0; n < m.n; n++)
-    if (labels[n] !== labels[a] && m.at(a, n) > dap && m.at(a, n) < dap + margin) out.push(n);
-  return out;
-}
-
 /**
  * Chooses the triplets of one batch.
  * - semi-hard (FaceNet): every anchor-positive pair, with the nearest negative that is farther than the
@@ -224,14 +208,4 @@ export function tripletLoss(d: tf.Tensor2D, t: Triplets, margin: number, miner: 
     const denominator = miner === 'batch-all' ? Math.max(1, active) : t.anchor.length;
     return tf.mul(tf.sum(losses), 1 / denominator) as tf.Scalar;
   });
-}
-
-/** The textbook form on explicit triplets of embeddings (rows): max(||a-p||^2 - ||a-n||^2 + margin, 0). */
-export function tripletLossOf(a: tf.Tensor2D, p: tf.Tensor2D, n: tf.Tensor2D, margin: number): tf.Tensor1D {
-  return tf.tidy(
-    () =>
-      tf.relu(
-        tf.add(tf.sub(tf.sum(tf.square(tf.sub(a, p)), 1), tf.sum(tf.square(tf.sub(a, n)), 1)), margin),
-      ) as tf.Tensor1D,
-  );
 }

@@ -271,6 +271,9 @@ function serveConnection(ws: WebSocket, dispatch: Dispatch, log: (line: string) 
   const answer = (id: number, result: Result<unknown>) => {
     if (ws.readyState === ws.OPEN) ws.send(encodeMessage({ id, result }));
   };
+  // A closed tab's session ends with it: what it held (a Group photos set) is let go by the next sweep
+  // instead of lingering for the idle timeout.
+  ws.on('close', () => session.lock());
   ws.on('message', (data, isBinary) => {
     if (!isBinary) {
       ws.close(1003, 'Presence speaks binary messages only.');
