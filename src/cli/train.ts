@@ -15,13 +15,7 @@ import { EmbeddingCache } from '../main/training/embedding-cache';
 import { identityHead, applyHead, type HeadWeights } from '../main/training/head';
 import { measureDistanceTable } from '../main/training/distances';
 import { writeModelFolder } from '../main/training/model-folder';
-import {
-  dataHashOf,
-  embedTrainingPhotos,
-  embedValidationPhotos,
-  listLabelledFolder,
-  type PhotoFile,
-} from '../main/training/photos';
+import { dataHashOf, embedTrainingPhotos, embedValidationPhotos, listLabelledFolder } from '../main/training/photos';
 import { trainHead, type EpochReport, type TrainConfig, type VerificationFigures } from '../main/training/trainer';
 import { MINERS, type Miner } from '../main/training/triplet';
 import { verify, type ValidationSet } from '../main/training/validation';
@@ -217,6 +211,11 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
     const short = everyone.filter((p) => p.embeddings.length < 2);
     for (const p of short) say(`left out ${p.name}: ${p.embeddings.length} of ${p.total} photos usable, 2 needed`);
     const usable = everyone.filter((p) => p.embeddings.length >= 2);
+    // The photos the model learnt from: usable ones of the people kept (the manifest's dataHash).
+    const kept = new Set(usable.map((p) => p.name));
+    const trainedOn = embedded.flatMap((t) =>
+      'embedding' in t && kept.has(t.photo.rel.slice(0, t.photo.rel.indexOf('/'))) ? [t.photo] : [],
+    );
     if (usable.length < 2) {
       const list = short.map((p) => `${p.name} (${p.embeddings.length} of ${p.total} usable)`).join(', ');
       throw new AppError(
@@ -277,7 +276,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
     const manifest = writeModelFolder(out, {
       weights: result.weights,
       baseEncoder: encoderId,
-      dataHash: dataHashOf(allPhotos as PhotoFile[]),
+      dataHash: dataHashOf(trainedOn),
       training: {
         mode: 'head',
         epochs: result.epochsDone,

@@ -27,7 +27,7 @@ const info = (after = 0.996): TrainedModelInfo => ({
   },
 });
 
-function setup(inUse: TrainedModelInfo | null, inspect = ok(info())) {
+function setup(inUse: TrainedModelInfo | null, inspect = ok(info()), settings = testSettings()) {
   const gallery: GalleryEncoderInfo = {
     galleryEncoder: inUse?.id ?? 'mfn-foamliu',
     defaultEncoder: inUse?.id ?? 'mfn-foamliu',
@@ -45,7 +45,7 @@ function setup(inUse: TrainedModelInfo | null, inspect = ok(info())) {
     settings: { set },
   } as unknown as Pick<PresenceApi, 'models' | 'settings' | 'engine'>;
   const onchanged = vi.fn();
-  render(TrainedModelCard, { props: { api, settings: testSettings(), onchanged } });
+  render(TrainedModelCard, { props: { api, settings, onchanged } });
   return { api, set, onchanged };
 }
 
@@ -68,6 +68,7 @@ describe('Settings: the face model', () => {
       ['Trained model', '99.60 %', '0.9997', '99.20 %'],
     ]);
     expect(screen.queryByTestId('trained-model-no-gain')).toBeNull();
+    expect(screen.queryByTestId('trained-model-fixed-threshold')).toBeNull();
     await fireEvent.click(screen.getByTestId('trained-model-use'));
     await settle();
     expect(set).toHaveBeenCalledWith({ trainedModel: '/models/site' });
@@ -95,6 +96,15 @@ describe('Settings: the face model', () => {
     await fireEvent.click(screen.getByTestId('trained-model-shipped'));
     await settle();
     expect(set).toHaveBeenCalledWith({ trainedModel: null });
+  });
+
+  it('warns that a fixed threshold was chosen for the model in use', async () => {
+    setup(null, ok(info()), { ...testSettings(), threshold: 0.95 });
+    await settle();
+    await fireEvent.input(screen.getByTestId('trained-model-folder'), { target: { value: '/models/site' } });
+    await fireEvent.submit(screen.getByTestId('trained-model-check').closest('form')!);
+    await settle();
+    expect(screen.getByTestId('trained-model-fixed-threshold').textContent).toMatch(/fixed match threshold \(0\.950\)/);
   });
 
   it('shows the sentence of a folder that is not a model', async () => {
