@@ -5,11 +5,11 @@ import { InvalidArgumentError, type Command } from 'commander';
 import fs from 'node:fs';
 import path from 'node:path';
 import { AppError, isAppError } from '../shared/errors';
-import type { Box } from '../shared/face';
 import { clusterFaces, defaultClusterThreshold, MAX_CLUSTER_FACES } from '../main/domain/clustering';
 
 /** Faces found in one photo at most (a team photo); the engine's own default is 10. */
 const MAX_FACES_A_PHOTO = 50;
+import { centredFace } from '../main/engine';
 import { createInProcessEngine } from '../main/engine/engine';
 import { existingPath } from './context';
 
@@ -46,18 +46,6 @@ function photosUnder(dir: string): string[] {
   };
   walk(dir);
   return out;
-}
-
-/**
- * The face whose box centre is nearest the photo's centre: a photo's subject, who is not always its
- * largest face. The same rule as the evaluation runners' (engine/eval-photo.ts centredFace), which the
- * CLI may not import: bench/cluster-quality.ts measures with that one.
- */
-function centred<F extends { box: Box }>(faces: readonly F[], width: number, height: number): F | undefined {
-  const off = (f: F) => Math.hypot(f.box.x + f.box.width / 2 - width / 2, f.box.y + f.box.height / 2 - height / 2);
-  let best: F | undefined;
-  for (const f of faces) if (!best || off(f) < off(best)) best = f;
-  return best;
 }
 
 function parseThreshold(value: string): number {
@@ -128,7 +116,7 @@ export async function clusterFolder(
         if (r.faces.length === 0) throw new AppError('NO_FACE', 'No face found in this photo.');
         if (opts.mainFace) {
           members.push(name);
-          embeddings.push(centred(r.faces, r.width, r.height)!.embedding);
+          embeddings.push(centredFace(r.faces, r.width, r.height)!.embedding); // the photo's subject, as eval takes it
         } else
           r.faces.forEach((f, k) => {
             members.push(r.faces.length > 1 ? `${name}#${k + 1}` : name);

@@ -19,6 +19,8 @@ export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-
 export { isKnownEncoder } from './encoder-choice';
 export { readImageFile } from './photo-file';
 export { decodeChip } from './chip-format';
+// Pure: which face of a photo is its subject (the one nearest the centre), for eval and `presence cluster`.
+export { centredFace } from './eval-photo';
 export {
   applyHead,
   readTrainedModel,
