@@ -12,6 +12,7 @@ const MAX_FACES_A_PHOTO = 50;
 import { centredFace } from '../main/engine';
 import { createInProcessEngine } from '../main/engine/engine';
 import { existingPath } from './context';
+import { progressLine } from './progress';
 
 const PHOTO_EXTENSIONS = new Set(['.jpg', '.jpeg', '.png']);
 
@@ -54,18 +55,6 @@ function parseThreshold(value: string): number {
   if (!Number.isFinite(d) || d <= 0 || d > 2)
     throw new InvalidArgumentError('expected a distance between unit vectors, above 0 and at most 2.');
   return d;
-}
-
-/** Photos done so far on a terminal, overwritten in place; nothing when stderr is a file or a pipe. */
-function progress(): (done: number, total: number) => void {
-  let last = 0;
-  return (done, total) => {
-    const now = Date.now();
-    if (process.stderr.isTTY && (now - last > 250 || done === total)) {
-      last = now;
-      process.stderr.write(`\rphotos ${done}/${total}${done === total ? '\n' : ''}`);
-    }
-  };
 }
 
 export async function clusterFolder(
@@ -175,7 +164,7 @@ export function registerCluster(program: Command): void {
     )
     .option('--json', 'print only the JSON result line')
     .action(async (dir: string, opts: { mainFace?: boolean; threshold?: number; json?: boolean }) => {
-      const report = await clusterFolder(dir, { ...opts, onPhoto: progress() });
+      const report = await clusterFolder(dir, { ...opts, onPhoto: progressLine('photos', 250) });
       if (opts.json) console.log(JSON.stringify(report));
       else printReport(report);
     });

@@ -5,17 +5,7 @@ import type { EngineStartOptions } from '../main/engine';
 import { createInProcessEngine } from '../main/engine/engine';
 import { evaluateIdent, evaluateLfw } from '../main/evaluation';
 import { existingPath } from './context';
-
-function progress(label: string) {
-  let last = 0;
-  return (done: number, total: number) => {
-    const now = Date.now();
-    if (process.stderr.isTTY && (now - last > 500 || done === total)) {
-      last = now;
-      process.stderr.write(`\r${label} ${done}/${total}${done === total ? '\n' : ''}`);
-    }
-  };
-}
+import { progressLine } from './progress';
 
 /** The shipped encoder, or the trained model given with --model (its head on top of its base encoder). */
 function startOptions(opts: { model?: string }): EngineStartOptions {
@@ -47,7 +37,7 @@ export function registerEval(program: Command): void {
           pairsFile: opts.pairs,
           imagesDir: opts.images,
           engine,
-          onProgress: progress('images'),
+          onProgress: progressLine('images'),
         });
         if (!opts.json) {
           console.log(
@@ -81,7 +71,7 @@ export function registerEval(program: Command): void {
           listFile: opts.list,
           imagesDir: opts.images,
           engine,
-          onProgress: progress('images'),
+          onProgress: progressLine('images'),
         });
         if (!opts.json) {
           console.log(

@@ -1,7 +1,7 @@
 // `presence templates status|reembed`: which face model the templates belong to, and moving them to the
 // default one from their stored face chips (domain/reembed.ts).
 import type { Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
+import { progressBar } from './progress';
 import { AppError } from '../shared/errors';
 import type { PresenceApp } from '../main/app';
 import { peopleWithoutChips } from '../main/domain/reembed';
@@ -24,35 +24,6 @@ function olderModelSentence(n: number): string {
   return n === 1
     ? '1 person was enrolled with an older face model and has no stored face chip'
     : `${n} people were enrolled with an older face model and have no stored face chip`;
-}
-
-/** A bar on a terminal; otherwise a plain line at every tenth of the way (logs, scripts). */
-function progress(label: string): { update(done: number, total: number): void; stop(): void } {
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar(
-      { format: `${label} {bar} {value}/{total} templates`, stream: process.stderr },
-      Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update(done, total) {
-        if (!started) bar.start(total, done);
-        else bar.update(done);
-        started = true;
-      },
-      stop: () => bar.stop(),
-    };
-  }
-  let shown = -1;
-  return {
-    update(done, total) {
-      const step = total === 0 ? 10 : Math.floor((done / total) * 10);
-      if (step === shown) return;
-      shown = step;
-      process.stderr.write(`${label} ${done}/${total} templates\n`);
-    },
-    stop: () => undefined,
-  };
 }
 
 export function registerTemplates(program: Command): void {
@@ -115,7 +86,7 @@ export function registerTemplates(program: Command): void {
           return;
         }
         await app.engine.start(selection.model ? { modelDir: selection.model.dir } : { encoderId: target });
-        const bar = progress('re-embedding');
+        const bar = progressBar('re-embedding', 'templates');
         let result;
         try {
           result = await app.reembed.run({ actor: 'cli', onProgress: (done, total) => bar.update(done, total) });

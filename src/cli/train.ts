@@ -4,7 +4,7 @@
 // embeddings. The output is a model folder (src/main/training/model-folder.ts). With --json the last line
 // of stdout is one JSON object.
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { SingleBar, Presets } from 'cli-progress';
+import { progressBar, type ProgressBar } from './progress';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../shared/errors';
@@ -156,7 +156,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
     try {
       const status = await engine.start();
       encoderId = status.encoderId!;
-      const bar = progress('photos');
+      const bar = progressBar('photos');
       embedded = await embedTrainingPhotos(engine, allPhotos, {
         cache,
         encoderId,
@@ -174,7 +174,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
             'NOT_FOUND',
             `Missing from ${opts.valImages}: ${missing.length} of the ${files.length} photos named in ${opts.valPairs} (the first: ${missing[0]}). Check --val-images and the pairs file.`,
           );
-        const vbar = progress('validation photos');
+        const vbar = progressBar('validation photos');
         const photos = await embedValidationPhotos(engine, files, {
           cache,
           encoderId,
@@ -243,7 +243,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
     say(
       `training a head on ${embeddings.length} photos of ${usable.length} people (${encoderId}), ${config.epochs} epochs of ${config.miner} triplets${opts.resume ? ', resumed from the checkpoint' : ''}`,
     );
-    let bar: ReturnType<typeof progress> | null = null;
+    let bar: ProgressBar | null = null;
     const result = await trainHead({
       config,
       data: { embeddings, labels },
@@ -253,7 +253,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
       validate,
       onStep: (s) => {
         if (!process.stderr.isTTY) return;
-        bar ??= progress(`epoch ${s.epoch}/${config.epochs}`);
+        bar ??= progressBar(`epoch ${s.epoch}/${config.epochs}`);
         bar.update(s.step, s.steps);
         if (s.step === s.steps) {
           bar.stop();
@@ -262,7 +262,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
       },
       onEpoch: (r) => say(epochLine(r, config.epochs)),
     });
-    (bar as ReturnType<typeof progress> | null)?.stop();
+    (bar as ProgressBar | null)?.stop();
     if (!result.finished) {
       say(
         `Stopped after ${result.epochsDone} of ${config.epochs} epochs${result.step ? ` and ${result.step} steps` : ''}: the checkpoint is in ${checkpoint}. To go on, run the same command with --resume.`,
@@ -363,36 +363,4 @@ function epochLine(r: EpochReport, epochs: number): string {
   const val = r.validation ? `  val ${(r.validation.accuracy * 100).toFixed(2)} %` : '';
   const aux = r.auxLoss ? `  softmax ${r.auxLoss.toFixed(4)}` : '';
   return `epoch ${r.epoch}/${epochs}  loss ${r.loss.toFixed(4)}${aux}  active ${(r.activeShare * 100).toFixed(1)} %  d²+ ${r.meanPositiveSq.toFixed(3)}  d²- ${r.meanNegativeSq.toFixed(3)}${val}`;
-}
-
-/** A bar on a terminal; otherwise a plain line at every tenth of the way (logs, scripts). */
-function progress(label: string): { update(done: number, total: number): void; stop(): void } {
-  if (process.stderr.isTTY) {
-    const bar = new SingleBar(
-      { format: `${label} {bar} {value}/{total}`, stream: process.stderr },
-      Presets.shades_classic,
-    );
-    let started = false;
-    return {
-      update(done, total) {
-        if (!started) bar.start(total, done);
-        else bar.update(done);
-        started = true;
-      },
-      stop: () => {
-        if (started) bar.stop();
-        started = false;
-      },
-    };
-  }
-  let shown = -1;
-  return {
-    update(done, total) {
-      const step = total === 0 ? 10 : Math.floor((done / total) * 10);
-      if (step === shown) return;
-      shown = step;
-      process.stderr.write(`${label} ${done}/${total}\n`);
-    },
-    stop: () => undefined,
-  };
 }

@@ -3,6 +3,7 @@
 // it lives in this process's memory (bounded in photos and faces), and is let go when it is closed, goes
 // unused, or the admin session that opened it locks. Enrolling a group saves its faces through the one
 // template writer (enroll-save.ts), with the person's consent, as the photo import does.
+import { unitCentroid } from './centroid';
 import { randomUUID } from 'node:crypto';
 import { AppError, isAppError } from '../../shared/errors';
 import type { AnalyzeResult, FaceAnalysis } from '../../shared/face';
@@ -71,17 +72,6 @@ const expired = () =>
     'EXPIRED',
     `This set of photos is no longer open: it was closed, went ${GROUP_IDLE_MINUTES} minutes without use, or the admin session was locked, and its photos were let go. Add the photos again.`,
   );
-
-/** The renormalised mean of unit embeddings (how the matcher scores a person); null when they cancel out. */
-function centroidOf(embeddings: readonly Float32Array[]): Float32Array | null {
-  const first = embeddings[0];
-  if (!first) return null;
-  const sum = new Float64Array(first.length);
-  for (const e of embeddings) for (let i = 0; i < sum.length; i++) sum[i]! += e[i]!;
-  const norm = Math.hypot(...sum);
-  if (!(norm > 1e-6)) return null;
-  return Float32Array.from(sum, (v) => v / norm);
-}
 
 const problemOf = (e: AppError | null): Problem | null => (e ? { code: e.code, message: e.message } : null);
 
@@ -231,9 +221,9 @@ export class PhotoGroupingService {
   }
 
   private matchOfFaces(faces: readonly HeldFace[]): GroupMatch | null {
-    const centroid = centroidOf(faces.map((f) => f.embedding));
+    const centroid = unitCentroid(faces.map((f) => f.embedding));
     if (!centroid) return null;
-    const decision = this.deps.index.identify(centroid, this.deps.settings());
+    const decision = this.deps.index.identify(Float32Array.from(centroid), this.deps.settings());
     if (!decision.accepted || !decision.personId) return null;
     const person = this.deps.store.people.get(decision.personId);
     return person ? { personId: person.id, name: person.name, distance: decision.distance } : null;

@@ -1,6 +1,7 @@
 // Photo import: photo files (the screens' import step, `presence enroll` and `presence import`) become a
 // person's templates. Each photo is judged on its own, and those that look like someone else against the
 // call's other photos too, so that the first import of a folder gives the result every later one would.
+import { distanceToCentroid, unitCentroid } from './centroid';
 import { createHash } from 'node:crypto';
 import { AppError, isAppError } from '../../shared/errors';
 import type { Settings } from '../../shared/settings';
@@ -157,11 +158,11 @@ export class PhotoImporter {
     const { margin } = this.deps.settings();
     for (let changed = true; changed;) {
       changed = false;
-      const own = centroidOf([...kept].map((c) => c.embedding));
+      const own = unitCentroid([...kept].map((c) => c.embedding));
       if (!own) break;
       for (const c of candidates) {
         if (kept.has(c) || !c.duplicateOf) continue;
-        if (distanceTo(c.embedding, own) < c.duplicateOf.distance + margin) {
+        if (distanceToCentroid(c.embedding, own) < c.duplicateOf.distance + margin) {
           c.duplicateOf = null;
           kept.add(c);
           changed = true;
@@ -191,23 +192,4 @@ export class PhotoImporter {
     const thumbnail = good.find((g) => g.pose === 'front')?.thumbnail ?? good[0]?.thumbnail ?? null;
     return { results, commit: this.deps.writer.save({ target, faces: good, source, consent, thumbnail, actor }) };
   }
-}
-
-/** The renormalised mean of unit embeddings, as the matcher scores a person; null for none or cancelling ones. */
-function centroidOf(embeddings: readonly Float32Array[]): Float64Array | null {
-  const first = embeddings[0];
-  if (!first) return null;
-  const sum = new Float64Array(first.length);
-  for (const e of embeddings) for (let i = 0; i < sum.length; i++) sum[i]! += e[i]!;
-  const norm = Math.hypot(...sum);
-  if (!(norm > 1e-6)) return null;
-  for (let i = 0; i < sum.length; i++) sum[i]! /= norm;
-  return sum;
-}
-
-/** Euclidean distance between a unit embedding and a unit centroid. */
-function distanceTo(embedding: Float32Array, centroid: Float64Array): number {
-  let squared = 0;
-  for (let i = 0; i < centroid.length; i++) squared += (embedding[i]! - centroid[i]!) ** 2;
-  return Math.sqrt(squared);
 }
