@@ -181,7 +181,14 @@ describe('Settings > Privacy through the browser (issue 14, item 7)', () => {
 
     await page.getByTestId('privacy-audit-verify').click();
     await expectVisible(opened, served, 'privacy-audit-ok', 'the audit chain holding');
-    expect(await page.getByTestId('privacy-audit-when').innerText()).toMatch(/^Checked at /);
+    // The card already says "ok" from the check at open; the click's own answer comes a moment later.
+    try {
+      await expect
+        .poll(() => page.getByTestId('privacy-audit-when').innerText(), { timeout: 15_000 })
+        .toMatch(/^Checked at /);
+    } catch {
+      throw await failure(opened, served, 'Expected the audit card to say when it was checked, after Verify.');
+    }
     const head = queryDb<{ hash: string }>(served, 'SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1')[0]!.hash;
     expect(await page.getByTestId('privacy-audit-head').innerText()).toBe(head);
 
