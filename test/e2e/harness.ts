@@ -245,6 +245,56 @@ export async function expectVisible(
   }
 }
 
+/**
+ * Waits until the first element with this test id carries `attr="value"`. Screens fill such attributes from
+ * an answer of main that comes after the element is shown, so a single read races it.
+ */
+export async function expectAttribute(
+  opened: Opened,
+  served: Served,
+  testid: string,
+  attr: string,
+  value: string,
+  what: string,
+  timeout = 15_000,
+): Promise<void> {
+  const selector = `[data-testid="${testid}"][${attr}="${value}"]`;
+  try {
+    await opened.page.locator(selector).first().waitFor({ state: 'attached', timeout });
+  } catch {
+    const found = await opened.page
+      .getByTestId(testid)
+      .first()
+      .getAttribute(attr)
+      .catch(() => null);
+    throw await failure(
+      opened,
+      served,
+      `Expected ${what} (${selector}) within ${timeout / 1000} s; ${attr} was ${JSON.stringify(found)}.`,
+    );
+  }
+}
+
+/**
+ * Polls a check made from the test until it holds. Used instead of page.waitForFunction with a string, which
+ * Playwright evaluates with eval inside the page, and the app's Content-Security-Policy (no 'unsafe-eval')
+ * refuses that on some Chromium builds.
+ */
+export async function expectEventually(
+  opened: Opened,
+  served: Served,
+  check: () => Promise<boolean>,
+  what: string,
+  timeout = 15_000,
+): Promise<void> {
+  const until = Date.now() + timeout;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > until) throw await failure(opened, served, `Expected ${what} within ${timeout / 1000} s.`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 /** Builds a descriptive error (and saves a screenshot of the moment) for a failed expectation. */
 export async function failure(opened: Opened, served: Served, message: string): Promise<Error> {
   const name = `FAILED-${message.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;

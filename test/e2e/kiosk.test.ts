@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
   attendanceEvents,
+  expectEventually,
   expectVisible,
   failure,
   fixture,
@@ -106,11 +107,16 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
     const { page } = opened;
     await page.getByTestId('person-row').filter({ hasText: A }).getByTestId('person-templates').click();
     await expectVisible(opened, served, 'templates-dialog', "A's face templates");
-    // A string runs in the page (this file is type-checked without the DOM library).
-    await page.waitForFunction(
-      `[...document.querySelectorAll('[data-testid="template-chip"]')].filter((i) => i.naturalWidth > 0).length === 5`,
-      undefined,
-      { timeout: 15_000 },
+    await expectEventually(
+      opened,
+      served,
+      async () =>
+        (await page
+          .getByTestId('template-chip')
+          .evaluateAll(
+            (imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length,
+          )) === 5,
+      "five loaded face chips in A's templates",
     );
     expect(await page.getByTestId('template-row').count()).toBe(5);
     await screenshot(page, shot);
@@ -488,11 +494,11 @@ describe('Kiosk and enrollment through the browser with a fake camera (issue 4)'
       await screenshot(page, 'issue12-c2-attendance-delete-dialog-en');
       await page.getByTestId('punch-save').click();
       await expectVisible(opened, served, 'attendance-notice', 'the deleted notice');
-      // A string runs in the page (this file is type-checked without the DOM library).
-      await page.waitForFunction(
-        `document.querySelectorAll('[data-testid="punch-row"]').length === ${punches - 1}`,
-        undefined,
-        { timeout: 15_000 },
+      await expectEventually(
+        opened,
+        served,
+        async () => (await page.getByTestId('punch-row').count()) === punches - 1,
+        'one punch fewer in the list',
       );
 
       // A missed punch: a check-in earlier today, added by hand.

@@ -8,6 +8,7 @@ import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
+  expectAttribute,
   expectVisible,
   failure,
   fixture,
@@ -134,7 +135,14 @@ describe('Privacy through the browser (issue 14)', () => {
     const { page } = opened;
     await rowOf(name).getByTestId('person-erase').click();
     await expectVisible(opened, served, 'erase-dialog', 'the erase dialog');
-    expect(await page.getByTestId('erase-attendance').getAttribute('data-attendance')).toBe('keep');
+    await expectAttribute(
+      opened,
+      served,
+      'erase-attendance',
+      'data-attendance',
+      'keep',
+      'the erase dialog to say attendance is kept',
+    );
     const ok = page.getByTestId('erase-ok');
     expect(await ok.isDisabled(), 'no erasure before the name is typed').toBe(true);
     await page.getByTestId('erase-confirm-name').fill(name.split(' ')[0]!);
