@@ -1,8 +1,10 @@
 // `presence train DIR --out MODELDIR`: FaceNet's triplet loss on a labelled folder (one sub-folder of
-// photos per person), training a projection head on top of the shipped encoder (--mode head). The photos
-// go through the engine's own detection and alignment once (cached); training then runs on their
-// embeddings. The output is a model folder (src/main/training/model-folder.ts). With --json the last line
-// of stdout is one JSON object.
+// photos per person), training either a projection head on top of the shipped encoder (--mode head) or
+// the shipped MobileFaceNet's last stage, conv2 + gdconv + conv3 (--mode finetune). The photos go through
+// the engine's own detection and alignment once (cached); training then runs on what the frozen part of
+// the network gives each face: its embedding (head), or the trunk's 7x7x128 map of its aligned crop
+// (finetune), so an epoch costs only the trained layers. The output is a model folder
+// (src/main/training/model-folder.ts). With --json the last line of stdout is one JSON object.
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { progressBar, type ProgressBar } from './progress';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
@@ -12,13 +14,22 @@ import { createInProcessEngine } from '../main/engine/engine';
 import { crowded } from '../main/domain/faces';
 import { parsePairs } from '../main/evaluation';
 import { EmbeddingCache } from '../main/training/embedding-cache';
-import { identityHead, applyHead, type HeadWeights } from '../main/training/head';
+import type { MobileFaceNetTail } from '../main/engine';
+import { HeadVariables, identityHead, applyHead, type HeadWeights } from '../main/training/head';
 import { measureDistanceTable } from '../main/training/distances';
-import { writeModelFolder } from '../main/training/model-folder';
+import type { TrainableModel } from '../main/training/model';
+import { writeModelFolder, type TrainedWeights } from '../main/training/model-folder';
 import { dataHashOf, embedTrainingPhotos, embedValidationPhotos, listLabelledFolder } from '../main/training/photos';
-import { trainHead, type EpochReport, type TrainConfig, type VerificationFigures } from '../main/training/trainer';
+import { embedThroughTail, TailVariables } from '../main/training/tail';
+import {
+  trainModel,
+  type EpochReport,
+  type TrainConfig,
+  type TrainResult,
+  type VerificationFigures,
+} from '../main/training/trainer';
 import { MINERS, type Miner } from '../main/training/triplet';
-import { verify, type ValidationSet } from '../main/training/validation';
+import { verify, type Embedder, type ValidationSet } from '../main/training/validation';
 import { AnsweredFailure, existingPath } from './context';
 
 interface TrainOpts {
@@ -55,12 +66,15 @@ export function registerTrain(program: Command): void {
   program
     .command('train')
     .description(
-      "train a projection head on the shipped encoder with FaceNet's triplet loss (DIR: one sub-folder of photos per person)",
+      "train a projection head on the shipped encoder, or fine-tune its last stage, with FaceNet's triplet loss (DIR: one sub-folder of photos per person)",
     )
     .argument('<dir>', 'labelled folder: DIR/<person>/<photo>', existingPath('directory'))
     .requiredOption('--out <dir>', 'model folder to write (created when missing)')
     .addOption(
-      new Option('--mode <mode>', 'head: a projection head on the frozen encoder')
+      new Option(
+        '--mode <mode>',
+        "head: a projection head on the frozen encoder; finetune: the MobileFaceNet's last stage (conv2, gdconv, conv3) retrained",
+      )
         .choices(['head', 'finetune'])
         .default('head'),
     )
@@ -97,13 +111,17 @@ export function registerTrain(program: Command): void {
     });
 }
 
+/** What one mode trains: how it starts, how it embeds validation rows, and what it writes. */
+interface ModeRun<W> {
+  /** What the mode's log lines call the model. */
+  what: string;
+  model: () => TrainableModel<W>;
+  initial: W;
+  embedder: (w: W) => Embedder;
+  weights: (w: W) => TrainedWeights;
+}
+
 async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
-  if (opts.mode === 'finetune') {
-    process.stderr.write(
-      'presence: --mode finetune is not available in this version: only --mode head (a projection head on the shipped encoder) can be trained.\n',
-    );
-    throw new AnsweredFailure(2);
-  }
   if ((opts.valPairs === undefined) !== (opts.valImages === undefined))
     throw new AppError(
       'INVALID_INPUT',
@@ -121,7 +139,8 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
   // work folder beside the model, so that the model folder an administrator copies to stations holds
   // the model only (manifest.json, head.bin, distances.json).
   const work = `${out}.work`;
-  const checkpoint = path.join(work, 'checkpoint.json');
+  // One checkpoint a mode: a head's cannot be resumed as a fine-tune, or the other way round.
+  const checkpoint = path.join(work, opts.mode === 'finetune' ? 'checkpoint-finetune.json' : 'checkpoint.json');
   if (opts.resume && !existsSync(checkpoint))
     throw new AppError('NOT_FOUND', `There is no checkpoint in ${work} to resume from: run without --resume to start.`);
 
@@ -149,6 +168,8 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
 
     // 1. Embeddings, through the engine (it is stopped before training: both would want the CPU).
     const engine = createInProcessEngine();
+    const rows = opts.mode === 'finetune' ? 'trunk' : 'embedding';
+    let baseTail: MobileFaceNetTail | null = null;
     let encoderId: string;
     let embedded: Awaited<ReturnType<typeof embedTrainingPhotos>>;
     let validation:
@@ -156,10 +177,13 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
     try {
       const status = await engine.start();
       encoderId = status.encoderId!;
+      // Before any photo: a base encoder without a MobileFaceNet last stage is refused with a sentence.
+      if (rows === 'trunk') baseTail = await engine.baseTail();
       const bar = progressBar('photos');
       embedded = await embedTrainingPhotos(engine, allPhotos, {
         cache,
         encoderId,
+        rows,
         crowded,
         signal: stop.signal,
         onProgress: bar.update,
@@ -178,6 +202,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
         const photos = await embedValidationPhotos(engine, files, {
           cache,
           encoderId,
+          rows,
           signal: stop.signal,
           onProgress: vbar.update,
         });
@@ -237,49 +262,38 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
       learningRate: opts.lr,
       seed: opts.seed,
     };
-    const validate = validation ? (w: HeadWeights) => verify(validation, w) : undefined;
-    const valBefore = validate ? validate(identityHead(embeddings[0]!.length)) : null;
-    if (valBefore) say(`validation before training (the base encoder): ${figures(valBefore)}`);
-    say(
-      `training a head on ${embeddings.length} photos of ${usable.length} people (${encoderId}), ${config.epochs} epochs of ${config.miner} triplets${opts.resume ? ', resumed from the checkpoint' : ''}`,
-    );
-    let bar: ProgressBar | null = null;
-    const result = await trainHead({
-      config,
-      data: { embeddings, labels },
-      checkpoint,
-      resume: opts.resume === true,
-      signal: stop.signal,
-      validate,
-      onStep: (s) => {
-        if (!process.stderr.isTTY) return;
-        bar ??= progressBar(`epoch ${s.epoch}/${config.epochs}`);
-        bar.update(s.step, s.steps);
-        if (s.step === s.steps) {
-          bar.stop();
-          bar = null;
-        }
-      },
-      onEpoch: (r) => say(epochLine(r, config.epochs)),
-    });
-    (bar as ProgressBar | null)?.stop();
-    if (!result.finished) {
-      say(
-        `Stopped after ${result.epochsDone} of ${config.epochs} epochs${result.step ? ` and ${result.step} steps` : ''}: the checkpoint is in ${checkpoint}. To go on, run the same command with --resume.`,
-      );
-      throw new AnsweredFailure(INTERRUPTED);
-    }
+    const result =
+      baseTail !== null
+        ? await runMode<MobileFaceNetTail>(
+            {
+              what: "the MobileFaceNet's last stage",
+              model: () => new TailVariables(baseTail!),
+              initial: baseTail,
+              embedder: (t) => (r) => embedThroughTail(t, r),
+              weights: (t) => ({ tail: t }),
+            },
+            { config, embeddings, labels, validation, usable, dir, opts, checkpoint, stop, say, encoderId },
+          )
+        : await runMode<HeadWeights>(
+            {
+              what: 'a head',
+              model: () => new HeadVariables(identityHead(embeddings[0]!.length)),
+              initial: identityHead(embeddings[0]!.length),
+              embedder: (h) => (r) => r.map((e) => applyHead(h, e)),
+              weights: (h) => ({ head: h }),
+            },
+            { config, embeddings, labels, validation, usable, dir, opts, checkpoint, stop, say, encoderId },
+          );
+    const { valBefore, valAfter, table, trainedWeights } = result;
 
     // 4. The model folder.
-    const valAfter = validate ? validate(result.weights) : null;
-    const table = distanceTable(result.weights, validation, usable, opts, dir);
     const manifest = writeModelFolder(out, {
-      weights: result.weights,
+      weights: trainedWeights,
       baseEncoder: encoderId,
       dataHash: dataHashOf(trainedOn),
       training: {
-        mode: 'head',
-        epochs: result.epochsDone,
+        mode: opts.mode,
+        epochs: result.run.epochsDone,
         people: usable.length,
         photos: embeddings.length,
         skipped: skipped.length,
@@ -298,7 +312,8 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
     say(`wrote ${manifest.id} to ${out}`);
     console.log(
       JSON.stringify({
-        epochs: result.epochsDone,
+        mode: opts.mode,
+        epochs: result.run.epochsDone,
         people: usable.length,
         photos: embeddings.length,
         skipped: skipped.length,
@@ -308,7 +323,7 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
         out,
         id: manifest.id,
         baseEncoder: encoderId,
-        history: result.history,
+        history: result.run.history,
       }),
     );
   } finally {
@@ -316,25 +331,90 @@ async function runTrain(dir: string, opts: TrainOpts): Promise<void> {
   }
 }
 
+interface RunContext {
+  config: TrainConfig;
+  embeddings: Float32Array[];
+  labels: number[];
+  validation: (ValidationSet & { photos: Map<string, { embedding: Float32Array | null; found: boolean }> }) | null;
+  usable: { name: string; embeddings: Float32Array[] }[];
+  dir: string;
+  opts: TrainOpts;
+  checkpoint: string;
+  stop: AbortController;
+  say: (line: string) => void;
+  encoderId: string;
+}
+
+/** Trains one mode's model, with the figures before and after and the distance table of the result. */
+async function runMode<W>(mode: ModeRun<W>, c: RunContext) {
+  const { config, validation, say } = c;
+  const validate = validation ? (w: W) => verify(validation, mode.embedder(w)) : undefined;
+  const valBefore = validate ? validate(mode.initial) : null;
+  if (valBefore) say(`validation before training (the base encoder): ${figures(valBefore)}`);
+  say(
+    `training ${mode.what} on ${c.embeddings.length} photos of ${c.usable.length} people (${c.encoderId}), ${config.epochs} epochs of ${config.miner} triplets${c.opts.resume ? ', resumed from the checkpoint' : ''}`,
+  );
+  let bar: ProgressBar | null = null;
+  const run: TrainResult<W> = await trainModel<W>({
+    config,
+    data: { embeddings: c.embeddings, labels: c.labels },
+    model: mode.model,
+    checkpoint: c.checkpoint,
+    resume: c.opts.resume === true,
+    signal: c.stop.signal,
+    validate,
+    onStep: (s) => {
+      if (!process.stderr.isTTY) return;
+      bar ??= progressBar(`epoch ${s.epoch}/${config.epochs}`);
+      bar.update(s.step, s.steps);
+      if (s.step === s.steps) {
+        bar.stop();
+        bar = null;
+      }
+    },
+    onEpoch: (r) => say(epochLine(r, config.epochs)),
+  });
+  (bar as ProgressBar | null)?.stop();
+  if (!run.finished) {
+    say(
+      `Stopped after ${run.epochsDone} of ${config.epochs} epochs${run.step ? ` and ${run.step} steps` : ''}: the checkpoint is in ${c.checkpoint}. To go on, run the same command with --resume.`,
+    );
+    throw new AnsweredFailure(INTERRUPTED);
+  }
+  const valAfter = validate ? validate(run.weights) : null;
+  const table = distanceTable(mode.embedder(run.weights), validation, c.usable, c.opts, c.dir);
+  return { run, valBefore, valAfter, table, trainedWeights: mode.weights(run.weights) };
+}
+
 /** On the validation photos in which a face was found when there are any, else on the training photos. */
 function distanceTable(
-  weights: HeadWeights,
+  embed: Embedder,
   validation: { photos: Map<string, { embedding: Float32Array | null; found: boolean }> } | null,
   training: { name: string; embeddings: Float32Array[] }[],
   opts: TrainOpts,
   dir: string,
 ) {
-  const command = `presence train ${dir} --out ${opts.out} --epochs ${opts.epochs} --batch-people ${opts.batchPeople} --batch-photos ${opts.batchPhotos} --margin ${opts.margin} --miner ${opts.miner} --aux-weight ${opts.auxWeight} --lr ${opts.lr} --seed ${opts.seed}${opts.valPairs ? ` --val-pairs ${opts.valPairs} --val-images ${opts.valImages}` : ''}`;
-  const rule =
-    "a photo against the centroid of every other person's photos (impostor) and of its own person's other photos (genuine), through the trained head";
+  const command = `presence train ${dir} --out ${opts.out} --mode ${opts.mode} --epochs ${opts.epochs} --batch-people ${opts.batchPeople} --batch-photos ${opts.batchPhotos} --margin ${opts.margin} --miner ${opts.miner} --aux-weight ${opts.auxWeight} --lr ${opts.lr} --seed ${opts.seed}${opts.valPairs ? ` --val-pairs ${opts.valPairs} --val-images ${opts.valImages}` : ''}`;
+  const rule = `a photo against the centroid of every other person's photos (impostor) and of its own person's other photos (genuine), through the trained ${opts.mode === 'finetune' ? 'last stage' : 'head'}`;
+  const byPeople = (rows: Map<string, Float32Array[]>) => {
+    const names = [...rows.keys()].sort();
+    const all = names.flatMap((k) => rows.get(k)!);
+    const through = embed(all);
+    let at = 0;
+    return names.map((k) => {
+      const n = rows.get(k)!.length;
+      at += n;
+      return through.slice(at - n, at);
+    });
+  };
   if (validation) {
     const byPerson = new Map<string, Float32Array[]>();
     for (const [file, e] of validation.photos) {
       if (!e.embedding || !e.found) continue;
       const who = path.basename(path.dirname(file));
-      byPerson.set(who, [...(byPerson.get(who) ?? []), applyHead(weights, e.embedding)]);
+      byPerson.set(who, [...(byPerson.get(who) ?? []), e.embedding]);
     }
-    const people = [...byPerson.keys()].sort().map((k) => byPerson.get(k)!);
+    const people = byPeople(byPerson);
     const photos = people.reduce((s, p) => s + p.length, 0);
     try {
       return measureDistanceTable(people, {
@@ -346,11 +426,11 @@ function distanceTable(
       // Too few validation people for a table: the training photos below, said so.
     }
   }
-  const people = training.map((p) => p.embeddings.map((e) => applyHead(weights, e)));
+  const people = byPeople(new Map(training.map((p) => [p.name, p.embeddings])));
   const photos = people.reduce((s, p) => s + p.length, 0);
   return measureDistanceTable(people, {
     encoderId: '',
-    measuredOn: `the training photos (${photos} photos of ${people.length} people): no usable validation data was given, so these distances are optimistic (the head has seen these people); ${rule}`,
+    measuredOn: `the training photos (${photos} photos of ${people.length} people): no usable validation data was given, so these distances are optimistic (the model has seen these people); ${rule}`,
     command,
   });
 }

@@ -151,10 +151,12 @@ export interface ValidationFigures {
 
 /** What a model folder written by `presence train` says about itself (engine/trained-head.ts). */
 export interface TrainedModelInfo {
-  /** Its embedding space: `<base encoder>+head-<hash>`. */
+  /** Its embedding space: `<base encoder>+head-<hash>` or `+ft-<hash>`. */
   id: string;
   dir: string;
   baseEncoder: string;
+  /** head: a projection head on the base encoder; finetune: the base MobileFaceNet's last stage retrained. */
+  mode: 'head' | 'finetune';
   people: number | null;
   photos: number | null;
   epochs: number | null;

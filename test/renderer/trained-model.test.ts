@@ -16,6 +16,7 @@ const info = (after = 0.996): TrainedModelInfo => ({
   id: 'mfn-foamliu+head-1a2b3c4d',
   dir: '/models/site',
   baseEncoder: 'mfn-foamliu',
+  mode: 'head',
   people: 200,
   photos: 1000,
   epochs: 20,
@@ -67,6 +68,9 @@ describe('Settings: the face model', () => {
       ['Shipped model (mfn-foamliu)', '99.41 %', '0.9996', '98.90 %'],
       ['Trained model', '99.60 %', '0.9997', '99.20 %'],
     ]);
+    expect(screen.getByTestId('trained-model-kind').textContent!.trim()).toBe(
+      'What was trained: a projection head on top of the shipped face model.',
+    );
     expect(screen.queryByTestId('trained-model-no-gain')).toBeNull();
     expect(screen.queryByTestId('trained-model-fixed-threshold')).toBeNull();
     await fireEvent.click(screen.getByTestId('trained-model-use'));
@@ -76,7 +80,7 @@ describe('Settings: the face model', () => {
   });
 
   it('warns when the model recognises no more than the shipped one, in English and Chinese', async () => {
-    setup(null, ok(info(0.985)));
+    setup(null, ok({ ...info(0.985), mode: 'finetune' }));
     await settle();
     await fireEvent.input(screen.getByTestId('trained-model-folder'), { target: { value: '/models/site' } });
     await fireEvent.submit(screen.getByTestId('trained-model-check').closest('form')!);
@@ -85,6 +89,9 @@ describe('Settings: the face model', () => {
     i18n.setLocale('zh-CN');
     await settle();
     expect(screen.getByTestId('trained-model-no-gain').textContent).toMatch(/请继续使用随附模型/);
+    expect(screen.getByTestId('trained-model-kind').textContent!.trim()).toBe(
+      '训练内容：随附人脸模型的最后一级（微调）。',
+    );
   });
 
   it('says which trained model is in use and goes back to the shipped one', async () => {

@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Point } from '../../shared/face';
 import { mirror, similarityTo, warpAffine } from './align';
 import * as encoder from './encoder';
-import type { EncoderConfig } from './encoder-configs';
+import type { EncoderConfig, EncoderPart } from './encoder-configs';
+import { MOBILEFACENET_ID, trunk } from './encoder-mobilefacenet';
+import { TRUNK_CELLS, TRUNK_CHANNELS } from './mobilefacenet-tail';
 import type { RgbImage } from './image';
 import { applyHead } from './trained-head';
 
@@ -16,6 +18,37 @@ export interface FacePoints {
 
 export function embeddingSize(cfg: EncoderConfig): number {
   return cfg.parts.reduce((s, p) => s + encoder.ENCODERS[p.encoder].dim, 0);
+}
+
+/** The crop of one face that an encoder part embeds: its own template's warp of the landmarks. */
+function cropFor(img: RgbImage, face: FacePoints, part: EncoderPart): Float32Array {
+  const spec = encoder.ENCODERS[part.encoder];
+  const m =
+    part.align === 'dlib51' && face.dlib51
+      ? similarityTo(encoder.DLIB_TEMPLATE51_150, face.dlib51)
+      : similarityTo(encoder.templateFor(spec), face.five);
+  return warpAffine(img, m, spec.size, spec.size);
+}
+
+/** Whether `presence train --mode finetune` can retrain this space's last stage: one MobileFaceNet, no head. */
+export function fineTunable(cfg: EncoderConfig): boolean {
+  return cfg.parts.length === 1 && cfg.parts[0]!.encoder === MOBILEFACENET_ID && !cfg.trained?.head;
+}
+
+/**
+ * What the frozen part of the network gives each face (the crop, not its mirror): TRUNK_CELLS x
+ * TRUNK_CHANNELS values a face, the input of the last stage that a fine-tune trains.
+ */
+export function trunkFeatures(img: RgbImage, faces: FacePoints[], cfg: EncoderConfig): Float32Array[] {
+  if (!fineTunable(cfg)) throw new Error(`${cfg.id} has no MobileFaceNet last stage to fine-tune`);
+  const part = cfg.parts[0]!;
+  const size = encoder.ENCODERS[part.encoder].size;
+  const px = size * size * 3;
+  const batch = new Float32Array(faces.length * px);
+  faces.forEach((face, i) => batch.set(cropFor(img, face, part), i * px));
+  const all = tf.tidy(() => trunk(tf.tensor4d(batch, [faces.length, size, size, 3])).dataSync() as Float32Array);
+  const per = TRUNK_CELLS * TRUNK_CHANNELS;
+  return faces.map((_, i) => all.slice(i * per, (i + 1) * per));
 }
 
 /** Embeds faces given their five points (also used by the evaluation fallback). Returns L2-normalised rows. */
@@ -30,11 +63,7 @@ export function embedFaces(img: RgbImage, faces: FacePoints[], cfg: EncoderConfi
     const px = spec.size * spec.size * 3;
     const batch = new Float32Array(n * rows * px);
     faces.forEach((face, i) => {
-      const m =
-        part.align === 'dlib51' && face.dlib51
-          ? similarityTo(encoder.DLIB_TEMPLATE51_150, face.dlib51)
-          : similarityTo(encoder.templateFor(spec), face.five);
-      const crop = warpAffine(img, m, spec.size, spec.size);
+      const crop = cropFor(img, face, part);
       batch.set(crop, i * rows * px);
       if (cfg.flip) batch.set(mirror(crop, spec.size, spec.size), (i * rows + 1) * px);
     });

@@ -1,6 +1,7 @@
 // The embedding spaces the engine can produce: data only (no TF.js), so choosing and naming an encoder
 // costs nothing in a process that runs no inference (the Electron main process, the CLI's settings).
 import type { DistanceTable } from '../../shared/distance-table';
+import type { MobileFaceNetTail } from './mobilefacenet-tail';
 import type { HeadWeights } from './trained-head';
 
 export interface EncoderPart {
@@ -20,9 +21,10 @@ export interface EncoderConfig {
   defaultThreshold: number;
   /**
    * A model trained by `presence train` (engine/trained-head.ts): its head is applied to the base
-   * encoder's embedding, and its own distance table replaces the shipped one.
+   * encoder's embedding, or its tail replaces the MobileFaceNet's last stage; its own distance table
+   * replaces the shipped one.
    */
-  trained?: { dir: string; head: HeadWeights; distances: DistanceTable };
+  trained?: { dir: string; head?: HeadWeights; tail?: MobileFaceNetTail; distances: DistanceTable };
 }
 
 /**

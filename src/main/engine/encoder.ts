@@ -6,6 +6,7 @@ import { canonicalPoints } from './align';
 import type { Point } from '../../shared/face';
 import * as dlib from './encoder-dlib';
 import * as mobilefacenet from './encoder-mobilefacenet';
+import type { MobileFaceNetTail } from './mobilefacenet-tail';
 import { loadGraph } from './models';
 
 export interface EncoderSpec {
@@ -116,6 +117,16 @@ export function forward(id: string, crops: tf.Tensor4D, mode?: string): tf.Tenso
     const emb = outs.find((t) => t.shape[t.shape.length - 1] === spec.dim) ?? outs[0];
     return tf.reshape(emb, [crops.shape[0], spec.dim]) as tf.Tensor2D;
   });
+}
+
+/** A trained tail for the MobileFaceNet (mobilefacenet-tail.ts) in force from now on; null: the shipped one. */
+export function setTrainedTail(tail: MobileFaceNetTail | null): void {
+  mobilefacenet.setTail(tail);
+}
+
+/** The MobileFaceNet's own last stage (not a trained one in force), as plain numbers. */
+export function shippedMobileFaceNetTail(): MobileFaceNetTail {
+  return mobilefacenet.shippedTail();
 }
 
 export function l2normalize(v: Float32Array): Float32Array {

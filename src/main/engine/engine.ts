@@ -2,7 +2,7 @@
 import { getHeapStatistics } from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { AppError, isAppError } from '../../shared/errors';
-import type { AnalyzeResult, EngineBackend, EngineModelInfo, EngineStatus } from '../../shared/face';
+import type { AnalyzeResult, EngineBackend, EngineModelInfo, EngineStatus, Point } from '../../shared/face';
 import { initBackend } from './backend';
 import * as detector from './detector';
 import * as landmarks from './landmarks';
@@ -12,11 +12,12 @@ import { decodeFile, decodeImage, fromRgba, type RgbImage } from './image';
 import { modelFile, readDistanceTable } from './models';
 import { resolveModelsDir } from './paths';
 import { analyzeImage, locateFaces, DEFAULT_OPTIONS } from './pipeline';
-import { embeddingSize, embedFaces } from './embed';
+import { embeddingSize, embedFaces, fineTunable, trunkFeatures } from './embed';
 import type { EncoderConfig } from './encoder-configs';
+import type { MobileFaceNetTail } from './mobilefacenet-tail';
 import { centredFace, centredFaceLandmarks, EVAL_MAX_FACES } from './eval-photo';
 import { FaceTracker } from './tracker';
-import { decodeChip } from './chip';
+import { cutChip, decodeChip } from './chip';
 import { defaultEncoderConfig, encoderConfigOf } from './encoder-choice';
 import { readTrainedModel, trainedEncoderConfig } from './trained-head';
 import {
@@ -25,7 +26,7 @@ import {
   type AnalyzeOptions,
   type EngineStartOptions,
   type EvalEmbedding,
-  type EvaluationEngine,
+  type TrainingEngine,
 } from './types';
 
 export interface InProcessOptions {
@@ -35,7 +36,7 @@ export interface InProcessOptions {
 }
 
 /** Evaluation-only result: one embedding per photo, from its centred face or the centred-face fallback. */
-export class InProcessEngine implements EvaluationEngine {
+export class InProcessEngine implements TrainingEngine {
   private st: EngineStatus = stoppedStatus();
   private starting: Promise<EngineStatus> | null = null;
   private chain: Promise<unknown> = Promise.resolve();
@@ -109,7 +110,7 @@ export class InProcessEngine implements EvaluationEngine {
       const loadMs = Math.round(performance.now() - s);
       models.push({ id: p.encoder, role: 'encoder', file: modelFile(dir, p.encoder), loadMs });
     }
-    checkHeadSize(cfg);
+    applyTrained(cfg);
     this.config = cfg;
     embedFaces(warmUpImage(), [{ five: centredFaceLandmarks(128, 128) }], cfg);
     this.st = {
@@ -148,7 +149,7 @@ export class InProcessEngine implements EvaluationEngine {
       await timed(landmarks.LANDMARKS_ID, 'landmarks', () => landmarks.load(dir));
       await timed(liveness.LIVENESS_ID, 'liveness', () => liveness.load(dir));
       for (const p of this.config.parts) await timed(p.encoder, 'encoder', () => encoder.load(dir, p.encoder));
-      checkHeadSize(this.config);
+      applyTrained(this.config);
       await this.warmUp();
       this.st = {
         ...this.st,
@@ -249,17 +250,55 @@ export class InProcessEngine implements EvaluationEngine {
       this.ready();
       const out: Float32Array[] = [];
       for (const bytes of chips) {
-        const chip = decodeChip(bytes);
-        const img = await decodeImage(chip.jpeg, 'A stored face chip');
-        if (img.width !== chip.size || img.height !== chip.size)
-          throw new AppError(
-            'INTERNAL',
-            `A stored face chip is ${img.width}x${img.height} pixels but is recorded as ${chip.size}: re-enroll this person.`,
-          );
-        const [embedding] = embedFaces(img, [{ five: chip.five, dlib51: chip.dlib51 }], this.config);
-        out.push(embedding!);
+        const { img, face } = await openChip(bytes);
+        out.push(embedFaces(img, [face], this.config)[0]!);
       }
       return out;
+    });
+  }
+
+  /**
+   * The frozen MobileFaceNet trunk's output for face chips (embed.ts trunkFeatures), cut from each chip as
+   * embedChips cuts it: the input of `presence train --mode finetune`.
+   */
+  encoderFeatures(chips: readonly Uint8Array[]): Promise<Float32Array[]> {
+    return this.enqueue(async () => {
+      this.ready();
+      this.requireFineTunable();
+      const out: Float32Array[] = [];
+      for (const bytes of chips) {
+        const { img, face } = await openChip(bytes);
+        out.push(trunkFeatures(img, [face], this.config)[0]!);
+      }
+      return out;
+    });
+  }
+
+  baseTail(): Promise<MobileFaceNetTail> {
+    return this.enqueue(async () => {
+      this.ready();
+      this.requireFineTunable();
+      return encoder.shippedMobileFaceNetTail();
+    });
+  }
+
+  private requireFineTunable(): void {
+    if (!fineTunable(this.config))
+      throw new AppError(
+        'INVALID_INPUT',
+        `The encoder ${this.config.id} has no MobileFaceNet last stage to fine-tune: train with --mode head, or run the shipped MobileFaceNet.`,
+      );
+  }
+
+  /** The face chip of the face embedForEvaluation would take (nearest the centre, else the centred crop). */
+  evaluationChip(input: AnalyzeInput): Promise<{ chip: Uint8Array; found: boolean }> {
+    return this.enqueue(async () => {
+      this.ready();
+      const img = await this.decode(input);
+      const faces = await locateFaces(img, { ...DEFAULT_OPTIONS, maxFaces: EVAL_MAX_FACES }, { totalMs: 0 });
+      const subject = centredFace(faces, img.width, img.height);
+      const points = subject ?? { five: centredFaceLandmarks(img.width, img.height) };
+      return { chip: await cutChip(img, points), found: subject !== undefined };
     });
   }
 
@@ -292,6 +331,18 @@ export class InProcessEngine implements EvaluationEngine {
   }
 }
 
+/** A stored chip's image and its landmarks, checked to be the size it says. */
+async function openChip(bytes: Uint8Array): Promise<{ img: RgbImage; face: { five: Point[]; dlib51?: Point[] } }> {
+  const chip = decodeChip(bytes);
+  const img = await decodeImage(chip.jpeg, 'A stored face chip');
+  if (img.width !== chip.size || img.height !== chip.size)
+    throw new AppError(
+      'INTERNAL',
+      `A stored face chip is ${img.width}x${img.height} pixels but is recorded as ${chip.size}: re-enroll this person.`,
+    );
+  return { img, face: { five: chip.five, dlib51: chip.dlib51 } };
+}
+
 function warmUpImage(): RgbImage {
   return { width: 128, height: 128, data: new Uint8Array(128 * 128 * 3).fill(128) };
 }
@@ -322,11 +373,16 @@ function distancesOf(modelsDir: string, cfg: EncoderConfig) {
   return cfg.trained?.distances ?? readDistanceTable(modelsDir, cfg.id);
 }
 
-/** A head trained on another size of embedding than its base encoder gives cannot be applied. */
-function checkHeadSize(cfg: EncoderConfig): void {
-  if (cfg.trained && cfg.trained.head.size !== embeddingSize(cfg))
+/**
+ * Puts a trained model's tail in force (or the shipped last stage back) once the encoders are loaded. A
+ * head trained on another size of embedding than its base encoder gives cannot be applied.
+ */
+function applyTrained(cfg: EncoderConfig): void {
+  const head = cfg.trained?.head;
+  if (head && head.size !== embeddingSize(cfg))
     throw new AppError(
       'MODEL_CHECKSUM',
-      `The trained model in ${cfg.trained.dir} has a ${cfg.trained.head.size}-D head, but its base encoder gives ${embeddingSize(cfg)}-D embeddings: train it again.`,
+      `The trained model in ${cfg.trained!.dir} has a ${head.size}-D head, but its base encoder gives ${embeddingSize(cfg)}-D embeddings: train it again.`,
     );
+  encoder.setTrainedTail(cfg.trained?.tail ?? null);
 }

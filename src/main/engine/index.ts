@@ -13,6 +13,7 @@ export type {
   EvalEmbedding,
   EvaluationEngine,
   FaceEngine,
+  TrainingEngine,
 } from './types';
 export { WorkerEngine } from './worker-engine';
 export { DEFAULT_ENCODER, ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
@@ -27,10 +28,25 @@ export {
   trainedModelId,
   trainedModelInfo,
   HEAD_FORMAT,
+  FINETUNE_FORMAT,
   type HeadWeights,
+  type TrainedFormat,
   type TrainedModel,
   type TrainedModelManifest,
 } from './trained-head';
+// Data only: the layout of a fine-tuned MobileFaceNet's last stage, which `presence train` writes.
+export {
+  MOBILEFACENET_DIM,
+  TAIL_CHANNELS,
+  TAIL_FLOATS,
+  TAIL_LAYERS,
+  TAIL_SHAPES,
+  TRUNK_CELLS,
+  TRUNK_CHANNELS,
+  tailFromFloats,
+  tailToFloats,
+  type MobileFaceNetTail,
+} from './mobilefacenet-tail';
 
 export function createWorkerEngine(opts?: {
   workerPath?: string;

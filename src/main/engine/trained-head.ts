@@ -1,11 +1,16 @@
-// A model trained by `presence train --mode head`: a projection head on top of a shipped encoder's
-// unit vectors, y = normalise(x + x·W + b) (residual, so a zero W is the base encoder itself). Its folder:
+// A model trained by `presence train`, in one of two forms:
+//   --mode head      a projection head on top of a shipped encoder's unit vectors,
+//                    y = normalise(x + x·W + b) (residual, so a zero W is the base encoder itself);
+//   --mode finetune  the MobileFaceNet's last stage (conv2, gdconv, conv3) retrained, which replaces the
+//                    shipped one in the network (mobilefacenet-tail.ts).
+// Its folder:
 //   manifest.json   format, id, base encoder, training settings and validation figures
-//   head.bin        float32 little-endian: W row-major (size x size), then b (size)
+//   head.bin        (head) float32 little-endian: W row-major (size x size), then b (size)
+//   tail.bin        (finetune) float32 little-endian: each layer's filter then bias (tailToFloats)
 //   distances.json  its impostor/genuine distance table (shared/distance-table.ts), measured on the
 //                   validation data, which the threshold in force is read from
-// The engine runs the base encoder and applies the head after it: no TF.js here, a 128 x 128 matrix
-// product is microseconds in plain JS.
+// The engine runs the base encoder with the trained tail, or applies the head after it: no TF.js here,
+// a 128 x 128 matrix product is microseconds in plain JS.
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
@@ -13,12 +18,17 @@ import { AppError } from '../../shared/errors';
 import { distanceTableProblem, type DistanceTable } from '../../shared/distance-table';
 import type { TrainedModelInfo, ValidationFigures } from '../../shared/face';
 import { ENCODER_CONFIGS, type EncoderConfig } from './encoder-configs';
+import { MOBILEFACENET_DIM, TAIL_FLOATS, tailFromFloats, type MobileFaceNetTail } from './mobilefacenet-tail';
 
 export const HEAD_FORMAT = 'presence-head/1';
+export const FINETUNE_FORMAT = 'presence-finetune/1';
+export type TrainedFormat = typeof HEAD_FORMAT | typeof FINETUNE_FORMAT;
+/** The encoder whose last stage a fine-tune retrains (encoder-mobilefacenet.ts). */
+const FINETUNE_ENCODER = 'mobilefacenet-foamliu';
 
 export interface TrainedModelManifest {
-  format: typeof HEAD_FORMAT;
-  /** The embedding space: `<baseEncoder>+head-<first 8 hex of the weights' sha256>`. */
+  format: TrainedFormat;
+  /** The embedding space: `<baseEncoder>+head-` or `+ft-`, then the first 8 hex of the weights' sha256. */
   id: string;
   baseEncoder: string;
   embeddingSize: number;
@@ -37,10 +47,12 @@ export interface HeadWeights {
   b: Float32Array;
 }
 
+/** Exactly one of head and tail, by the manifest's format. */
 export interface TrainedModel {
   dir: string;
   manifest: TrainedModelManifest;
-  head: HeadWeights;
+  head?: HeadWeights;
+  tail?: MobileFaceNetTail;
   distances: DistanceTable;
 }
 
@@ -65,9 +77,13 @@ export function applyHead(head: HeadWeights, x: Float32Array): Float32Array {
   return Float32Array.from(z, (v) => v * inv);
 }
 
-/** The id a head's weights give it (the manifest must say the same). */
-export function trainedModelId(baseEncoder: string, weightsSha256: string): string {
-  return `${baseEncoder}+head-${weightsSha256.slice(0, 8)}`;
+/** The id a model's weights give it (the manifest must say the same). */
+export function trainedModelId(
+  baseEncoder: string,
+  weightsSha256: string,
+  format: TrainedFormat = HEAD_FORMAT,
+): string {
+  return `${baseEncoder}${format === FINETUNE_FORMAT ? '+ft-' : '+head-'}${weightsSha256.slice(0, 8)}`;
 }
 
 const invalid = (dir: string, why: string) =>
@@ -119,40 +135,50 @@ export function readTrainedModel(dir: string): TrainedModel {
   if (!path.isAbsolute(dir))
     throw new AppError('INVALID_INPUT', `Give the model folder's full path, not ${dir}.`, { path: 'trainedModel' });
   const m = readJson(dir, 'manifest.json') as Partial<TrainedModelManifest>;
-  if (m.format !== HEAD_FORMAT) throw invalid(dir, `its manifest.json is not one presence train writes`);
+  if (m.format !== HEAD_FORMAT && m.format !== FINETUNE_FORMAT)
+    throw invalid(dir, `its manifest.json is not one presence train writes`);
+  const format = m.format;
   const base =
     typeof m.baseEncoder === 'string' && Object.hasOwn(ENCODER_CONFIGS, m.baseEncoder) ? m.baseEncoder : null;
   if (!base) throw invalid(dir, 'its base encoder is not one this version of Presence runs');
   const size = m.embeddingSize;
   if (!Number.isInteger(size) || size! <= 0 || size! > 4096) throw invalid(dir, 'its embedding size is not valid');
+  const n = size!;
+  if (format === FINETUNE_FORMAT) {
+    const parts = ENCODER_CONFIGS[base]!.parts;
+    if (parts.length !== 1 || parts[0]!.encoder !== FINETUNE_ENCODER || n !== MOBILEFACENET_DIM)
+      throw invalid(dir, 'it is a fine-tune of an encoder that has no MobileFaceNet last stage');
+  }
   if (typeof m.weightsFile !== 'string' || path.basename(m.weightsFile) !== m.weightsFile)
     throw invalid(dir, 'its manifest names no weights file in the folder');
-  const n = size!;
-  const expected = (n * n + n) * 4;
+  const floatsIn = format === HEAD_FORMAT ? n * n + n : TAIL_FLOATS;
+  const expected = floatsIn * 4;
   const bytes = readFileIn(dir, m.weightsFile, expected);
   if (bytes.length !== expected) throw invalid(dir, `its weights file has ${bytes.length} bytes, not ${expected}`);
   const sha = createHash('sha256').update(bytes).digest('hex');
   if (sha !== m.weightsSha256)
     throw invalid(dir, 'its weights file is not the one its manifest names (sha256 differs)');
-  if (m.id !== trainedModelId(base, sha)) throw invalid(dir, 'its id does not follow from its weights');
-  const floats = new Float32Array(n * n + n);
+  if (m.id !== trainedModelId(base, sha, format)) throw invalid(dir, 'its id does not follow from its weights');
+  const floats = new Float32Array(floatsIn);
   for (let i = 0; i < floats.length; i++) floats[i] = bytes.readFloatLE(i * 4);
   if (!floats.every(Number.isFinite)) throw invalid(dir, 'its weights hold values that are not numbers');
   const distances = readJson(dir, 'distances.json') as DistanceTable;
   const problem = distanceTableProblem(distances, m.id);
   if (problem) throw invalid(dir, `its distance table cannot be used: ${problem}`);
-  return {
-    dir,
-    manifest: m as TrainedModelManifest,
-    head: { size: n, w: floats.subarray(0, n * n), b: floats.subarray(n * n) },
-    distances,
-  };
+  const model = { dir, manifest: m as TrainedModelManifest, distances };
+  return format === HEAD_FORMAT
+    ? { ...model, head: { size: n, w: floats.subarray(0, n * n), b: floats.subarray(n * n) } }
+    : { ...model, tail: tailFromFloats(floats) };
 }
 
 /** The engine's config for a trained model: its base encoder's networks and alignment, then the head. */
 export function trainedEncoderConfig(model: TrainedModel): EncoderConfig {
   const base = ENCODER_CONFIGS[model.manifest.baseEncoder]!;
-  return { ...base, id: model.manifest.id, trained: { dir: model.dir, head: model.head, distances: model.distances } };
+  return {
+    ...base,
+    id: model.manifest.id,
+    trained: { dir: model.dir, head: model.head, tail: model.tail, distances: model.distances },
+  };
 }
 
 /** What the screens and the CLI show of a model: its manifest's facts, never its weights. */
@@ -169,6 +195,7 @@ export function trainedModelInfo(model: TrainedModel): TrainedModelInfo {
     id: m.id,
     dir: model.dir,
     baseEncoder: m.baseEncoder,
+    mode: m.format === FINETUNE_FORMAT ? 'finetune' : 'head',
     people: count(m.training?.people),
     photos: count(m.training?.photos),
     epochs: count(m.training?.epochs),

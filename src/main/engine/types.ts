@@ -1,4 +1,5 @@
 // The engine's public surface, shared by the in-process and worker implementations.
+import type { MobileFaceNetTail } from './mobilefacenet-tail';
 import type { AnalyzeResult, EngineStatus, RgbaFrame } from '../../shared/face';
 
 export type AnalyzeInput =
@@ -78,6 +79,17 @@ export interface EvalEmbedding {
  */
 export interface EvaluationEngine extends FaceEngine {
   embedForEvaluation(input: AnalyzeInput): Promise<EvalEmbedding>;
+}
+
+/**
+ * The in-process engine's extra calls for `presence train --mode finetune`: the face chip an evaluation
+ * takes from a photo, and the frozen trunk's output for chips (the input of the retrained last stage).
+ */
+export interface TrainingEngine extends EvaluationEngine {
+  evaluationChip(input: AnalyzeInput): Promise<{ chip: Uint8Array; found: boolean }>;
+  encoderFeatures(chips: readonly Uint8Array[]): Promise<Float32Array[]>;
+  /** The running MobileFaceNet's shipped last stage: where a fine-tune starts from. */
+  baseTail(): Promise<MobileFaceNetTail>;
 }
 
 /** What an engine reports before its first start. */

@@ -8,8 +8,15 @@ import { decodeFloats, encodeFloats, writeFileAtomic } from './checkpoint';
 
 const FORMAT = 'presence-embedding-cache/1';
 
-/** train: the one usable face of a photo (engine.analyze); eval: the face nearest the centre. */
-export type EmbeddingKind = 'train' | 'eval';
+/**
+ * train: the one usable face of a photo (engine.analyze); eval: the face nearest the centre. The -trunk
+ * kinds hold the frozen MobileFaceNet trunk's output for the same faces (`--mode finetune`).
+ */
+export type EmbeddingKind = 'train' | 'eval' | 'train-trunk' | 'eval-trunk';
+
+/** A rewrite of the whole file is due after this many new entries, and not sooner than this after the last. */
+const SAVE_EVERY = 100;
+const SAVE_INTERVAL_MS = 30_000;
 
 export interface CachedEmbedding {
   embedding: Float32Array | null;
@@ -27,6 +34,7 @@ interface Stored {
 
 export class EmbeddingCache {
   private changed = 0;
+  private savedAt = Date.now();
 
   private constructor(
     readonly file: string,
@@ -64,11 +72,14 @@ export class EmbeddingCache {
       f: value.found,
       ...(value.reason ? { r: value.reason } : {}),
     };
-    // Saved every so often, so that an interrupted embedding of thousands of photos keeps its work.
-    if (++this.changed % 100 === 0) this.save();
+    // Saved every so often, so that an interrupted embedding of thousands of photos keeps its work; at
+    // most every 30 s, as trunk rows weigh 25 KB each and the whole file is rewritten.
+    if (++this.changed >= SAVE_EVERY && Date.now() - this.savedAt >= SAVE_INTERVAL_MS) this.save();
   }
 
   save(): void {
+    this.changed = 0;
+    this.savedAt = Date.now();
     mkdirSync(path.dirname(this.file), { recursive: true });
     writeFileAtomic(this.file, JSON.stringify({ format: FORMAT, entries: this.entries }));
   }

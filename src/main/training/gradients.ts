@@ -1,4 +1,4 @@
-// The gradient functions the head's loss needs. tfjs-core registers none by itself (the union package
+// The gradient functions the training losses need (the head's, and the fine-tuned last stage's). tfjs-core registers none by itself (the union package
 // @tensorflow/tfjs does, which Presence does not ship), and its register_all_gradients module is ES-module
 // source that the CommonJS CLI bundle cannot require. These are ported from tfjs-core 4.22
 // (src/gradients/*_grad.ts, Apache-2.0) on its public API, and registered only where none is yet (a
@@ -67,6 +67,14 @@ const CONFIGS: tf.GradConfig[] = [
     kernelName: 'Relu',
     inputsToSave: ['x'],
     gradFunc: (dy, saved) => ({ x: () => tf.mul(dy as tf.Tensor, float(tf.step(saved[0]!))) }),
+  },
+  {
+    // 1 where 0 < x <= 6 (tfjs-core's relu6_grad: step(x) * (x <= 6)).
+    kernelName: 'Relu6',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved) => ({
+      x: () => tf.mul(dy as tf.Tensor, tf.mul(float(tf.step(saved[0]!)), float(tf.lessEqual(saved[0]!, 6)))),
+    }),
   },
   {
     kernelName: 'Reshape',

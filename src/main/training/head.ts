@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 // The head's weights and its inference (no tensors) are the engine's, which runs trained models.
 import { applyHead, type HeadWeights } from '../engine';
+import { normaliseRows, type TrainableModel } from './model';
 
 export { applyHead, type HeadWeights };
 
@@ -13,23 +14,25 @@ export function identityHead(size: number): HeadWeights {
 }
 
 /** The head's trainable variables. Dispose it when done: variables are not freed by tf.tidy. */
-export class HeadVariables {
+export class HeadVariables implements TrainableModel<HeadWeights> {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
+  readonly variables: readonly tf.Variable[];
+  readonly outputSize: number;
 
   constructor(readonly initial: HeadWeights) {
     const n = initial.size;
     // tidy frees the initial values: a variable keeps its own reference to their data.
     this.w = tf.tidy(() => tf.variable(tf.tensor2d(initial.w, [n, n]), true));
     this.b = tf.tidy(() => tf.variable(tf.tensor1d(initial.b), true));
+    this.variables = [this.w, this.b];
+    this.outputSize = n;
   }
 
   /** Rows of embeddings (batch x size) through the head, L2-normalised. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const z = tf.add(tf.add(x, tf.matMul(x, this.w)), this.b);
-      // The epsilon keeps the gradient finite for a zero row; real embeddings are far from it.
-      return tf.div(z, tf.sqrt(tf.add(tf.sum(tf.square(z), 1, true), 1e-12))) as tf.Tensor2D;
+      return normaliseRows(tf.add(tf.add(x, tf.matMul(x, this.w)), this.b) as tf.Tensor2D);
     });
   }
 

@@ -1,6 +1,9 @@
-// The output of `presence train --mode head`: a model folder the engine can load beside the base encoder.
-//   head.bin        float32 little-endian: W (size x size, row-major), then b (size values)
-//   manifest.json   format presence-head/1: id, base encoder, checksum, data hash, settings, figures
+// The output of `presence train`: a model folder the engine can load beside the base encoder.
+//   head.bin        --mode head: float32 little-endian: W (size x size, row-major), then b (size values)
+//   tail.bin        --mode finetune: float32 little-endian: the MobileFaceNet's conv2, gdconv and conv3,
+//                   each filter then bias (engine/mobilefacenet-tail.ts tailToFloats)
+//   manifest.json   format presence-head/1 or presence-finetune/1: id, base encoder, checksum, data hash,
+//                   settings, figures
 //   distances.json  the head's impostor/genuine distance table (src/shared/distance-table.ts)
 // The manifest is written last: a folder with a manifest is a whole one.
 import { createHash } from 'node:crypto';
@@ -8,19 +11,30 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { DistanceTable } from '../../shared/distance-table';
 import { float32ToLE, writeFileAtomic } from './checkpoint';
-import { HEAD_FORMAT, trainedModelId, type HeadWeights, type TrainedModelManifest } from '../engine';
+import {
+  FINETUNE_FORMAT,
+  HEAD_FORMAT,
+  MOBILEFACENET_DIM,
+  tailToFloats,
+  trainedModelId,
+  type HeadWeights,
+  type MobileFaceNetTail,
+  type TrainedFormat,
+  type TrainedModelManifest,
+} from '../engine';
 import type { Miner } from './triplet';
 import type { VerificationFigures } from './trainer';
 
 // The format, its id rule and what the manifest holds are the engine's, which reads the folder.
 export const HEAD_WEIGHTS_FILE = 'head.bin';
+export const TAIL_WEIGHTS_FILE = 'tail.bin';
 export const MANIFEST_FILE = 'manifest.json';
 export const DISTANCES_FILE = 'distances.json';
 
-/** The engine's manifest (engine/trained-head.ts), with what `presence train --mode head` writes in it. */
+/** The engine's manifest (engine/trained-head.ts), with what `presence train` writes in it. */
 export interface ModelManifest extends Omit<TrainedModelManifest, 'training' | 'validation'> {
-  format: typeof HEAD_FORMAT;
-  /** `<baseEncoder>+head-<first 8 hex of sha256(head.bin)>`: the embedding space of templates made with it. */
+  format: TrainedFormat;
+  /** `<baseEncoder>+head-` or `+ft-`, then the first 8 hex of the weights' sha256: the embedding space of templates made with it. */
   id: string;
   baseEncoder: string;
   embeddingSize: number;
@@ -29,7 +43,7 @@ export interface ModelManifest extends Omit<TrainedModelManifest, 'training' | '
   /** sha256 over the sorted relative photo paths of the training folder and their byte sizes. */
   dataHash: string;
   training: {
-    mode: 'head';
+    mode: 'head' | 'finetune';
     epochs: number;
     people: number;
     photos: number;
@@ -59,8 +73,11 @@ export function headBytes(weights: HeadWeights): Buffer {
 
 export const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 
+/** What was trained: a projection head, or the MobileFaceNet's last stage. */
+export type TrainedWeights = { head: HeadWeights } | { tail: MobileFaceNetTail };
+
 export interface ModelFolderInput {
-  weights: HeadWeights;
+  weights: TrainedWeights;
   baseEncoder: string;
   dataHash: string;
   training: ModelManifest['training'];
@@ -72,14 +89,17 @@ export interface ModelFolderInput {
 
 export function writeModelFolder(dir: string, input: ModelFolderInput): ModelManifest {
   mkdirSync(dir, { recursive: true });
-  const bin = headBytes(input.weights);
-  const id = trainedModelId(input.baseEncoder, sha256(bin));
+  const w = input.weights;
+  const format = 'head' in w ? HEAD_FORMAT : FINETUNE_FORMAT;
+  const bin = 'head' in w ? headBytes(w.head) : float32ToLE(tailToFloats(w.tail));
+  const weightsFile = 'head' in w ? HEAD_WEIGHTS_FILE : TAIL_WEIGHTS_FILE;
+  const id = trainedModelId(input.baseEncoder, sha256(bin), format);
   const manifest: ModelManifest = {
-    format: HEAD_FORMAT,
+    format,
     id,
     baseEncoder: input.baseEncoder,
-    embeddingSize: input.weights.size,
-    weightsFile: HEAD_WEIGHTS_FILE,
+    embeddingSize: 'head' in w ? w.head.size : MOBILEFACENET_DIM,
+    weightsFile,
     weightsSha256: sha256(bin),
     dataHash: input.dataHash,
     training: input.training,
@@ -88,7 +108,7 @@ export function writeModelFolder(dir: string, input: ModelFolderInput): ModelMan
   };
   const { encoderId: _measured, ...measured } = input.distances as DistanceTable;
   const table: DistanceTable = { encoderId: id, ...measured };
-  writeFileAtomic(path.join(dir, HEAD_WEIGHTS_FILE), bin);
+  writeFileAtomic(path.join(dir, weightsFile), bin);
   writeFileAtomic(path.join(dir, DISTANCES_FILE), JSON.stringify(table, null, 1) + '\n');
   writeFileAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest, null, 2) + '\n');
   return manifest;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FaceAnalysis } from '../../shared/face';
-import type { EvaluationEngine, FaceEngine } from '../engine/index';
+import type { TrainingEngine } from '../engine/index';
 import type { EmbeddingCache } from './embedding-cache';
 
 const PHOTO = /\.(jpe?g|png|webp)$/i;
@@ -60,9 +60,17 @@ export function dataHashOf(photos: readonly PhotoFile[]): string {
 
 export type TrainingPhoto = { photo: PhotoFile; embedding: Float32Array } | { photo: PhotoFile; reason: string };
 
+/**
+ * What a photo gives the trainer: the base encoder's embedding of its face (--mode head), or the frozen
+ * MobileFaceNet trunk's output for its face chip (--mode finetune: engine encoderFeatures).
+ */
+export type TrainingRows = 'embedding' | 'trunk';
+
 export interface EmbedOptions {
   cache: EmbeddingCache;
   encoderId: string;
+  /** Default 'embedding'. */
+  rows?: TrainingRows;
   /** The crowd rule (domain/faces.ts `crowded`), given by the caller: its one home is the domain. */
   crowded: (faces: readonly FaceAnalysis[]) => boolean;
   signal?: AbortSignal;
@@ -70,23 +78,24 @@ export interface EmbedOptions {
 }
 
 /**
- * Each photo's embedding of its one face, as enrollment would take it (the largest face, mirror pass), or
- * the reason it is skipped: no face, a second person (the crowd rule), or unreadable. Stops early on the
- * signal; the photos not reached are then missing from the answer.
+ * Each photo's embedding of its one face (or its trunk features, rows 'trunk'), as enrollment would take
+ * it (the largest face, mirror pass), or the reason it is skipped: no face, a second person (the crowd
+ * rule), or unreadable. Stops early on the signal; the photos not reached are then missing from the answer.
  */
 export async function embedTrainingPhotos(
-  engine: FaceEngine,
+  engine: TrainingEngine,
   photos: readonly PhotoFile[],
   opts: EmbedOptions,
 ): Promise<TrainingPhoto[]> {
   const out: TrainingPhoto[] = [];
+  const trunk = opts.rows === 'trunk';
   for (let i = 0; i < photos.length; i++) {
     if (opts.signal?.aborted) break;
     const photo = photos[i]!;
-    const key = opts.cache.key('train', opts.encoderId, photo.file);
+    const key = opts.cache.key(trunk ? 'train-trunk' : 'train', opts.encoderId, photo.file);
     let got = opts.cache.get(key);
     if (!got) {
-      got = await embedOne(engine, photo.file, opts.crowded);
+      got = await embedOne(engine, photo.file, opts.crowded, trunk);
       opts.cache.set(key, got);
     }
     out.push(got.embedding ? { photo, embedding: got.embedding } : { photo, reason: got.reason ?? 'not usable' });
@@ -97,12 +106,16 @@ export async function embedTrainingPhotos(
 }
 
 async function embedOne(
-  engine: FaceEngine,
+  engine: TrainingEngine,
   file: string,
   crowded: EmbedOptions['crowded'],
+  trunk: boolean,
 ): Promise<{ embedding: Float32Array | null; found: boolean; reason?: string }> {
   try {
-    const r = await engine.analyze({ kind: 'file', path: file }, { embedFaces: 1, liveness: false, mirror: true });
+    const r = await engine.analyze(
+      { kind: 'file', path: file },
+      { embedFaces: 1, liveness: false, mirror: true, chip: trunk },
+    );
     if (!r.faces.length) return { embedding: null, found: false, reason: 'no face found' };
     if (crowded(r.faces))
       return {
@@ -110,9 +123,11 @@ async function embedOne(
         found: true,
         reason: `${r.faces.length} faces: a second one is at least half the size of the first (whose photo is it?)`,
       };
-    const e = r.faces[0]!.embedding;
-    if (!e.length) return { embedding: null, found: true, reason: 'the face could not be embedded' };
-    return { embedding: e, found: true };
+    const face = r.faces[0]!;
+    if (!face.embedding.length) return { embedding: null, found: true, reason: 'the face could not be embedded' };
+    if (!trunk) return { embedding: face.embedding, found: true };
+    if (!face.chip) return { embedding: null, found: true, reason: 'the face could not be cut out' };
+    return { embedding: (await engine.encoderFeatures([face.chip]))[0]!, found: true };
   } catch (err) {
     // Only a problem of the photo itself is remembered as its answer; an engine that failed (or memory
     // that ran out) is thrown, so that a re-run tries the photo again instead of skipping it for good.
@@ -128,28 +143,35 @@ function isPhotoProblem(err: unknown): err is AppError {
 
 /**
  * Validation photos the way `eval lfw` embeds them: the face nearest the centre, or the centred-face crop
- * when none is found (it still takes part); null when the photo cannot be read.
+ * when none is found (it still takes part); null when the photo cannot be read. With rows 'trunk', the
+ * trunk features of that face's chip instead.
  */
 export async function embedValidationPhotos(
-  engine: EvaluationEngine,
+  engine: TrainingEngine,
   files: readonly string[],
   opts: Omit<EmbedOptions, 'crowded'>,
 ): Promise<Map<string, { embedding: Float32Array | null; found: boolean }>> {
   const out = new Map<string, { embedding: Float32Array | null; found: boolean }>();
+  const trunk = opts.rows === 'trunk';
+  const embed = async (file: string) => {
+    if (!trunk) return engine.embedForEvaluation({ kind: 'file', path: file });
+    const { chip, found } = await engine.evaluationChip({ kind: 'file', path: file });
+    return { embedding: (await engine.encoderFeatures([chip]))[0]!, found };
+  };
   for (let i = 0; i < files.length; i++) {
     if (opts.signal?.aborted) break;
     const file = files[i]!;
     let got: { embedding: Float32Array | null; found: boolean } | undefined;
     let key: string | null = null;
     try {
-      key = opts.cache.key('eval', opts.encoderId, file);
+      key = opts.cache.key(trunk ? 'eval-trunk' : 'eval', opts.encoderId, file);
       got = opts.cache.get(key);
     } catch {
       got = { embedding: null, found: false };
     }
     if (!got) {
       try {
-        const r = await engine.embedForEvaluation({ kind: 'file', path: file });
+        const r = await embed(file);
         got = { embedding: r.embedding, found: r.found };
       } catch (err) {
         if (!isPhotoProblem(err)) throw err;

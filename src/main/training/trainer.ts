@@ -1,7 +1,7 @@
-// The training loop of the projection head: seeded P x K batches, online triplet mining, Adam, a
-// checkpoint after every epoch and on a stop signal, and a resume that continues bit for bit.
-// It runs on TF.js's plain 'cpu' backend: its kernels are deterministic (the same seed gives the same
-// weights), and a 128 x 128 head needs no more. The backend in force before is put back afterwards, so
+// The training loop of a trainable model (the projection head, or the MobileFaceNet's last stage):
+// seeded P x K batches, online triplet mining, Adam, a checkpoint after every epoch and on a stop signal,
+// and a resume that continues bit for bit. It runs on TF.js's plain 'cpu' backend: its kernels are
+// deterministic (the same seed gives the same weights), and a 128 x 128 head needs no more. The backend in force before is put back afterwards, so
 // an engine in the same process keeps its own.
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import { decodeFloats, encodeFloats, readCheckpoint, writeCheckpoint, type Checkpoint } from './checkpoint';
 import { registerTrainingGradients } from './gradients';
 import { HeadVariables, identityHead, type HeadWeights } from './head';
+import type { TrainableModel } from './model';
 import { Rng } from './rng';
 import { PkSampler, type PkBatch } from './sampler';
 import {
@@ -85,13 +86,16 @@ export interface StepReport {
   meanNegativeSq: number;
 }
 
-/** The training set: one base-encoder embedding per photo and the person (0..people-1) of each. */
+/**
+ * The training set: one input row per photo (the base encoder's embedding for a head, the frozen trunk's
+ * output for a fine-tune) and the person (0..people-1) of each.
+ */
 export interface TrainSet {
   embeddings: readonly Float32Array[];
   labels: readonly number[];
 }
 
-export interface TrainOptions {
+export interface TrainOptions<W = HeadWeights> {
   config: TrainConfig;
   data: TrainSet;
   /** Where the checkpoint is written (every epoch and on stop); none: no checkpoint. */
@@ -100,14 +104,14 @@ export interface TrainOptions {
   resume?: boolean;
   /** Ends the run after the step under way, with a checkpoint. */
   signal?: AbortSignal;
-  /** Figures of the head at each epoch's end (validation data); kept in the history. */
-  validate?: (weights: HeadWeights) => VerificationFigures | null;
+  /** Figures of the model at each epoch's end (validation data); kept in the history. */
+  validate?: (weights: W) => VerificationFigures | null;
   onStep?: (s: StepReport) => void;
   onEpoch?: (r: EpochReport) => void;
 }
 
-export interface TrainResult {
-  weights: HeadWeights;
+export interface TrainResult<W = HeadWeights> {
+  weights: W;
   history: EpochReport[];
   /** false when the stop signal ended the run before its last epoch. */
   finished: boolean;
@@ -143,12 +147,25 @@ interface AdamInternals {
   accBeta2?: tf.Variable;
 }
 
-export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
+/** The projection head (head.ts), from the identity: the untrained head is the base encoder. */
+export function trainHead(opts: TrainOptions): Promise<TrainResult> {
+  const size = opts.data.embeddings[0]?.length ?? 0;
+  return trainModel({ ...opts, model: () => new HeadVariables(identityHead(size)) });
+}
+
+/**
+ * Trains the model that `model` makes (after the backend is set, so its variables live on it; it is
+ * disposed at the end) on the training set's rows.
+ */
+export async function trainModel<W>(
+  opts: TrainOptions<W> & { model: () => TrainableModel<W> },
+): Promise<TrainResult<W>> {
   const { config, data } = opts;
   validateConfig(config);
   if (data.embeddings.length !== data.labels.length || data.embeddings.length === 0)
     throw new Error('the training set needs one label per embedding, and at least one embedding');
   const size = data.embeddings[0]!.length;
+  if (data.embeddings.some((e) => e.length !== size)) throw new Error('every training row must have the same size');
   const classes = Math.max(...data.labels) + 1;
   const dataHash = trainSetHash(data);
   registerTrainingGradients();
@@ -165,14 +182,15 @@ export async function trainHead(opts: TrainOptions): Promise<TrainResult> {
   const flat = new Float32Array(data.embeddings.length * size);
   data.embeddings.forEach((e, i) => flat.set(e, i * size));
   const x = tf.tensor2d(flat, [data.embeddings.length, size]);
-  const head = new HeadVariables(identityHead(size));
+  const head = opts.model();
+  const out = head.outputSize;
   // The classifier of the softmax term: seeded small weights (a zero start would give every class the
   // same gradient). Its own generator, so that turning the term on does not change the batches.
   const classifier =
     config.auxWeight > 0
-      ? tf.tidy(() => tf.variable(tf.tensor2d(seededNormal(size * classes, config.seed, 0.01), [size, classes])))
+      ? tf.tidy(() => tf.variable(tf.tensor2d(seededNormal(out * classes, config.seed, 0.01), [out, classes])))
       : null;
-  const variables = classifier ? [head.w, head.b, classifier] : [head.w, head.b];
+  const variables = classifier ? [...head.variables, classifier] : [...head.variables];
   const optimizer = tf.train.adam(config.learningRate);
 
   let epoch = 0;
@@ -322,10 +340,10 @@ interface StepStats {
   meanNegativeSq: number;
 }
 
-function trainStep(
+function trainStep<W>(
   batch: PkBatch,
   x: tf.Tensor2D,
-  head: HeadVariables,
+  head: TrainableModel<W>,
   classifier: tf.Variable | null,
   optimizer: tf.Optimizer,
   variables: tf.Variable[],
