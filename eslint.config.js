@@ -86,6 +86,15 @@ export default tseslint.config(
         'Training learns from embeddings: it reaches the engine only through its barrel, and imports no database, domain, transport or app code.',
     },
     {
+      part: 'src/main/sync',
+      forbid: [
+        ...layers('engine', 'domain', 'transport', 'evaluation', 'training', 'app', 'cli', 'renderer'),
+        'electron',
+      ],
+      message:
+        'Sync moves records between the database and the hub: it knows storage and security, not faces, rules or transports.',
+    },
+    {
       part: 'src/cli',
       forbid: [
         '**/main/engine/*',

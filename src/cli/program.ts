@@ -15,6 +15,8 @@ import { registerBackup } from './backup';
 import { registerSettings } from './settings';
 import { registerTrain } from './train';
 import { registerCluster } from './cluster';
+import { registerHub } from './hub';
+import { registerSync } from './sync';
 import { AnsweredFailure } from './context';
 
 export function buildProgram(): Command {
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   registerSettings(program);
   registerTrain(program);
   registerCluster(program);
+  registerHub(program);
+  registerSync(program);
   return program;
 }
 

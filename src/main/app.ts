@@ -5,7 +5,7 @@ import { applySettingsPatch, settingsFromStored, type Settings, type SettingsPat
 import type { EngineStatus, GalleryEncoderInfo } from '../shared/face';
 import { isAppError } from '../shared/errors';
 import type { AppInfo, AuditLogStatus } from '../shared/types';
-import { openStore, type Store } from './db';
+import { latestSchemaVersion, openStore, type Store } from './db';
 import { trainedModelInfo, type FaceEngine } from './engine';
 import { AdminService } from './domain/admin';
 import { AttendanceService } from './domain/attendance';
@@ -31,6 +31,7 @@ import {
 import { PrivacyService } from './domain/privacy';
 import { RetentionService } from './domain/retention';
 import type { KeyProvider } from './security/key-provider';
+import { SyncStation, type RoundResult } from './sync/station';
 import type { Handlers } from './transport/dispatch';
 
 export interface PresenceAppOptions {
@@ -57,6 +58,7 @@ export class PresenceApp {
   readonly retention: RetentionService;
   readonly privacy: PrivacyService;
   readonly backups: BackupService;
+  readonly sync: SyncStation;
   private settingsCache: Settings | null = null;
   private engineStart: Promise<void> | null = null;
   private galleryInfo: GalleryEncoderInfo | null = null;
@@ -96,13 +98,32 @@ export class PresenceApp {
       templateKey: () => options.keys.getKey({ mayCreate: false }),
       now,
     });
+    this.sync = new SyncStation(this.store, {
+      appVersion: options.version,
+      schemaVersion: latestSchemaVersion,
+      now,
+    });
     this.now = now;
+  }
+
+  /**
+   * One sync round with the hub (sync/station.ts). Pulled templates go into the gallery at once, so a
+   * person enrolled at another station is recognised here with no restart.
+   */
+  async syncNow(): Promise<RoundResult> {
+    const result = await this.sync.round();
+    if (result.galleryChanged) this.index.templatesChanged();
+    if (result.applied) this.settingsCache = null;
+    return result;
   }
 
   private readonly now: () => number;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private retentionTimer: ReturnType<typeof setInterval> | null = null;
   private backupTimer: ReturnType<typeof setInterval> | null = null;
+  private syncTimer: ReturnType<typeof setInterval> | null = null;
+  private syncRunning: Promise<unknown> | null = null;
+  private lastSyncTry = 0;
 
   /**
    * For the long-running hosts (the desktop app, `presence serve`): the automatic check-out runs now and
@@ -138,6 +159,31 @@ export class PresenceApp {
     backUp();
     this.backupTimer = setInterval(backUp, 60_000);
     this.backupTimer.unref();
+    // Sync with the hub, once this station joined one: every syncIntervalSeconds, and within 2 s of a
+    // change made here (an enrollment, a check-in, a correction: anything in the outbox). A failure is
+    // the status's lastError (presence sync --status, Settings), never thrown here; a hub that is down
+    // is tried again at the next interval, not every 2 s.
+    const syncTick = () => {
+      if (this.syncRunning) return;
+      try {
+        if (!this.sync.status().joined) return;
+        const now = this.now();
+        const pending = this.store.sync.pendingCount() > 0;
+        const failed = this.store.sync.state().last_error_code !== null;
+        const interval = this.settings().syncIntervalSeconds * 1000;
+        if (now - this.lastSyncTry < (pending && !failed ? 0 : interval)) return;
+        this.lastSyncTry = now;
+      } catch {
+        return;
+      }
+      this.syncRunning = this.syncNow()
+        .catch(() => undefined)
+        .finally(() => {
+          this.syncRunning = null;
+        });
+    };
+    this.syncTimer = setInterval(syncTick, 2_000);
+    this.syncTimer.unref();
   }
 
   /**
@@ -357,6 +403,13 @@ export class PresenceApp {
       'backup.configure': (input) => this.backups.configure(input, 'admin'),
       'backup.now': () => this.backups.backupNow('admin'),
 
+      'sync.status': () => this.sync.status(),
+      'sync.now': () => this.syncNow(),
+      'sync.join': async ({ url, code }) => {
+        await this.sync.join(url, code);
+        return this.sync.status();
+      },
+
       'engine.status': () => ({ ...this.engine.status(), gallery: this.galleryInfo }),
       'engine.calibrate': (input) =>
         this.index.calibrate({ threshold: null, targetFar: input?.targetFar ?? this.settings().targetFar }),
@@ -437,6 +490,10 @@ export class PresenceApp {
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.retentionTimer) clearInterval(this.retentionTimer);
     if (this.backupTimer) clearInterval(this.backupTimer);
+    if (this.syncTimer) clearInterval(this.syncTimer);
+    this.syncTimer = null;
+    // A round under way finishes (its page is one transaction either way) before the file closes.
+    await this.syncRunning;
     this.sweepTimer = null;
     this.retentionTimer = null;
     this.backupTimer = null;

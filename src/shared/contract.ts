@@ -31,6 +31,8 @@ import type {
   AuditLogStatus,
   BackupResult,
   BackupStatus,
+  SyncRoundResult,
+  SyncStatus,
   CalibrationResult,
   ConsentEvent,
   ConsentText,
@@ -443,6 +445,21 @@ export const contract = {
   ),
   /** Makes a backup into the schedule's folder now (and prunes it to `keep`). */
   'backup.now': channel<BackupResult>()(noInput, 'admin'),
+
+  /** This station's sync with the organisation's hub: joined or not, last sync, pending, last error. */
+  'sync.status': channel<SyncStatus>()(noInput, 'admin'),
+  /** One sync round now (it also runs in the background once joined). */
+  'sync.now': channel<SyncRoundResult>()(noInput, 'admin'),
+  /** Joins the hub with a one-time code from `presence hub add-station`. */
+  'sync.join': channel<SyncStatus>()(
+    z
+      .object({
+        url: z.string().trim().min(1, { message: "Give the hub's address (postgres://HOST:5432/DATABASE)." }).max(2048),
+        code: z.string().trim().min(1, { message: 'Give the join code (PJ1-...).' }).max(200),
+      })
+      .strict(),
+    'admin',
+  ),
 } as const;
 
 export type Contract = typeof contract;

@@ -25,6 +25,13 @@ export const ERROR_CODES = [
   'BACKUP_PASSPHRASE',
   'BACKUP_INVALID',
   'BACKUP_FAILED',
+  // sync with the organisation's hub: it cannot be reached (work goes on here); this station's access
+  // was revoked or its credentials are refused; no hub is set up here; the hub or a join code is not a
+  // usable one (wrong schema, used code, wrong organisation key)
+  'HUB_UNREACHABLE',
+  'SYNC_REVOKED',
+  'SYNC_NOT_JOINED',
+  'HUB_INVALID',
   // images and faces
   'IMAGE_CORRUPT',
   'IMAGE_UNSUPPORTED',

@@ -105,6 +105,11 @@ const fields = {
    * (this station's; the gallery is re-embedded from its face chips when it changes); null = the shipped one.
    */
   trainedModel: z.string().min(1).max(1024).nullable(),
+  /**
+   * Once this station has joined a hub (presence sync join): how often it syncs, in seconds. Changes made
+   * here are sent sooner: within two seconds of being made.
+   */
+  syncIntervalSeconds: z.number().int().min(2).max(3600),
 };
 
 export const settingsSchema = z.object(fields).strict();
@@ -137,6 +142,7 @@ export const DEFAULT_SETTINGS: Settings = Object.freeze({
   oldAttendance: 'anonymise',
   erasedAttendance: 'keep',
   trainedModel: null,
+  syncIntervalSeconds: 30,
 }) as Settings;
 
 /** Applies a validated patch; nested kiosk options merge rather than replace. */

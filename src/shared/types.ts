@@ -454,3 +454,31 @@ export interface BackupResult {
   bytes: number;
   at: string;
 }
+
+/** This station's sync with the organisation's hub (presence sync --status, Settings > Sync). */
+export interface SyncStatus {
+  joined: boolean;
+  /** The hub's address without credentials. */
+  hub: string | null;
+  stationId: string | null;
+  stationName: string | null;
+  joinedAt: string | null;
+  lastSyncAt: string | null;
+  /** Changes made here not yet on the hub. */
+  pending: number;
+  lastError: { code: string; message: string; at: string } | null;
+}
+
+/** One sync round's counts. */
+export interface SyncRoundResult {
+  pushed: number;
+  pulled: number;
+  applied: number;
+  /** Pulled records waiting for what they refer to (a template whose person has not arrived). */
+  deferred: number;
+  /** People erased at another station and erased here. */
+  erased: number;
+  galleryChanged: boolean;
+  pending: number;
+  at: string;
+}

@@ -248,6 +248,7 @@ function settingsPatch(field: <T>(valid: fc.Arbitrary<T>, other?: fc.Arbitrary<u
       margin: field(fc.double({ min: 0, max: 1, noNaN: true }), number),
       targetFar: field(fc.double({ min: 1e-6, max: 0.1, noNaN: true }), number),
       cooldownMinutes: field(fc.integer({ min: 0, max: 24 * 60 }), number),
+      syncIntervalSeconds: field(fc.integer({ min: 2, max: 3600 }), number),
       attendanceMode: field(fc.constantFrom('alternate', 'check_in_only', 'explicit'), fc.constantFrom('both', '')),
       minInOutMinutes: field(fc.integer({ min: 0, max: 12 * 60 }), number),
       dayStartsAt: field(fc.constantFrom('00:00', '04:00', '23:59'), fc.constantFrom('24:00', '4:00', '')),
@@ -398,6 +399,18 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
     ),
   ),
   'backup.now': noInput,
+  // This app has joined no hub: status says so, a round is refused (SYNC_NOT_JOINED). A join is given
+  // only addresses on this machine (port 1: refused at once) or text that is no address, and codes that
+  // are no join code: nothing here may reach a network.
+  'sync.status': noInput,
+  'sync.now': noInput,
+  'sync.join': fc.record({
+    url: mostly(fc.constantFrom('postgres://127.0.0.1:1/presence', 'postgresql://localhost:1/hub'), hostileString),
+    code: mostly(
+      fc.uint8Array({ minLength: 40, maxLength: 40 }).map((b) => `PJ1-${Buffer.from(b).toString('base64url')}`),
+      hostileString,
+    ),
+  }),
 };
 
 const KNOWN_CODES = new Set<string>(ERROR_CODES);

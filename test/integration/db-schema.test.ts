@@ -36,8 +36,13 @@ const TABLES = [
   'consent_texts',
   'face_templates',
   'gallery_version',
+  'hub_admin',
   'people',
   'settings',
+  'sync_inbox',
+  'sync_outbox',
+  'sync_state',
+  'sync_versions',
 ];
 
 describe('openDatabase', () => {

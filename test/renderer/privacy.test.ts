@@ -293,8 +293,13 @@ describe('Settings: General | Privacy', () => {
     const api = {
       ...fakeApi(overview(), settings),
       engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
+      // SyncCard, on the page, has tests of its own: here it waits for ever.
+      sync: { status: vi.fn(() => new Promise(() => {})) },
       admin: { setPin: vi.fn() },
-    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
+    } as unknown as Pick<
+      PresenceApi,
+      'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models' | 'sync'
+    >;
     render(SettingsScreen, { props: { api, settings, onsaved: vi.fn() } });
     await settle();
     expect(screen.queryByTestId('screen-privacy')).toBeNull();

@@ -19,8 +19,13 @@ function renderWith(gallery: GalleryEncoderInfo | null) {
   const api = {
     settings: { get: vi.fn(() => ok(testSettings())), set: vi.fn() },
     engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => ok(status)) },
+    // SyncCard, on the page, has tests of its own: here it waits for ever.
+    sync: { status: vi.fn(() => new Promise(() => {})) },
     admin: { setPin: vi.fn() },
-  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
+  } as unknown as Pick<
+    PresenceApi,
+    'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models' | 'sync'
+  >;
   render(SettingsScreen, { props: { api, settings: testSettings(), onsaved: vi.fn() } });
 }
 

@@ -13,8 +13,13 @@ function renderSettings(over: Partial<ReturnType<typeof testSettings>> = {}) {
   const api = {
     settings: { get: vi.fn(() => ok(settings)), set },
     engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
+    // SyncCard, on the page, has tests of its own: here it waits for ever.
+    sync: { status: vi.fn(() => new Promise(() => {})) },
     admin: { setPin: vi.fn() },
-  } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
+  } as unknown as Pick<
+    PresenceApi,
+    'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models' | 'sync'
+  >;
   const onsaved = vi.fn();
   render(SettingsScreen, { props: { api, settings, onsaved } });
   return { set, onsaved };
@@ -87,8 +92,13 @@ describe('Settings screen', () => {
     const api = {
       settings: { get: vi.fn(() => ok(settings)), set: vi.fn() },
       engine: { calibrate: vi.fn(() => new Promise(() => {})), status: vi.fn(() => new Promise(() => {})) },
+      // SyncCard, on the page, has tests of its own: here it waits for ever.
+      sync: { status: vi.fn(() => new Promise(() => {})) },
       admin: { setPin },
-    } as unknown as Pick<PresenceApi, 'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models'>;
+    } as unknown as Pick<
+      PresenceApi,
+      'settings' | 'engine' | 'admin' | 'privacy' | 'people' | 'backup' | 'models' | 'sync'
+    >;
     render(SettingsScreen, { props: { api, settings, onsaved: vi.fn() } });
     await settle();
     await fireEvent.input(screen.getByTestId('settings-pin-current'), { target: { value: '2468' } });

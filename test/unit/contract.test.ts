@@ -30,6 +30,7 @@ describe('the contract', () => {
       'backup',
       'models',
       'groups',
+      'sync',
     ]);
     for (const c of CHANNELS) expect(namespaces.has(c.split('.')[0]!), c).toBe(true);
   });

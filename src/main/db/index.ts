@@ -20,6 +20,16 @@ export { AuditRepo, type AuditInput, type AuditListOptions } from './audit-repo'
 export { SettingsRepo } from './settings-repo';
 export { AdminAuthRepo } from './admin-auth-repo';
 export { BackupRepo, type BackupRunState, type BackupScheduleRow } from './backup-repo';
+export {
+  SyncRepo,
+  HubAdminRepo,
+  SYNC_ENTITIES,
+  type SyncEntity,
+  type SyncRecord,
+  type RecordData,
+  type ApplyOutcome,
+  type SyncStateRow,
+} from './sync-repo';
 export { checkDatabaseFile, copyDatabase, integrityProblems } from './backup-copy';
 export { systemClock, type Clock } from './clock';
 export * from './types';

@@ -14,6 +14,7 @@ import { compact, openDatabase, type OpenDatabaseOptions } from './open';
 import { PeopleRepo } from './people-repo';
 import { RetentionRepo } from './retention-repo';
 import { SettingsRepo } from './settings-repo';
+import { HubAdminRepo, SyncRepo } from './sync-repo';
 import { TemplatesRepo, wellFormedCiphertext } from './templates-repo';
 
 export interface StoreOptions {
@@ -33,6 +34,8 @@ export class Store {
   readonly settings: SettingsRepo;
   readonly adminAuth: AdminAuthRepo;
   readonly backups: BackupRepo;
+  readonly sync: SyncRepo;
+  readonly hubAdmin: HubAdminRepo;
 
   /** SQLite's count of commits by other connections, as each observer last saw it (changedElsewhere). */
   readonly #seenVersions = new Map<string, number>();
@@ -52,6 +55,8 @@ export class Store {
     this.settings = new SettingsRepo(db, this.audit, clock);
     this.adminAuth = new AdminAuthRepo(db, clock);
     this.backups = new BackupRepo(db, cipher, this.audit, clock);
+    this.sync = new SyncRepo(db, cipher);
+    this.hubAdmin = new HubAdminRepo(db, cipher);
   }
 
   /**

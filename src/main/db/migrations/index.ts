@@ -8,6 +8,7 @@ import { migration005AttendanceCorrections } from './005-attendance-corrections'
 import { migration006AuditChain } from './006-audit-chain';
 import { migration007ConsentAndErasure } from './007-consent-and-erasure';
 import { migration008BackupSchedule } from './008-backup-schedule';
+import { migration009Sync } from './009-sync';
 import type { Migration } from './types';
 
 export type { Migration } from './types';
@@ -21,4 +22,5 @@ export const MIGRATIONS: readonly Migration[] = [
   migration006AuditChain,
   migration007ConsentAndErasure,
   migration008BackupSchedule,
+  migration009Sync,
 ];

@@ -1,0 +1,258 @@
+// A station's side of sync: joining the organisation's hub, and one round of sync.
+//
+// A round pushes first, then pulls:
+// 1. every change made here gets its hybrid-logical-clock stamp (hlc.ts), from the time it was made, and
+//    the clock is saved with the stamps;
+// 2. the outbox is pushed in pages: each record's current row, encrypted under the organisation key, to
+//    presence.push (idempotent: the same stamp twice is a no-op). Only after the hub answered are the
+//    pushed entries taken out of the outbox, so a round cut at any point pushes them again next time;
+// 3. the hub's records past this station's cursor are pulled in pages, in the order the hub took them;
+//    each page is applied in one SQLite transaction that also moves the cursor (SyncRepo.apply), so a
+//    station killed mid-page applies that page again, whole, next time.
+// Pushing before pulling keeps the stamps honest: a change is stamped from before anything it has not
+// seen. Conflicts: last writer wins per record (the whole row of a person, a template, an event), by
+// stamp; an erasure is final.
+import { randomBytes } from 'node:crypto';
+import { AppError, isAppError } from '../../shared/errors';
+import type { SyncRoundResult, SyncStatus } from '../../shared/types';
+
+export type { SyncStatus };
+import type { Store } from '../db';
+import type { SyncEntity, SyncRecord } from '../db';
+import { HybridLogicalClock } from './hlc';
+import { checkHubUrl, describeHub, hubError, withHub, withCredentials } from './hub-connection';
+import { decodeJoinCode, stationRoleName } from './join-code';
+import { open, seal, unwrapOrgKey } from './org-key';
+
+/** Records a page, each way: a few MB of ciphertext at most (a template with its chip is ~30 KB). */
+export const PAGE = 200;
+
+interface HubConfig {
+  /** The hub's URL without credentials. */
+  url: string;
+  user: string;
+  password: string;
+  orgKey: Buffer;
+}
+
+/** What a round did (shared/types.ts SyncRoundResult). */
+export type RoundResult = SyncRoundResult;
+
+const aadOf = (entity: SyncEntity, id: string, stamp: string) => `record:${entity}:${id}:${stamp}`;
+
+export interface StationOptions {
+  appVersion: string;
+  schemaVersion: () => number;
+  now?: () => number;
+}
+
+export class SyncStation {
+  constructor(
+    private readonly store: Store,
+    private readonly opts: StationOptions,
+  ) {}
+
+  private now(): number {
+    return (this.opts.now ?? Date.now)();
+  }
+
+  status(): SyncStatus {
+    const s = this.store.sync.state();
+    let hub: string | null = null;
+    if (s.hub) {
+      try {
+        hub = describeHub(this.config().url);
+      } catch {
+        hub = null;
+      }
+    }
+    return {
+      joined: s.hub !== null,
+      hub,
+      stationId: s.station_id,
+      stationName: s.station_name,
+      joinedAt: s.joined_at,
+      lastSyncAt: s.last_sync_at,
+      pending: this.store.sync.pendingCount(),
+      lastError:
+        s.last_error && s.last_error_code && s.last_error_at
+          ? { code: s.last_error_code, message: s.last_error, at: s.last_error_at }
+          : null,
+    };
+  }
+
+  private config(): HubConfig {
+    const sealed = this.store.sync.state().hub;
+    if (!sealed)
+      throw new AppError(
+        'SYNC_NOT_JOINED',
+        'This station has not joined a hub: run presence sync join --url postgres://... --code PJ1-... with a code from the administrator.',
+      );
+    const v = JSON.parse(this.store.cipher.decryptBytes(sealed, 'sync-hub').toString('utf8')) as {
+      url: string;
+      user: string;
+      password: string;
+      orgKey: string;
+    };
+    return { ...v, orgKey: Buffer.from(v.orgKey, 'base64') };
+  }
+
+  /**
+   * Joins the hub with a join code: takes the organisation key wrapped for this station (once: the hub
+   * clears it), changes the role's password to one only this station knows, seals both here, and puts
+   * every record this station has in the outbox for its first round.
+   */
+  async join(url: string, code: string): Promise<{ stationId: string; stationName: string }> {
+    checkHubUrl(url);
+    if (this.store.sync.state().hub)
+      throw new AppError('CONFLICT', 'This station has joined a hub already (presence sync --status shows which).');
+    const { stationId, secret } = decodeJoinCode(code);
+    const bare = new URL(url);
+    bare.username = '';
+    bare.password = '';
+    const database = decodeURIComponent(bare.pathname.slice(1));
+    const user = stationRoleName(database, stationId);
+    const password = randomBytes(24).toString('base64url');
+    const joined = await withHub(withCredentials(url, { user, password: secret }), async (client) => {
+      const { rows } = await client.query<{ station_id: string; station_name: string; join_key: Buffer }>(
+        'SELECT * FROM presence.join()',
+      );
+      const row = rows[0]!;
+      const orgKey = unwrapOrgKey(row.join_key, secret, `join:${stationId}`);
+      if (!orgKey)
+        throw new AppError(
+          'HUB_INVALID',
+          'The join code does not open the key the hub keeps for this station: ask for a new code.',
+        );
+      await client.query(`ALTER ROLE CURRENT_USER PASSWORD ${client.escapeLiteral(password)}`);
+      return { stationId: row.station_id, stationName: row.station_name, orgKey };
+    }).catch((e: unknown) => {
+      const err = hubError(e, url);
+      // The code's own password failing means the code is wrong, used, or revoked: say it plainly.
+      if (err.code === 'SYNC_REVOKED')
+        throw new AppError(
+          'HUB_INVALID',
+          'The hub refused this join code: it is wrong, used already or revoked. Ask the administrator for a new one.',
+        );
+      throw err;
+    });
+    const sealed = this.store.cipher.encryptBytes(
+      Buffer.from(
+        JSON.stringify({ url: bare.toString(), user, password, orgKey: joined.orgKey.toString('base64') }),
+        'utf8',
+      ),
+      'sync-hub',
+    );
+    const at = new Date(this.now()).toISOString();
+    this.store.transaction(() => {
+      this.store.sync.updateState({
+        hub: sealed,
+        station_id: joined.stationId,
+        station_name: joined.stationName,
+        joined_at: at,
+        pull_cursor: 0,
+        last_error: null,
+        last_error_code: null,
+        last_error_at: null,
+      });
+      this.store.sync.enqueueEverything(at);
+    });
+    return { stationId: joined.stationId, stationName: joined.stationName };
+  }
+
+  /** One round: push, then pull. A failure is recorded (sync --status) and thrown; nothing is lost. */
+  async round(): Promise<RoundResult> {
+    const cfg = this.config();
+    const state = this.store.sync.state();
+    const clock = new HybridLogicalClock(state.station_id!, state.clock, () => this.now());
+    try {
+      this.stampOutbox(clock);
+      const result = await withHub(withCredentials(cfg.url, cfg), async (client) => {
+        let pushed = 0;
+        for (;;) {
+          const batch = this.store.sync.pushBatch(PAGE);
+          if (!batch.length) break;
+          await client.query('SELECT presence.push($1, $2, $3, $4, $5)', [
+            batch.map((r) => r.entity),
+            batch.map((r) => r.id),
+            batch.map((r) => r.stamp),
+            batch.map((r) => r.deleted),
+            batch.map((r) =>
+              r.data === null
+                ? null
+                : seal(cfg.orgKey, Buffer.from(JSON.stringify(r.data), 'utf8'), aadOf(r.entity, r.id, r.stamp)),
+            ),
+          ]);
+          this.store.sync.markPushed(batch);
+          pushed += batch.length;
+        }
+        let pulled = 0;
+        const total = { applied: 0, deferred: 0, erased: 0, galleryChanged: false };
+        let cursor = this.store.sync.state().pull_cursor;
+        for (;;) {
+          const { rows } = await client.query<{
+            entity: SyncEntity;
+            entity_id: string;
+            hlc: string;
+            deleted: boolean;
+            payload: Buffer | null;
+            seq: string;
+          }>(
+            'SELECT entity, entity_id, hlc, deleted, payload, seq FROM presence.records WHERE seq > $1 ORDER BY seq LIMIT $2',
+            [cursor, PAGE],
+          );
+          if (!rows.length) break;
+          const records: SyncRecord[] = rows.map((r) => {
+            clock.receive(r.hlc);
+            let data = null;
+            if (r.payload) {
+              const plain = open(cfg.orgKey, r.payload, aadOf(r.entity, r.entity_id, r.hlc));
+              if (!plain)
+                throw new AppError(
+                  'HUB_INVALID',
+                  `A record on the hub (${r.entity} ${r.entity_id}) does not open with this organisation's key: it was changed on the hub, or written by another organisation. Sync stops here; tell the administrator.`,
+                );
+              data = JSON.parse(plain.toString('utf8'));
+            }
+            return { entity: r.entity, id: r.entity_id, stamp: r.hlc, deleted: r.deleted, data };
+          });
+          cursor = Number(rows.at(-1)!.seq);
+          const out = this.store.sync.apply(records, cursor, clock.current());
+          total.applied += out.applied;
+          total.deferred += out.deferred;
+          total.erased += out.erased;
+          total.galleryChanged ||= out.galleryChanged;
+          pulled += rows.length;
+        }
+        const pending = this.store.sync.pendingCount();
+        await client.query('SELECT presence.report($1, $2, $3)', [
+          pending,
+          this.opts.schemaVersion(),
+          this.opts.appVersion,
+        ]);
+        return { pushed, pulled, ...total, pending };
+      });
+      // The bytes of a person erased elsewhere go from this file too, not only from its tables.
+      if (result.erased) this.store.compact();
+      const at = new Date(this.now()).toISOString();
+      this.store.sync.updateState({ last_sync_at: at, last_error: null, last_error_code: null, last_error_at: null });
+      return { ...result, at };
+    } catch (e) {
+      const err = isAppError(e) ? e : hubError(e, cfg.url);
+      this.store.sync.updateState({
+        last_error: err.message,
+        last_error_code: err.code,
+        last_error_at: new Date(this.now()).toISOString(),
+      });
+      throw err;
+    }
+  }
+
+  /** Stamps every change not stamped yet, from the time it was made, and saves the clock with them. */
+  private stampOutbox(clock: HybridLogicalClock): void {
+    const entries = this.store.sync.unstamped();
+    if (!entries.length) return;
+    const stamps = entries.map((e) => ({ entity: e.entity, id: e.id, stamp: clock.stampAt(Date.parse(e.changedAt)) }));
+    this.store.sync.setStamps(stamps, clock.current());
+  }
+}
