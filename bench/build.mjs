@@ -17,6 +17,7 @@ await build({
     'model-timings.ts',
     'soak.ts',
     'stranger.ts',
+    'sync.ts',
     'train-split.ts',
   ].map((f) => path.join(here, f)),
   bundle: true,
@@ -29,5 +30,5 @@ await build({
   logLevel: 'warning',
 });
 console.log(
-  'bundled bench/.build/{aligned-crops,cluster-quality,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,soak,stranger,train-split}.mjs',
+  'bundled bench/.build/{aligned-crops,cluster-quality,compare,distance-table,eval,ident-crowding,ident-scoring,model-timings,soak,stranger,sync,train-split}.mjs',
 );

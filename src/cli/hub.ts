@@ -31,7 +31,7 @@ export function registerHub(program: Command): void {
       const url = checkHubUrl(opts.url);
       const app = openApp(cmd.optsWithGlobals<GlobalOptions>());
       try {
-        const r = await initHub(url);
+        const r = await initHub(url, (orgKey) => app.store.hubAdmin.set(url, orgKey, new Date().toISOString()));
         if ('existing' in r) {
           if (!app.store.hubAdmin.get())
             throw new AppError(
@@ -42,7 +42,6 @@ export function registerHub(program: Command): void {
           else console.log(`${describeHub(url)} is a Presence hub already; its schema is at version ${r.schema.to}.`);
           return;
         }
-        app.store.hubAdmin.set(url, r.orgKey, new Date().toISOString());
         if (opts.json)
           console.log(JSON.stringify({ hub: describeHub(url), schema: r.schema, recoveryCode: r.recoveryCode }));
         else {
@@ -88,7 +87,7 @@ export function registerHub(program: Command): void {
           console.log(`Station ${st.name} is registered. Its join code (works once):`);
           console.log(`  ${st.joinCode}`);
           console.log(
-            `At that station: presence sync join --url ${describeHub(admin.url).replace(/\/\/[^@]*@/, '//')} --code ${st.joinCode}`,
+            `At that station: presence sync join --url '${describeHub(admin.url).replace(/\/\/[^@/]*@/, '//')}' --code ${st.joinCode}`,
           );
         }
       } finally {

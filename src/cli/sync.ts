@@ -9,6 +9,11 @@ function describeStatus(s: SyncStatus): string[] {
   return [
     `Station ${s.stationName} (${s.stationId}) syncs with ${s.hub}, joined ${s.joinedAt}.`,
     `Last sync: ${s.lastSyncAt ?? 'never'}. Pending changes: ${s.pending}.`,
+    ...(s.waiting
+      ? [
+          `Received but not applied: ${s.waiting} (the first because ${s.waitingProblem}); they are tried again at every sync.`,
+        ]
+      : []),
     s.lastError ? `Last error (${s.lastError.at}): ${s.lastError.code}: ${s.lastError.message}` : 'Last error: none.',
   ];
 }

@@ -466,6 +466,9 @@ export interface SyncStatus {
   lastSyncAt: string | null;
   /** Changes made here not yet on the hub. */
   pending: number;
+  /** Records pulled from the hub that this station cannot take yet, and why the first of them cannot. */
+  waiting: number;
+  waitingProblem: string | null;
   lastError: { code: string; message: string; at: string } | null;
 }
 
@@ -474,7 +477,7 @@ export interface SyncRoundResult {
   pushed: number;
   pulled: number;
   applied: number;
-  /** Pulled records waiting for what they refer to (a template whose person has not arrived). */
+  /** Pulled records that wait, after this round, for what they refer to or for a conflict to be fixed. */
   deferred: number;
   /** People erased at another station and erased here. */
   erased: number;

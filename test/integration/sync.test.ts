@@ -371,6 +371,48 @@ describe.skipIf(unavailable !== null)('sync through a PostgreSQL hub, three stat
     120_000,
   );
 
+  it('an erasure is final: an edit made elsewhere afterwards, before it arrived, does not bring the person back', async () => {
+    const id = peek('A', (s) => s.people.create({ name: 'Final Test', externalId: 'F-1' }).id);
+    await sync('A');
+    await sync('B');
+    await presence('B', 'people', 'erase', id, '--confirm-name', 'Final Test');
+    await sync('B');
+    // A has not heard of it yet, and edits the person: a later stamp than the erasure's.
+    await new Promise((r) => setTimeout(r, 20));
+    peek('A', (s) => s.people.update(id, { notes: 'edited after the erasure, unaware of it' }));
+    const r = await sync('A');
+    expect(r.erased).toBe(1);
+    for (const st of ['A', 'B']) expect(peek(st, (s) => s.people.list().find((p) => p.id === id))).toBeUndefined();
+    const hub = await hubQuery<{ deleted: boolean }>(
+      "SELECT deleted FROM presence.records WHERE entity = 'person' AND entity_id = $1",
+      [id],
+    );
+    expect(hub).toEqual([{ deleted: true }]);
+  }, 60_000);
+
+  it('a record this station cannot take (an employee number it has for someone else) waits, and sync goes on', async () => {
+    peek('A', (s) => s.people.create({ name: 'Clash One', externalId: 'DUP-7' }));
+    peek('B', (s) => s.people.create({ name: 'Clash Two', externalId: 'DUP-7' }));
+    await sync('A');
+    const r = await sync('B');
+    expect(r.deferred).toBe(1);
+    const status = lastJson((await presence('B', 'sync', '--status', '--json')).out) as {
+      waiting: number;
+      waitingProblem: string;
+      lastError: unknown;
+    };
+    expect(status).toMatchObject({ waiting: 1, lastError: null });
+    expect(status.waitingProblem).toMatch(/UNIQUE/);
+    // Once the administrator fixes the number at B, the waiting record goes in at the next round.
+    peek('B', (s) => {
+      const two = s.people.list().find((p) => p.name === 'Clash Two')!;
+      s.people.update(two.id, { externalId: 'DUP-8' });
+    });
+    await sync('B');
+    expect(peek('B', (s) => s.people.list().filter((p) => p.name.startsWith('Clash')).length)).toBe(2);
+    expect((lastJson((await presence('B', 'sync', '--status', '--json')).out) as { waiting: number }).waiting).toBe(0);
+  }, 60_000);
+
   it('a revoked station is refused with a sentence', async () => {
     await presence('A', 'hub', 'revoke-station', 'Second floor');
     const r = await runPresence(dbOf('C'), ['sync']);

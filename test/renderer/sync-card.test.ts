@@ -19,6 +19,8 @@ const notJoined: SyncStatus = {
   joinedAt: null,
   lastSyncAt: null,
   pending: 12,
+  waiting: 0,
+  waitingProblem: null,
   lastError: null,
 };
 const joined: SyncStatus = {
@@ -29,6 +31,8 @@ const joined: SyncStatus = {
   joinedAt: '2026-12-06T08:00:00.000Z',
   lastSyncAt: '2026-12-06T09:00:00.000Z',
   pending: 3,
+  waiting: 2,
+  waitingProblem: 'SQLITE_CONSTRAINT_UNIQUE: UNIQUE constraint failed: people.external_id',
   lastError: {
     code: 'HUB_UNREACHABLE',
     message: 'The hub postgres://db.example.org:5432/presence cannot be reached (connect ECONNREFUSED).',
@@ -69,6 +73,7 @@ describe('Settings > Sync', () => {
     expect(screen.getByTestId('sync-station').textContent).toBe('Front door');
     expect(screen.getByTestId('sync-hub').textContent).toBe('postgres://db.example.org:5432/presence');
     expect(screen.getByTestId('sync-pending').textContent).toBe('3');
+    expect(screen.getByTestId('sync-waiting').textContent).toMatch(/^2: they conflict with a record here/);
     expect(screen.getByTestId('sync-last-error').textContent).toMatch(/cannot be reached/);
   });
 

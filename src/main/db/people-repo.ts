@@ -338,6 +338,8 @@ export class PeopleRepo {
         if (this.#tombstone.run(label, now, now, id).changes === 0) throw notFound(id);
         const templatesErased = this.#deleteTemplates.run(id).changes;
         this.#db.prepare('DELETE FROM consent_events WHERE person_id = ?').run(id);
+        // Records of theirs pulled from the hub and still waiting to be applied go too (db/sync-repo.ts).
+        this.#db.prepare('DELETE FROM sync_inbox WHERE person_id = ?').run(id);
         const dropped = this.#db.prepare(
           options.attendance === 'delete'
             ? 'DELETE FROM attendance_events WHERE person_id = ?'
@@ -386,6 +388,7 @@ export class PeopleRepo {
             )
             .run(isoNow(this.#clock), id).changes > 0;
         const templates = this.#deleteTemplates.run(id).changes;
+        this.#db.prepare("DELETE FROM sync_inbox WHERE person_id = ? AND entity = 'template'").run(id);
         this.#audit.append({
           actor: who,
           action: 'person.face_data_erased',

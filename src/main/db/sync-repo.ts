@@ -9,6 +9,7 @@
 // marks) are not sent.
 import type Database from 'better-sqlite3';
 import { chipAad, templateAad, thumbnailAad, type TemplateCipher } from '../security/template-cipher';
+import { SYNC_LOCAL_ONLY_COLUMNS } from './migrations/009-sync';
 
 export const SYNC_ENTITIES = ['person', 'template', 'attendance', 'consent'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
@@ -22,7 +23,9 @@ const TABLE: Record<SyncEntity, string> = {
 };
 const ORDER: Record<SyncEntity, number> = { person: 0, template: 1, attendance: 2, consent: 3 };
 /** Columns that say something about this station's copy only. */
-const LOCAL_ONLY = new Set(['damaged_at', 'thumbnail_damaged_at']);
+const LOCAL_ONLY = new Set(SYNC_LOCAL_ONLY_COLUMNS);
+/** The entities that belong to a person and go with them when they are erased. */
+const FACE_DATA: readonly SyncEntity[] = ['template', 'consent'];
 /** Columns stored encrypted under the template key, with the AAD of their row. */
 const ENCRYPTED: Record<string, ((id: string) => string) | undefined> = {
   'people.thumbnail': thumbnailAad,
@@ -74,24 +77,37 @@ export interface ApplyOutcome {
   galleryChanged: boolean;
 }
 
+const inboxAad = (entity: SyncEntity, id: string) => `sync-inbox:${entity}:${id}`;
+
 export class SyncRepo {
   readonly #columns = new Map<string, string[]>();
+  /** Statements by their SQL: a first full sync applies a million records, each with a few of them. */
+  readonly #statements = new Map<string, Database.Statement>();
 
   constructor(
     private readonly db: Database.Database,
     private readonly cipher: TemplateCipher,
   ) {}
 
+  #prepare(sql: string): Database.Statement {
+    let st = this.#statements.get(sql);
+    if (!st) {
+      st = this.db.prepare(sql);
+      this.#statements.set(sql, st);
+    }
+    return st;
+  }
+
   state(): SyncStateRow {
-    return this.db.prepare('SELECT * FROM sync_state WHERE id = 1').get() as SyncStateRow;
+    return this.#prepare('SELECT * FROM sync_state WHERE id = 1').get() as SyncStateRow;
   }
 
   updateState(patch: Partial<SyncStateRow>): void {
     const keys = Object.keys(patch);
     if (!keys.length) return;
-    this.db
-      .prepare(`UPDATE sync_state SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = 1`)
-      .run(patch as Record<string, unknown>);
+    this.#prepare(`UPDATE sync_state SET ${keys.map((k) => `${k} = @${k}`).join(', ')} WHERE id = 1`).run(
+      patch as Record<string, unknown>,
+    );
   }
 
   /** Every record there is, in the outbox: a station that joins sends what it has. */
@@ -99,171 +115,277 @@ export class SyncRepo {
     let n = 0;
     this.db.transaction(() => {
       for (const entity of SYNC_ENTITIES)
-        n += this.db
-          .prepare(
-            `INSERT INTO sync_outbox (entity, entity_id, changed_at, stamp) SELECT ?, id, ?, NULL FROM ${TABLE[entity]} WHERE true
+        n += this.#prepare(
+          `INSERT INTO sync_outbox (entity, entity_id, changed_at, stamp) SELECT ?, id, ?, NULL FROM ${TABLE[entity]} WHERE true
              ON CONFLICT (entity, entity_id) DO NOTHING`,
-          )
-          .run(entity, now).changes;
+        ).run(entity, now).changes;
     })();
     return n;
   }
 
   pendingCount(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n;
+    return (this.#prepare('SELECT count(*) AS n FROM sync_outbox').get() as { n: number }).n;
   }
 
   /** Outbox entries without a stamp yet, oldest change first. */
   unstamped(): OutboxEntry[] {
     return (
-      this.db
-        .prepare(
-          'SELECT entity, entity_id AS id, changed_at AS changedAt, stamp FROM sync_outbox WHERE stamp IS NULL ORDER BY changed_at, entity, entity_id',
-        )
-        .all() as OutboxEntry[]
+      this.#prepare(
+        'SELECT entity, entity_id AS id, changed_at AS changedAt, stamp FROM sync_outbox WHERE stamp IS NULL ORDER BY changed_at, entity, entity_id',
+      ).all() as OutboxEntry[]
     ).map((e) => e);
   }
 
   setStamps(entries: readonly { entity: SyncEntity; id: string; stamp: string }[], clock: string): void {
-    const set = this.db.prepare(
-      'UPDATE sync_outbox SET stamp = ? WHERE entity = ? AND entity_id = ? AND stamp IS NULL',
-    );
+    const set = this.#prepare('UPDATE sync_outbox SET stamp = ? WHERE entity = ? AND entity_id = ? AND stamp IS NULL');
     this.db.transaction(() => {
       for (const e of entries) set.run(e.stamp, e.entity, e.id);
-      this.db.prepare('UPDATE sync_state SET clock = ? WHERE id = 1').run(clock);
+      this.#saveClock(clock);
     })();
+  }
+
+  /** The clock only moves forward, whichever process (the app, a CLI round) saves it last. */
+  #saveClock(clock: string): void {
+    this.#prepare('UPDATE sync_state SET clock = @clock WHERE id = 1 AND (clock IS NULL OR clock < @clock)').run({
+      clock,
+    });
   }
 
   /** Up to `limit` stamped outbox records, people before their templates, as they are now. */
   pushBatch(limit: number): SyncRecord[] {
-    const rows = this.db
-      .prepare(
-        `SELECT entity, entity_id AS id, stamp FROM sync_outbox WHERE stamp IS NOT NULL
+    const rows = this.#prepare(
+      `SELECT entity, entity_id AS id, stamp FROM sync_outbox WHERE stamp IS NOT NULL
          ORDER BY CASE entity WHEN 'person' THEN 0 WHEN 'template' THEN 1 WHEN 'attendance' THEN 2 ELSE 3 END, stamp
          LIMIT ?`,
-      )
-      .all(limit) as { entity: SyncEntity; id: string; stamp: string }[];
-    return rows.map((r) => {
+    ).all(limit) as { entity: SyncEntity; id: string; stamp: string }[];
+    const out: SyncRecord[] = [];
+    for (const r of rows) {
       const data = this.read(r.entity, r.id);
+      // A template set aside here as unreadable has nothing to send: other stations keep their copy.
+      if (r.entity === 'template' && data !== null && !('embedding' in data)) {
+        this.#prepare('DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ? AND stamp = ?').run(
+          r.entity,
+          r.id,
+          r.stamp,
+        );
+        continue;
+      }
       const tombstone = r.entity === 'person' && data !== null && data.deleted_at !== null;
-      return { entity: r.entity, id: r.id, stamp: r.stamp, deleted: data === null || tombstone, data };
-    });
+      out.push({ entity: r.entity, id: r.id, stamp: r.stamp, deleted: data === null || tombstone, data });
+    }
+    return out;
   }
 
   /** After the hub took them: out of the outbox (unless changed again since), and their version noted. */
   markPushed(records: readonly SyncRecord[]): void {
-    const drop = this.db.prepare('DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ? AND stamp = ?');
-    const version = this.db.prepare(
-      `INSERT INTO sync_versions (entity, entity_id, stamp) VALUES (?, ?, ?)
-       ON CONFLICT (entity, entity_id) DO UPDATE SET stamp = excluded.stamp WHERE sync_versions.stamp < excluded.stamp`,
+    const drop = this.#prepare('DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ? AND stamp = ?');
+    const version = this.#prepare(
+      `INSERT INTO sync_versions (entity, entity_id, stamp, deleted) VALUES (?, ?, ?, ?)
+       ON CONFLICT (entity, entity_id) DO UPDATE SET stamp = excluded.stamp, deleted = max(deleted, excluded.deleted)
+       WHERE sync_versions.stamp < excluded.stamp OR excluded.deleted = 1`,
     );
     this.db.transaction(() => {
       for (const r of records) {
         drop.run(r.entity, r.id, r.stamp);
-        version.run(r.entity, r.id, r.stamp);
+        version.run(r.entity, r.id, r.stamp, r.deleted ? 1 : 0);
       }
     })();
   }
 
   /**
-   * Applies pulled records and moves the cursor to `cursor`, in one transaction. Last writer wins: a record
-   * is applied only when its stamp is newer than this station's version of it, including a change made
-   * here and not yet pushed (which then stays out of the outbox: it lost). An erased (deleted) record is
-   * final here too. A record that refers to one not here yet waits in sync_inbox, and is tried again with
-   * every page.
+   * Applies pulled records and moves the cursor to `cursor`, in one transaction. A deletion (an erased
+   * person, a removed template or event) is final: it is applied whatever the stamps say, and no later
+   * version brings the record back. Otherwise last writer wins: a record is applied only when its stamp
+   * is newer than this station's version of it and than a change made here and not yet pushed (which
+   * then stays out of the outbox: it lost). A change made here that has no stamp yet (made during this
+   * round) is newer than anything pulled: its stamp will come after every stamp received. A record that
+   * cannot be applied here (what it refers to is not here yet, or a rule of this station refuses it)
+   * waits in sync_inbox, sealed, and is tried again at the end of every round; the cursor goes on.
    */
-  apply(records: readonly SyncRecord[], cursor: number, clock: string): ApplyOutcome {
+  apply(records: readonly SyncRecord[], cursor: number | null, clock: string): ApplyOutcome {
     const out: ApplyOutcome = { applied: 0, skipped: 0, deferred: 0, erased: 0, galleryChanged: false };
-    const run = this.db.transaction(() => {
-      this.db.prepare('UPDATE sync_state SET applying = 1 WHERE id = 1').run();
-      try {
-        const waiting = this.db
-          .prepare('SELECT entity, entity_id AS id, stamp, deleted, payload FROM sync_inbox')
-          .all() as { entity: SyncEntity; id: string; stamp: string; deleted: number; payload: Buffer | null }[];
-        const all = [
-          ...waiting.map((w) => ({
-            entity: w.entity,
-            id: w.id,
-            stamp: w.stamp,
-            deleted: w.deleted === 1,
-            data: w.payload ? (JSON.parse(w.payload.toString('utf8')) as RecordData) : null,
-          })),
-          ...records,
-        ].sort((a, b) => ORDER[a.entity] - ORDER[b.entity]);
-        this.db.prepare('DELETE FROM sync_inbox').run();
-        for (const r of all) this.#applyOne(r, out);
-        this.db.prepare('UPDATE sync_state SET pull_cursor = ?, clock = ? WHERE id = 1').run(cursor, clock);
-      } finally {
-        this.db.prepare('UPDATE sync_state SET applying = 0 WHERE id = 1').run();
-      }
+    this.#applying(() => {
+      for (const r of [...records].sort((a, b) => ORDER[a.entity] - ORDER[b.entity])) this.#applyOne(r, out);
+      if (cursor !== null) this.#prepare('UPDATE sync_state SET pull_cursor = ? WHERE id = 1').run(cursor);
+      this.#saveClock(clock);
     });
-    run.immediate();
     return out;
   }
 
+  /** Tries the records waiting in sync_inbox again (once a round, after the pull). */
+  retryInbox(): ApplyOutcome {
+    const waiting = this.#prepare(
+      'SELECT entity, entity_id AS id, stamp, payload FROM sync_inbox ORDER BY entity, stamp',
+    ).all() as { entity: SyncEntity; id: string; stamp: string; payload: Buffer }[];
+    const out: ApplyOutcome = { applied: 0, skipped: 0, deferred: 0, erased: 0, galleryChanged: false };
+    if (!waiting.length) return out;
+    this.#applying(() => {
+      for (const w of waiting.sort((a, b) => ORDER[a.entity] - ORDER[b.entity])) {
+        this.#prepare('DELETE FROM sync_inbox WHERE entity = ? AND entity_id = ?').run(w.entity, w.id);
+        const data = JSON.parse(
+          this.cipher.decryptBytes(w.payload, inboxAad(w.entity, w.id)).toString('utf8'),
+        ) as RecordData;
+        this.#applyOne({ entity: w.entity, id: w.id, stamp: w.stamp, deleted: false, data }, out);
+      }
+    });
+    return out;
+  }
+
+  /** Records waiting in sync_inbox, and why the first of them could not be applied. */
+  inbox(): { waiting: number; problem: string | null } {
+    const row = this.#prepare('SELECT count(*) AS n, min(problem) AS problem FROM sync_inbox').get() as {
+      n: number;
+      problem: string | null;
+    };
+    return { waiting: row.n, problem: row.problem };
+  }
+
+  #applying(f: () => void): void {
+    this.db
+      .transaction(() => {
+        this.#prepare('UPDATE sync_state SET applying = 1 WHERE id = 1').run();
+        try {
+          f();
+        } finally {
+          this.#prepare('UPDATE sync_state SET applying = 0 WHERE id = 1').run();
+        }
+      })
+      .immediate();
+  }
+
   #applyOne(r: SyncRecord, out: ApplyOutcome): void {
-    const here = this.db
-      .prepare('SELECT stamp FROM sync_versions WHERE entity = ? AND entity_id = ?')
-      .get(r.entity, r.id) as { stamp: string } | undefined;
-    const pending = this.db
-      .prepare('SELECT stamp FROM sync_outbox WHERE entity = ? AND entity_id = ?')
-      .get(r.entity, r.id) as { stamp: string | null } | undefined;
-    const ours = [here?.stamp, pending?.stamp]
-      .filter((s): s is string => !!s)
+    // One look-up for what this station has of the record: its version, a change not yet pushed, and
+    // (for a person) whether the row is here and erased.
+    const table = TABLE[r.entity];
+    const known = this.#prepare(
+      `SELECT (SELECT stamp FROM sync_versions WHERE entity = @entity AND entity_id = @id) AS here,
+              (SELECT deleted FROM sync_versions WHERE entity = @entity AND entity_id = @id) AS gone,
+              (SELECT 1 FROM sync_outbox WHERE entity = @entity AND entity_id = @id) AS queued,
+              (SELECT stamp FROM sync_outbox WHERE entity = @entity AND entity_id = @id) AS pending,
+              ${r.entity === 'person' ? '(SELECT CASE WHEN deleted_at IS NULL THEN 0 ELSE 1 END FROM people WHERE id = @id)' : 'NULL'} AS person,
+              (SELECT 1 FROM ${table} WHERE id = @id) AS present`,
+    ).get({ entity: r.entity, id: r.id }) as {
+      here: string | null;
+      gone: 0 | 1 | null;
+      queued: 1 | null;
+      pending: string | null;
+      person: 0 | 1 | null;
+      present: 1 | null;
+    };
+    const markVersion = (deleted: boolean) => {
+      if (known.queued) this.#prepare('DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ?').run(r.entity, r.id);
+      this.#prepare(
+        `INSERT INTO sync_versions (entity, entity_id, stamp, deleted) VALUES (?, ?, ?, ?)
+         ON CONFLICT (entity, entity_id) DO UPDATE SET stamp = excluded.stamp, deleted = max(deleted, excluded.deleted)`,
+      ).run(r.entity, r.id, r.stamp, deleted ? 1 : 0);
+      out.applied++;
+    };
+
+    if (r.deleted) {
+      if (known.gone === 1 && (r.entity !== 'person' || known.person !== 0)) {
+        out.skipped++;
+        return;
+      }
+      if (r.entity === 'person') {
+        this.#erasePerson(r, known.person !== null);
+        out.erased++;
+        out.galleryChanged = true;
+      } else {
+        this.#prepare(`DELETE FROM ${table} WHERE id = ?`).run(r.id);
+        if (r.entity === 'template') out.galleryChanged = true;
+      }
+      markVersion(true);
+      return;
+    }
+    // Gone here for good, an erased person, or older than what is here: left as it is.
+    const ours = [known.here, known.pending]
+      .filter((x): x is string => !!x)
       .sort()
       .at(-1);
-    if (ours !== undefined && ours >= r.stamp) {
+    if (
+      known.gone === 1 ||
+      known.person === 1 ||
+      // A removal made here and not sent yet is as final as one that was.
+      (known.queued && known.present === null) ||
+      (known.queued && known.pending === null) ||
+      (ours !== undefined && ours >= r.stamp) ||
+      r.data === null
+    ) {
       out.skipped++;
       return;
     }
-    const table = TABLE[r.entity];
-    const existing = this.db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(r.id) as RecordData | undefined;
-    // Erased is final: a live version never brings an erased person (or a removed row's owner) back.
-    if (r.entity === 'person' && existing && existing.deleted_at !== null) {
+    // Face data of a person erased here (pushed elsewhere before the erasure arrived there): it goes, and
+    // its removal is sent, so that the hub and the other stations drop it too.
+    if (FACE_DATA.includes(r.entity) && this.#personGone(String(r.data.person_id ?? ''))) {
+      this.#prepare(`DELETE FROM ${table} WHERE id = ?`).run(r.id);
+      this.#queueRemoval(r.entity, r.id);
       out.skipped++;
       return;
     }
-    if (r.deleted && r.entity === 'person') this.#erasePerson(r, existing !== undefined);
-    else if (r.deleted || r.data === null) {
-      if (existing) this.db.prepare(`DELETE FROM ${table} WHERE id = ?`).run(r.id);
-    } else if (!this.#upsert(r.entity, r.id, r.data)) {
-      this.db
-        .prepare(
-          `INSERT INTO sync_inbox (entity, entity_id, stamp, deleted, payload) VALUES (?, ?, ?, 0, ?)
-           ON CONFLICT (entity, entity_id) DO UPDATE SET stamp = excluded.stamp, payload = excluded.payload`,
-        )
-        .run(r.entity, r.id, r.stamp, Buffer.from(JSON.stringify(r.data), 'utf8'));
+    const problem = this.#upsert(r.entity, r.id, r.data);
+    if (problem) {
+      this.#prepare(
+        `INSERT INTO sync_inbox (entity, entity_id, stamp, person_id, payload, problem) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (entity, entity_id) DO UPDATE SET stamp = excluded.stamp, person_id = excluded.person_id,
+           payload = excluded.payload, problem = excluded.problem`,
+      ).run(
+        r.entity,
+        r.id,
+        r.stamp,
+        r.entity === 'person' ? r.id : ((r.data.person_id as string | null) ?? null),
+        this.cipher.encryptBytes(Buffer.from(JSON.stringify(r.data), 'utf8'), inboxAad(r.entity, r.id)),
+        problem,
+      );
       out.deferred++;
       return;
     }
-    if (r.entity === 'person' && r.deleted) out.erased++;
-    if (r.entity === 'template' || (r.entity === 'person' && r.deleted)) out.galleryChanged = true;
-    if (pending) this.db.prepare('DELETE FROM sync_outbox WHERE entity = ? AND entity_id = ?').run(r.entity, r.id);
-    this.db
-      .prepare(
-        `INSERT INTO sync_versions (entity, entity_id, stamp) VALUES (?, ?, ?)
-         ON CONFLICT (entity, entity_id) DO UPDATE SET stamp = excluded.stamp`,
-      )
-      .run(r.entity, r.id, r.stamp);
-    out.applied++;
+    if (r.entity === 'template') out.galleryChanged = true;
+    markVersion(false);
+  }
+
+  /** Whether a person is erased here: a tombstone, or a record known gone. */
+  #personGone(personId: string): boolean {
+    const row = this.#prepare(
+      `SELECT (SELECT deleted_at IS NOT NULL FROM people WHERE id = @id) AS tomb,
+              (SELECT deleted FROM sync_versions WHERE entity = 'person' AND entity_id = @id) AS gone`,
+    ).get({ id: personId }) as { tomb: 0 | 1 | null; gone: 0 | 1 | null };
+    return row.tomb === 1 || row.gone === 1;
+  }
+
+  /** A removal to send (the triggers are off while applying): a deleted record, stamped next round. */
+  #queueRemoval(entity: SyncEntity, id: string): void {
+    this.#prepare(
+      `INSERT INTO sync_outbox (entity, entity_id, changed_at, stamp) VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), NULL)
+       ON CONFLICT (entity, entity_id) DO UPDATE SET changed_at = excluded.changed_at, stamp = NULL`,
+    ).run(entity, id);
   }
 
   /**
-   * A person erased at another station: their face data and consent history go here too, and the row
+   * A person erased at another station: their face data, consent history and waiting records go here
+   * too (and the removal of face data this station had that the other did not is sent on), and the row
    * becomes the tombstone it is there (or goes, with the attendance, when that station kept none).
    */
   #erasePerson(r: SyncRecord, exists: boolean): void {
-    this.db.prepare('DELETE FROM face_templates WHERE person_id = ?').run(r.id);
-    this.db.prepare('DELETE FROM consent_events WHERE person_id = ?').run(r.id);
+    for (const entity of FACE_DATA) {
+      const ids = this.#prepare(`SELECT id FROM ${TABLE[entity]} WHERE person_id = ?`).all(r.id) as { id: string }[];
+      for (const { id } of ids) this.#queueRemoval(entity, id);
+      this.#prepare(`DELETE FROM ${TABLE[entity]} WHERE person_id = ?`).run(r.id);
+    }
+    this.#prepare('DELETE FROM sync_inbox WHERE person_id = ?').run(r.id);
     if (r.data === null) {
-      if (exists) this.db.prepare('DELETE FROM people WHERE id = ?').run(r.id);
+      if (exists) this.#prepare('DELETE FROM people WHERE id = ?').run(r.id);
       return;
     }
+    // The tombstone (a random label) is kept even where the person never was: their kept attendance
+    // refers to it.
     this.#upsert('person', r.id, r.data);
   }
 
-  /** Writes a record's row; false when a row it refers to is not here (yet). */
-  #upsert(entity: SyncEntity, id: string, data: RecordData): boolean {
+  /**
+   * Writes a record's row; the reason it cannot be written here when SQLite's rules refuse it (what it
+   * refers to is not here yet, a value this station holds for another record, a required value missing).
+   */
+  #upsert(entity: SyncEntity, id: string, data: RecordData): string | null {
     const table = TABLE[entity];
     const cols = this.#columnsOf(table).filter((c) => c !== 'id' && !LOCAL_ONLY.has(c) && c in data);
     const values = cols.map((c) => {
@@ -273,15 +395,14 @@ export class SyncRepo {
       return this.cipher.encryptBytes(Buffer.from(String(v), 'base64'), aad(id));
     });
     try {
-      this.db
-        .prepare(
-          `INSERT INTO ${table} (id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})
+      this.#prepare(
+        `INSERT INTO ${table} (id, ${cols.join(', ')}) VALUES (?, ${cols.map(() => '?').join(', ')})
            ON CONFLICT (id) DO UPDATE SET ${cols.map((c) => `${c} = excluded.${c}`).join(', ')}`,
-        )
-        .run(id, ...values);
-      return true;
+      ).run(id, ...values);
+      return null;
     } catch (e) {
-      if ((e as { code?: string }).code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return false;
+      const code = (e as { code?: string }).code ?? '';
+      if (code.startsWith('SQLITE_CONSTRAINT')) return `${code}: ${(e as Error).message}`.slice(0, 300);
       throw e;
     }
   }
@@ -289,7 +410,7 @@ export class SyncRepo {
   /** A record's row as it travels; null when it is not here. */
   read(entity: SyncEntity, id: string): RecordData | null {
     const table = TABLE[entity];
-    const row = this.db.prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
+    const row = this.#prepare(`SELECT * FROM ${table} WHERE id = ?`).get(id) as Record<string, unknown> | undefined;
     if (!row) return null;
     const data: RecordData = {};
     for (const [c, v] of Object.entries(row)) {
@@ -307,7 +428,7 @@ export class SyncRepo {
   #columnsOf(table: string): string[] {
     let cols = this.#columns.get(table);
     if (!cols) {
-      cols = (this.db.prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
+      cols = (this.#prepare(`SELECT name FROM pragma_table_info(?)`).all(table) as { name: string }[]).map(
         (c) => c.name,
       );
       this.#columns.set(table, cols);

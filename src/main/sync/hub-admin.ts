@@ -2,11 +2,24 @@
 // run with the hub admin's own URL (the role that owns the hub's schema).
 import { randomBytes, randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { AppError } from '../../shared/errors';
-import { describeHub, withHub } from './hub-connection';
+import { AppError, isAppError } from '../../shared/errors';
+import { describeHub, withHub as withHubAs } from './hub-connection';
+
+/** The hub, as its administrator: a refused login is the admin URL's credentials, not a station's. */
+async function withHub<T>(url: string, f: (c: pg.Client) => Promise<T>): Promise<T> {
+  return withHubAs(url, f).catch((e: unknown) => {
+    if (isAppError(e) && e.code === 'SYNC_REVOKED')
+      throw new AppError(
+        'HUB_INVALID',
+        `The hub's server ${describeHub(url)} refused the administrator's login: check the user and password in the URL (the role that owns the hub's database).`,
+      );
+    throw e;
+  });
+}
 import { HUB_SCHEMA_VERSION, hubSchemaVersion, migrateHub, quoteIdent, stationGroupRole } from './hub-schema';
 import { newOrgKey, orgKeyCheck, recoveryCode, wrapOrgKey } from './org-key';
 import { encodeJoinCode, stationRoleName } from './join-code';
+import { scramVerifier } from './scram';
 
 export interface HubInitResult {
   /** The organisation key, to show once (recovery code) and to seal on this machine. */
@@ -27,6 +40,7 @@ async function meta(client: pg.ClientBase, key: string): Promise<string | null> 
  */
 export async function initHub(
   url: string,
+  keep: (orgKey: Buffer) => void,
 ): Promise<HubInitResult | { schema: { from: number; to: number }; existing: true }> {
   return withHub(url, async (client) => {
     const schema = await migrateHub(client);
@@ -34,15 +48,29 @@ export async function initHub(
     const orgKey = newOrgKey();
     const code = recoveryCode(orgKey);
     const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
-    await client.query(
-      `INSERT INTO presence.meta (key, value) VALUES ('org_key_check', $1), ('org_key_recovery', $2), ('created_at', $3)
-       ON CONFLICT (key) DO NOTHING`,
-      [
-        orgKeyCheck(orgKey),
-        wrapOrgKey(orgKey, code, `recovery:${rows[0]!.db}`).toString('base64'),
-        new Date().toISOString(),
-      ],
-    );
+    await client.query('BEGIN');
+    try {
+      const made = await client.query(
+        `INSERT INTO presence.meta (key, value) VALUES ('org_key_check', $1), ('org_key_recovery', $2), ('created_at', $3)
+         ON CONFLICT (key) DO NOTHING`,
+        [
+          orgKeyCheck(orgKey),
+          wrapOrgKey(orgKey, code, `recovery:${rows[0]!.db}`).toString('base64'),
+          new Date().toISOString(),
+        ],
+      );
+      if (made.rowCount !== 3)
+        throw new AppError(
+          'CONFLICT',
+          "Another presence hub init made this hub's key at the same moment: use that one (its recovery code).",
+        );
+      // Kept here before the hub has it: a hub whose key nobody kept is never made.
+      keep(orgKey);
+      await client.query('COMMIT');
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
     return { orgKey, recoveryCode: code, schema };
   });
 }
@@ -91,30 +119,32 @@ export async function addStation(url: string, orgKey: Buffer, name: string): Pro
         path: 'name',
       });
     const id = randomUUID();
-    const secret = randomBytes(24).toString('base64url');
+    const login = randomBytes(24).toString('base64url');
+    const key = randomBytes(24).toString('base64url');
     const { rows } = await client.query<{ db: string }>('SELECT current_database() AS db');
     const db = rows[0]!.db;
     const role = stationRoleName(db, id);
     const group = await stationGroupRole(client);
     await client.query('BEGIN');
     try {
-      // DDL takes no parameters: the role name is ours and quoted, the password is base64url and escaped.
+      // DDL takes no parameters: the role name is ours and quoted; the password goes as its SCRAM
+      // verifier (escaped), never in the clear.
       await client.query(
-        `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${client.escapeLiteral(secret)} IN ROLE ${quoteIdent(group)}`,
+        `CREATE ROLE ${quoteIdent(role)} LOGIN PASSWORD ${client.escapeLiteral(scramVerifier(login))} IN ROLE ${quoteIdent(group)}`,
       );
       await client.query(`GRANT CONNECT ON DATABASE ${quoteIdent(db)} TO ${quoteIdent(role)}`);
       await client.query('INSERT INTO presence.stations (id, name, role_name, join_key) VALUES ($1, $2, $3, $4)', [
         id,
         clean,
         role,
-        wrapOrgKey(orgKey, secret, `join:${id}`),
+        wrapOrgKey(orgKey, key, `join:${id}`),
       ]);
       await client.query('COMMIT');
     } catch (e) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw e;
     }
-    return { id, name: clean, joinCode: encodeJoinCode(id, secret) };
+    return { id, name: clean, joinCode: encodeJoinCode({ stationId: id, login, key }) };
   });
 }
 

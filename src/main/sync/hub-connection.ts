@@ -13,12 +13,18 @@ export interface HubCredentials {
   password: string;
 }
 
-/** The URL without its password, for messages and status lines. */
+/**
+ * The URL without its password, for messages and status lines: `user:password@` loses its password
+ * before the URL is parsed (a password with a '/' in it would otherwise be read as part of the host
+ * or path), and a `password` query parameter goes too. sslmode and the like stay: they are not secret.
+ */
 export function describeHub(url: string): string {
+  const bare = url.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*?)(:[^@]*)?@/i, '$1$2@');
   try {
-    const u = new URL(url);
+    const u = new URL(bare);
     u.password = '';
-    return `${u.protocol}//${u.username ? `${u.username}@` : ''}${u.host}${u.pathname}`;
+    u.searchParams.delete('password');
+    return u.toString();
   } catch {
     return 'the hub';
   }
@@ -96,19 +102,43 @@ const NETWORK = new Set([
   'EPIPE',
 ]);
 
-/** What a failure from pg means, as an AppError with a stable code and a sentence. */
+/**
+ * What a failure means, as an AppError with a stable code and a sentence: pg's errors and the network's
+ * as the hub's; anything else (this station's database, a bug) as this station's own, not blamed on the hub.
+ */
 export function hubError(e: unknown, url: string): AppError {
   if (isAppError(e)) return e;
-  const err = e as { code?: string; message?: string };
+  const err = e as { code?: string; message?: string; severity?: unknown };
+  const fromHub =
+    typeof err.severity === 'string' ||
+    NETWORK.has(err.code ?? '') ||
+    /Connection terminated|timeout|ECONN|socket/i.test(err.message ?? '');
+  if (!fromHub)
+    return new AppError(
+      'INTERNAL',
+      `The sync failed on this station: ${String(err.message ?? e).slice(0, 200)}. Nothing was lost; the next round tries again.`,
+    );
   const where = describeHub(url);
   const code = err.code ?? '';
   const message = err.message ?? String(e);
   // 28000: the role may not log in (revoked: NOLOGIN); 28P01: wrong password; 42501 from the hub's own
   // functions: not a station, or a revoked one.
+  if (code === '28000' && /pg_hba/.test(message))
+    return new AppError(
+      'HUB_INVALID',
+      `The hub's server ${where} does not accept connections from this machine (pg_hba.conf): ask the hub's administrator to allow it.`,
+    );
   if (code === '28000' || code === '28P01' || (code === '42501' && /revoked|not a Presence station/.test(message)))
     return new AppError(
       'SYNC_REVOKED',
-      `The hub ${where} refused this station (${code === '28P01' ? 'its credentials are wrong' : 'its access was revoked'}): ask the administrator for a new join code, then run presence sync join again.`,
+      `The hub ${where} refused this station (${code === '28P01' ? 'its credentials are not accepted' : 'its access was revoked'}): ask the administrator for a new join code (presence hub add-station), then run presence sync join with it here.`,
+    );
+  if (code === '22023' && /stamped/.test(message))
+    return new AppError('HUB_INVALID', `The hub refused this station's changes: ${message}.`);
+  if (/certificate|self[- ]signed|SSL|TLS/i.test(message) && !code.startsWith('08'))
+    return new AppError(
+      'HUB_INVALID',
+      `The hub ${where} could not be reached securely (${message.slice(0, 120)}): check sslmode and sslrootcert in its address, and the server's certificate.`,
     );
   if (code === '42501' && /join code was used/.test(message))
     return new AppError(

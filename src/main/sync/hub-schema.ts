@@ -48,7 +48,7 @@ export const HUB_MIGRATIONS: readonly HubMigration[] = [
       CREATE TABLE presence.records (
         entity         text NOT NULL CHECK (entity IN ('person', 'template', 'attendance', 'consent')),
         entity_id      text NOT NULL CHECK (length(entity_id) BETWEEN 1 AND 64),
-        hlc            text NOT NULL,
+        hlc            text COLLATE "C" NOT NULL,
         origin_station uuid NOT NULL REFERENCES presence.stations (id),
         writer_station uuid NOT NULL REFERENCES presence.stations (id),
         deleted        boolean NOT NULL,
@@ -75,29 +75,41 @@ export const HUB_MIGRATIONS: readonly HubMigration[] = [
         RETURN st;
       END $$;
 
-      -- A station's changes. Last writer wins per record by stamp (text order is clock order); the same
-      -- stamp twice is a no-op, so a push retried after a lost answer changes nothing. A deleted record
-      -- stays deleted. Pushes take one lock, so record_seq values become visible in order and a pull
-      -- that has read up to seq N has missed nothing below it. Returns how many records changed.
+      -- A station's changes. Last writer wins per record by stamp (text order is clock order, in the "C"
+      -- collation); the same stamp twice is a no-op, so a push retried after a lost answer changes
+      -- nothing. A deletion is final: it is taken whatever its stamp, and nothing is taken after it.
+      -- A stamp must be the calling station's own, and not more than a day ahead of the hub's clock (a
+      -- station whose clock is far off would otherwise make its records unchangeable). Pushes take one
+      -- lock, so record_seq values become visible in order and a pull that has read up to seq N has
+      -- missed nothing below it. Returns the records not taken, as the hub has them (their winners).
       CREATE FUNCTION presence.push(entities text[], ids text[], hlcs text[], deleted boolean[], payloads bytea[])
-        RETURNS integer LANGUAGE plpgsql SECURITY DEFINER SET search_path = presence, pg_temp AS $$
+        RETURNS TABLE (w_entity text, w_entity_id text, w_hlc text, w_deleted boolean, w_payload bytea)
+        LANGUAGE plpgsql SECURITY DEFINER SET search_path = presence, pg_temp AS $$
       DECLARE st presence.stations := presence.calling_station();
-      DECLARE changed integer := 0;
       DECLARE n integer;
       BEGIN
         PERFORM pg_advisory_xact_lock(hashtext('presence.records'));
         FOR i IN 1 .. coalesce(array_length(ids, 1), 0) LOOP
+          IF hlcs[i] !~ ('^[0-9]{13}[.][0-9]{6}[.]' || st.id::text || '$') THEN
+            RAISE EXCEPTION 'a change is stamped by another clock than this station''s' USING ERRCODE = '22023';
+          END IF;
+          IF substr(hlcs[i], 1, 13)::bigint > (extract(epoch FROM clock_timestamp()) * 1000)::bigint + 86400000 THEN
+            RAISE EXCEPTION 'a change is stamped more than a day ahead of the hub''s clock: check this station''s clock'
+              USING ERRCODE = '22023';
+          END IF;
           INSERT INTO presence.records AS r
             (entity, entity_id, hlc, origin_station, writer_station, deleted, payload, seq)
           VALUES (entities[i], ids[i], hlcs[i], st.id, st.id, deleted[i], payloads[i], nextval('presence.record_seq'))
           ON CONFLICT (entity, entity_id) DO UPDATE
             SET hlc = excluded.hlc, writer_station = excluded.writer_station, deleted = excluded.deleted,
                 payload = excluded.payload, seq = excluded.seq
-            WHERE r.hlc < excluded.hlc AND NOT r.deleted;
+            WHERE NOT r.deleted AND r.hlc <> excluded.hlc AND (excluded.deleted OR r.hlc < excluded.hlc);
           GET DIAGNOSTICS n = ROW_COUNT;
-          changed := changed + n;
+          IF n = 0 THEN
+            RETURN QUERY SELECT r.entity, r.entity_id, r.hlc, r.deleted, r.payload FROM presence.records r
+              WHERE r.entity = entities[i] AND r.entity_id = ids[i] AND r.hlc <> hlcs[i];
+          END IF;
         END LOOP;
-        RETURN changed;
       END $$;
 
       -- What a station says of itself after a round: shown by presence hub status.
@@ -112,17 +124,22 @@ export const HUB_MIGRATIONS: readonly HubMigration[] = [
       END $$;
 
       -- A station's first call: its id, name and the organisation key wrapped for it, once. Clearing
-      -- join_key makes the join code useless afterwards (the station also changes its password).
+      -- join_key makes the join code useless afterwards (the station also changes its password, in the
+      -- same transaction: a join cut half-way leaves the code as it was).
       CREATE FUNCTION presence.join()
         RETURNS TABLE (station_id uuid, station_name text, join_key bytea)
         LANGUAGE plpgsql SECURITY DEFINER SET search_path = presence, pg_temp AS $$
       DECLARE st presence.stations := presence.calling_station();
+      DECLARE k bytea;
       BEGIN
-        IF st.join_key IS NULL THEN
+        -- One UPDATE takes the key and clears it: two joins at once cannot both have it.
+        UPDATE presence.stations SET join_key = NULL, joined_at = now()
+          WHERE id = st.id AND stations.join_key IS NOT NULL
+          RETURNING st.join_key INTO k;
+        IF k IS NULL THEN
           RAISE EXCEPTION 'this join code was used already' USING ERRCODE = '42501';
         END IF;
-        UPDATE presence.stations SET join_key = NULL, joined_at = now() WHERE id = st.id;
-        RETURN QUERY SELECT st.id, st.name, st.join_key;
+        RETURN QUERY SELECT st.id, st.name, k;
       END $$;
 
       REVOKE ALL ON SCHEMA presence FROM PUBLIC;

@@ -19,6 +19,11 @@ const TABLES = [
   { table: 'attendance_events', entity: 'attendance' },
   { table: 'consent_events', entity: 'consent' },
 ] as const;
+/**
+ * Columns that say something about this station's copy only: never sent, and their change is no change to
+ * send. A later migration that adds a synced column must create these triggers again with it.
+ */
+export const SYNC_LOCAL_ONLY_COLUMNS: readonly string[] = ['damaged_at', 'thumbnail_damaged_at'];
 
 export const migration009Sync: Migration = {
   version: 9,
@@ -33,21 +38,28 @@ export const migration009Sync: Migration = {
         PRIMARY KEY (entity, entity_id)
       ) STRICT, WITHOUT ROWID;
 
+      -- deleted: the record is gone for good here (erased, deleted): no later version brings it back.
       CREATE TABLE sync_versions (
         entity    TEXT NOT NULL,
         entity_id TEXT NOT NULL,
         stamp     TEXT NOT NULL,
+        deleted   INTEGER NOT NULL DEFAULT 0,
         PRIMARY KEY (entity, entity_id)
       ) STRICT, WITHOUT ROWID;
 
+      -- payload: the record sealed under the template key (it holds what the record holds: a face
+      -- template, a name); person_id: whose it is, so that erasing them here clears it too; problem: why
+      -- it could not be applied.
       CREATE TABLE sync_inbox (
         entity    TEXT NOT NULL,
         entity_id TEXT NOT NULL,
         stamp     TEXT NOT NULL,
-        deleted   INTEGER NOT NULL,
-        payload   BLOB,
+        person_id TEXT,
+        payload   BLOB NOT NULL,
+        problem   TEXT NOT NULL,
         PRIMARY KEY (entity, entity_id)
       ) STRICT, WITHOUT ROWID;
+      CREATE INDEX sync_inbox_person ON sync_inbox (person_id);
 
       CREATE TABLE sync_state (
         id              INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
@@ -74,19 +86,24 @@ export const migration009Sync: Migration = {
       ) STRICT;
     `);
     const now = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
-    for (const { table, entity } of TABLES)
-      for (const [event, row] of [
-        ['INSERT', 'NEW'],
-        ['UPDATE', 'NEW'],
-        ['DELETE', 'OLD'],
+    for (const { table, entity } of TABLES) {
+      // Only a change of what travels: marking a value set aside here (damaged_at) stays here.
+      const synced = (db.prepare('SELECT name FROM pragma_table_info(?)').all(table) as { name: string }[])
+        .map((c) => c.name)
+        .filter((c) => !SYNC_LOCAL_ONLY_COLUMNS.includes(c));
+      for (const [event, row, of] of [
+        ['INSERT', 'NEW', ''],
+        ['UPDATE', 'NEW', ` OF ${synced.join(', ')}`],
+        ['DELETE', 'OLD', ''],
       ] as const)
         db.exec(`
-          CREATE TRIGGER sync_outbox_${table}_${event.toLowerCase()} AFTER ${event} ON ${table}
+          CREATE TRIGGER sync_outbox_${table}_${event.toLowerCase()} AFTER ${event}${of} ON ${table}
           WHEN (SELECT applying FROM sync_state WHERE id = 1) = 0
           BEGIN
             INSERT INTO sync_outbox (entity, entity_id, changed_at, stamp) VALUES ('${entity}', ${row}.id, ${now}, NULL)
               ON CONFLICT (entity, entity_id) DO UPDATE SET changed_at = excluded.changed_at, stamp = NULL;
           END;
         `);
+    }
   },
 };
