@@ -21,7 +21,6 @@ import path from 'node:path';
 import pg from 'pg';
 import { startPostgres, type TestPostgres } from '../test/helpers/postgres';
 import { PresenceApp } from '../src/main/app';
-import { openStore } from '../src/main/db';
 import { createInProcessEngine } from '../src/main/engine/engine';
 import { FileKeyProvider, keyFilePathFor } from '../src/main/security/key-provider';
 import { formatHlc } from '../src/main/sync/hlc';
@@ -200,6 +199,10 @@ async function main(): Promise<void> {
     }
     await flush();
     await client.query('ANALYZE presence.records');
+    const byEntity = await client.query<{ entity: string; n: string; lo: string; hi: string }>(
+      'SELECT entity, count(*) AS n, min(seq) AS lo, max(seq) AS hi FROM presence.records GROUP BY entity ORDER BY 3',
+    );
+    log(`hub: ${byEntity.rows.map((r) => `${r.entity} ${r.n} (seq ${r.lo}-${r.hi})`).join(', ')}`);
     const size = await client.query<{ bytes: string }>('SELECT pg_database_size(current_database()) AS bytes');
     await client.end();
     const seedSeconds = secs(performance.now() - t0);
@@ -232,7 +235,10 @@ async function main(): Promise<void> {
         const ms = performance.now() - s;
         first.push(secs(ms));
         rates.push(Math.round(r.pulled / (ms / 1000)));
-        log(`${name}: first full sync ${secs(ms)} s, ${r.pulled} records pulled, ${r.applied} applied`);
+        const waiting = app.sync.status();
+        log(
+          `${name}: first full sync ${secs(ms)} s, ${r.pulled} records pulled, ${r.applied} applied${waiting.waiting ? `; ${waiting.waiting} waiting: ${waiting.waitingProblem}` : ''}`,
+        );
       } finally {
         await app.close();
       }

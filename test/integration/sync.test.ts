@@ -14,6 +14,7 @@ import { postgresAvailable, startPostgres, type TestPostgres } from '../helpers/
 import { openStore, type Store } from '../../src/main/db';
 import { FileKeyProvider, keyFilePathFor } from '../../src/main/security/key-provider';
 import { PresenceApp } from '../../src/main/app';
+import { SyncStation } from '../../src/main/sync/station';
 import { createInProcessEngine } from '../../src/main/engine/engine';
 
 const unavailable = postgresAvailable();
@@ -411,6 +412,31 @@ describe.skipIf(unavailable !== null)('sync through a PostgreSQL hub, three stat
     await sync('B');
     expect(peek('B', (s) => s.people.list().filter((p) => p.name.startsWith('Clash')).length)).toBe(2);
     expect((lastJson((await presence('B', 'sync', '--status', '--json')).out) as { waiting: number }).waiting).toBe(0);
+  }, 60_000);
+
+  it('a new station pulling in pages of 7 ends with what the others have (pages cross seq 9, 99, 999)', async () => {
+    await sync('B');
+    await sync('A');
+    const code = String(lastJson((await presence('A', 'hub', 'add-station', 'Paging', '--json')).out).joinCode);
+    const url = new URL(hubUrl);
+    url.username = '';
+    const d = store('D');
+    try {
+      const station = new SyncStation(d, { appVersion: 'test', schemaVersion: () => 9, pageSize: 7 });
+      await station.join(url.toString(), code);
+      const r = await station.round();
+      const onHub = await hubQuery<{ n: string }>('SELECT count(*) AS n FROM presence.records');
+      expect(r.pulled).toBe(Number(onHub[0]!.n));
+      const count = (s: Store, sql: string) => (s.db.prepare(sql).get() as { n: number }).n;
+      for (const sql of [
+        'SELECT count(*) AS n FROM people',
+        'SELECT count(*) AS n FROM attendance_events',
+        'SELECT count(*) AS n FROM face_templates',
+      ])
+        expect(count(d, sql), sql).toBe(peek('A', (a) => count(a, sql)));
+    } finally {
+      d.close();
+    }
   }, 60_000);
 
   it('a revoked station is refused with a sentence', async () => {

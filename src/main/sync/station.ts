@@ -13,7 +13,7 @@
 // seen. Conflicts: last writer wins per record (the whole row of a person, a template, an event), by
 // stamp; an erasure is final.
 import { randomBytes } from 'node:crypto';
-import { AppError, isAppError } from '../../shared/errors';
+import { AppError } from '../../shared/errors';
 import type { SyncRoundResult, SyncStatus } from '../../shared/types';
 
 export type { SyncStatus };
@@ -54,6 +54,8 @@ export interface StationOptions {
   appVersion: string;
   schemaVersion: () => number;
   now?: () => number;
+  /** Records a page (default PAGE; tests use small pages to cross many page boundaries). */
+  pageSize?: number;
 }
 
 export class SyncStation {
@@ -250,7 +252,7 @@ export class SyncStation {
         };
         let pushed = 0;
         for (;;) {
-          const batch = this.store.sync.pushBatch(PAGE);
+          const batch = this.store.sync.pushBatch(this.opts.pageSize ?? PAGE);
           if (!batch.length) break;
           const { rows: refused } = await client.query<{
             w_entity: SyncEntity;
@@ -295,10 +297,11 @@ export class SyncStation {
         let pulled = 0;
         let cursor = this.store.sync.state().pull_cursor;
         for (;;) {
-          // (Text results: bytea comes as hex, which pg decodes; its binary mode returns bytea as utf-8 text.)
+          // (Text results: bytea comes as hex, which pg decodes; its binary mode returns bytea as utf-8 text.
+          // seq comes as text, exact past 2^53; the ordering is by the number, r.seq, not by that text.)
           const { rows } = await client.query<PulledRow>(
-            'SELECT entity, entity_id, hlc, deleted, payload, seq::text AS seq FROM presence.records WHERE seq > $1 ORDER BY seq LIMIT $2',
-            [cursor, PAGE],
+            'SELECT r.entity, r.entity_id, r.hlc, r.deleted, r.payload, r.seq::text AS seq FROM presence.records r WHERE r.seq > $1 ORDER BY r.seq LIMIT $2',
+            [cursor, this.opts.pageSize ?? PAGE],
           );
           if (!rows.length) break;
           const records = rows.map(decrypt);
