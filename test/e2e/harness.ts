@@ -295,6 +295,25 @@ export async function expectEventually(
   }
 }
 
+/**
+ * A screenshot of one element (a Settings card, say), with the window made tall enough for it: the admin
+ * screens scroll inside the app, so a full-page shot would cut it.
+ */
+export async function elementShot(page: Page, testid: string, name: string): Promise<string> {
+  const element = page.getByTestId(testid);
+  await element.scrollIntoViewIfNeeded();
+  fs.mkdirSync(OUTPUT_DIR, { recursive: true });
+  const viewport = page.viewportSize()!;
+  await page.setViewportSize({ width: viewport.width, height: 2400 });
+  const file = path.join(OUTPUT_DIR, `${name}.png`);
+  try {
+    await element.screenshot({ path: file });
+  } finally {
+    await page.setViewportSize(viewport);
+  }
+  return file;
+}
+
 /** Builds a descriptive error (and saves a screenshot of the moment) for a failed expectation. */
 export async function failure(opened: Opened, served: Served, message: string): Promise<Error> {
   const name = `FAILED-${message.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}`;

@@ -11,8 +11,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser } from 'playwright-core';
 import {
-  OUTPUT_DIR,
   ROOT,
+  elementShot,
   expectVisible,
   failure,
   fixture,
@@ -91,19 +91,8 @@ describe.skipIf(unavailable !== null)('Settings > Sync: joining the hub and sync
     return u.toString();
   }
 
-  async function cardShot(name: string): Promise<void> {
-    const { page } = opened;
-    const card = page.getByTestId('sync-card');
-    await card.scrollIntoViewIfNeeded();
-    fs.mkdirSync(OUTPUT_DIR, { recursive: true });
-    const viewport = page.viewportSize()!;
-    await page.setViewportSize({ width: viewport.width, height: 2400 });
-    try {
-      await card.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`) });
-    } finally {
-      await page.setViewportSize(viewport);
-    }
-  }
+  /** The card alone (harness elementShot). */
+  const cardShot = (name: string) => elementShot(opened.page, 'sync-card', name);
 
   it('says the station has joined no hub, refuses a wrong code with a sentence, then joins and syncs', async () => {
     const { page } = opened;

@@ -10,10 +10,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser, Locator } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import {
-  OUTPUT_DIR,
   ROOT,
+  elementShot,
   expectVisible,
   failure,
   fixture,
@@ -82,19 +82,8 @@ describe('Settings > Face model: a trained model checked, chosen and left again 
     queryDb<{ m: string }>(served, 'SELECT DISTINCT model_id AS m FROM face_templates ORDER BY m').map((r) => r.m);
 
   /** The card alone, with the window made tall enough for it (the admin screens scroll inside the app). */
-  async function cardShot(name: string): Promise<void> {
-    const { page } = opened;
-    const card: Locator = page.getByTestId('trained-model');
-    await card.scrollIntoViewIfNeeded();
-    fs.mkdirSync(OUTPUT_DIR, { recursive: true });
-    const viewport = page.viewportSize()!;
-    await page.setViewportSize({ width: viewport.width, height: 2400 });
-    try {
-      await card.screenshot({ path: path.join(OUTPUT_DIR, `${name}.png`) });
-    } finally {
-      await page.setViewportSize(viewport);
-    }
-  }
+  /** The card alone (harness elementShot). */
+  const cardShot = (name: string) => elementShot(opened.page, 'trained-model', name);
 
   it('checks a model folder and shows its figures beside the shipped model', async () => {
     const { page } = opened;

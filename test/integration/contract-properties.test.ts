@@ -407,7 +407,7 @@ const shaped: { [C in ChannelName]: fc.Arbitrary<unknown> } = {
   'sync.join': fc.record({
     url: mostly(fc.constantFrom('postgres://127.0.0.1:1/presence', 'postgresql://localhost:1/hub'), hostileString),
     code: mostly(
-      fc.uint8Array({ minLength: 40, maxLength: 40 }).map((b) => `PJ1-${Buffer.from(b).toString('base64url')}`),
+      fc.uint8Array({ minLength: 64, maxLength: 64 }).map((b) => `PJ1-${Buffer.from(b).toString('base64url')}`),
       hostileString,
     ),
   }),
