@@ -166,10 +166,12 @@ export class PresenceApp {
     const syncTick = () => {
       if (this.syncRunning) return;
       try {
-        if (!this.sync.status().joined) return;
+        // The state row only: status() would also open the sealed hub config, every 2 s, for nothing.
+        const state = this.store.sync.state();
+        if (!state.hub) return;
         const now = this.now();
         const pending = this.store.sync.pendingCount() > 0;
-        const failed = this.store.sync.state().last_error_code !== null;
+        const failed = state.last_error_code !== null;
         const interval = this.settings().syncIntervalSeconds * 1000;
         if (now - this.lastSyncTry < (pending && !failed ? 0 : interval)) return;
         this.lastSyncTry = now;

@@ -11,17 +11,20 @@ import type Database from 'better-sqlite3';
 import { chipAad, templateAad, thumbnailAad, type TemplateCipher } from '../security/template-cipher';
 import { SYNC_LOCAL_ONLY_COLUMNS } from './migrations/009-sync';
 
+/** In the order a page is applied and pushed: a template, an event, a consent need their person first. */
 export const SYNC_ENTITIES = ['person', 'template', 'attendance', 'consent'] as const;
 export type SyncEntity = (typeof SYNC_ENTITIES)[number];
 
-/** The table of each entity, in the order a page is applied (a template needs its person first). */
+/** The table of each entity. */
 const TABLE: Record<SyncEntity, string> = {
   person: 'people',
   template: 'face_templates',
   attendance: 'attendance_events',
   consent: 'consent_events',
 };
-const ORDER: Record<SyncEntity, number> = { person: 0, template: 1, attendance: 2, consent: 3 };
+const ORDER = Object.fromEntries(SYNC_ENTITIES.map((e, i) => [e, i])) as Record<SyncEntity, number>;
+/** The same order in SQL, for the outbox's pages. */
+const ORDER_SQL = `CASE entity ${SYNC_ENTITIES.map((e) => `WHEN '${e}' THEN ${ORDER[e]}`).join(' ')} END`;
 /** Columns that say something about this station's copy only. */
 const LOCAL_ONLY = new Set(SYNC_LOCAL_ONLY_COLUMNS);
 /** The entities that belong to a person and go with them when they are erased. */
@@ -110,7 +113,10 @@ export class SyncRepo {
     );
   }
 
-  /** Every record there is, in the outbox: a station that joins sends what it has. */
+  /**
+   * Every record there is, in the outbox: a station that joins sends what it has. (`WHERE true`: SQLite
+   * needs it to read ON CONFLICT after INSERT ... SELECT as the upsert clause.)
+   */
   enqueueEverything(now: string): number {
     let n = 0;
     this.db.transaction(() => {
@@ -129,11 +135,9 @@ export class SyncRepo {
 
   /** Outbox entries without a stamp yet, oldest change first. */
   unstamped(): OutboxEntry[] {
-    return (
-      this.#prepare(
-        'SELECT entity, entity_id AS id, changed_at AS changedAt, stamp FROM sync_outbox WHERE stamp IS NULL ORDER BY changed_at, entity, entity_id',
-      ).all() as OutboxEntry[]
-    ).map((e) => e);
+    return this.#prepare(
+      'SELECT entity, entity_id AS id, changed_at AS changedAt, stamp FROM sync_outbox WHERE stamp IS NULL ORDER BY changed_at, entity, entity_id',
+    ).all() as OutboxEntry[];
   }
 
   setStamps(entries: readonly { entity: SyncEntity; id: string; stamp: string }[], clock: string): void {
@@ -155,7 +159,7 @@ export class SyncRepo {
   pushBatch(limit: number): SyncRecord[] {
     const rows = this.#prepare(
       `SELECT entity, entity_id AS id, stamp FROM sync_outbox WHERE stamp IS NOT NULL
-         ORDER BY CASE entity WHEN 'person' THEN 0 WHEN 'template' THEN 1 WHEN 'attendance' THEN 2 ELSE 3 END, stamp
+         ORDER BY ${ORDER_SQL}, stamp
          LIMIT ?`,
     ).all(limit) as { entity: SyncEntity; id: string; stamp: string }[];
     const out: SyncRecord[] = [];

@@ -48,6 +48,9 @@ interface PulledRow {
   seq: string;
 }
 
+/** The AAD of this station's sealed hub configuration (its credentials and the organisation key). */
+const HUB_CONFIG_AAD = 'sync-hub';
+
 const aadOf = (entity: SyncEntity, id: string, stamp: string) => `record:${entity}:${id}:${stamp}`;
 
 export interface StationOptions {
@@ -104,7 +107,7 @@ export class SyncStation {
         'SYNC_NOT_JOINED',
         'This station has not joined a hub: run presence sync join --url postgres://... --code PJ1-... with a code from the administrator.',
       );
-    const v = JSON.parse(this.store.cipher.decryptBytes(sealed, 'sync-hub').toString('utf8')) as {
+    const v = JSON.parse(this.store.cipher.decryptBytes(sealed, HUB_CONFIG_AAD).toString('utf8')) as {
       url: string;
       user: string;
       password: string;
@@ -154,7 +157,7 @@ export class SyncStation {
             JSON.stringify({ url: bare.toString(), user, password, orgKey: orgKey.toString('base64') }),
             'utf8',
           ),
-          'sync-hub',
+          HUB_CONFIG_AAD,
         );
         this.store.transaction(() => {
           this.store.sync.updateState({
